@@ -1,0 +1,328 @@
+//! Every rule of layer application, on synthetic layers read by the real layer reader.
+
+use imgaudit_digest::Algorithm;
+use imgaudit_fs::{AssembleError, Filesystem, RemovalCause, ResolveError};
+use imgaudit_layer::{Budget, CaptureRules, EntryKind, ImagePath, ReadOptions, read_layer};
+use imgaudit_testkit::LayerBuilder;
+
+fn assemble(layers: Vec<LayerBuilder>) -> Result<Filesystem, AssembleError> {
+    let capture = CaptureRules::new(&["/**"], 1024).unwrap();
+    let budget = Budget::default();
+    let options = ReadOptions {
+        capture: &capture,
+        budget: &budget,
+        blob_algorithm: Algorithm::Sha256,
+    };
+    let indexes: Vec<_> = layers
+        .into_iter()
+        .map(|l| read_layer(&l.finish()[..], &options).unwrap())
+        .collect();
+    Filesystem::assemble(indexes.iter().map(|i| &i.changes[..]))
+}
+
+fn p(path: &str) -> ImagePath {
+    ImagePath::from_tar_name(path.trim_start_matches('/').as_bytes()).unwrap()
+}
+
+/// The final tree as `path kind layer` lines.
+fn tree(fs: &Filesystem) -> Vec<String> {
+    fs.iter()
+        .map(|(path, node)| format!("{path} {} {}", node.kind().letter(), node.layer))
+        .collect()
+}
+
+fn removed(fs: &Filesystem) -> Vec<String> {
+    fs.removed()
+        .map(|(path, r)| format!("{path} by {} ({:?}) from {}", r.layer, r.cause, r.written_by))
+        .collect()
+}
+
+fn base() -> LayerBuilder {
+    LayerBuilder::new()
+        .dir("usr")
+        .dir("usr/lib")
+        .dir("usr/lib/python3.11")
+        .file("usr/lib/python3.11/os.py", b"# os")
+        .file("usr/lib/python3.11/EXTERNALLY-MANAGED", b"[externally-managed]\n")
+        .dir("usr/share")
+        .dir("usr/share/doc")
+        .file("usr/share/doc/a", b"a")
+        .dir("usr/share/doc/pkg")
+        .file("usr/share/doc/pkg/b", b"b")
+}
+
+#[test]
+fn a_whiteout_removes_a_lower_file_and_records_who_removed_it() {
+    let fs = assemble(vec![
+        base(),
+        LayerBuilder::new().whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED"),
+    ])
+    .unwrap();
+    assert!(fs.get(&p("/usr/lib/python3.11/EXTERNALLY-MANAGED")).is_none());
+    assert_eq!(
+        removed(&fs),
+        ["/usr/lib/python3.11/EXTERNALLY-MANAGED by 1 (Whiteout) from 0"]
+    );
+    assert!(fs.get(&p("/usr/lib/python3.11/os.py")).is_some());
+}
+
+#[test]
+fn a_whiteout_of_a_directory_removes_its_subtree() {
+    let fs = assemble(vec![base(), LayerBuilder::new().whiteout("usr/share/doc")]).unwrap();
+    assert_eq!(
+        tree(&fs),
+        [
+            "/usr d 0",
+            "/usr/lib d 0",
+            "/usr/lib/python3.11 d 0",
+            "/usr/lib/python3.11/EXTERNALLY-MANAGED - 0",
+            "/usr/lib/python3.11/os.py - 0",
+            "/usr/share d 0",
+        ]
+    );
+    assert_eq!(
+        removed(&fs),
+        [
+            "/usr/share/doc by 1 (Whiteout) from 0",
+            "/usr/share/doc/a by 1 (Whiteout) from 0",
+            "/usr/share/doc/pkg by 1 (Whiteout) from 0",
+            "/usr/share/doc/pkg/b by 1 (Whiteout) from 0",
+        ]
+    );
+}
+
+/// overlay writes one opaque marker; vfs and fuse-overlayfs one whiteout per removed entry;
+/// umoci writes whiteouts without their parents' entries. All three give the same tree.
+#[test]
+fn opaque_markers_per_file_whiteouts_and_parentless_whiteouts_agree() {
+    let overlay = LayerBuilder::new()
+        .dir("usr/share/doc")
+        .file("usr/share/doc/new", b"n")
+        .opaque("usr/share/doc");
+    let vfs = LayerBuilder::new()
+        .dir("usr")
+        .dir("usr/share")
+        .dir("usr/share/doc")
+        .whiteout("usr/share/doc/a")
+        .whiteout("usr/share/doc/pkg")
+        .file("usr/share/doc/new", b"n");
+    let umoci = LayerBuilder::new()
+        .whiteout("usr/share/doc/a")
+        .whiteout("usr/share/doc/pkg")
+        .file("usr/share/doc/new", b"n");
+    let trees: Vec<Vec<String>> = [overlay, vfs, umoci]
+        .into_iter()
+        .map(|top| {
+            let fs = assemble(vec![base(), top]).unwrap();
+            fs.iter()
+                .filter(|(path, _)| path.starts_with(&p("/usr/share/doc")))
+                .map(|(path, node)| format!("{path} {}", node.kind().letter()))
+                .collect()
+        })
+        .collect();
+    assert_eq!(trees[0], ["/usr/share/doc d", "/usr/share/doc/new -"]);
+    assert_eq!(trees[0], trees[1]);
+    assert_eq!(trees[0], trees[2]);
+}
+
+#[test]
+fn an_opaque_marker_hides_only_lower_layers_wherever_it_stands_in_the_stream() {
+    // The marker comes after the layer's own child in tar order: the child must survive.
+    let fs = assemble(vec![
+        base(),
+        LayerBuilder::new()
+            .file("usr/share/doc/-early", b"sorted before the marker")
+            .opaque("usr/share/doc")
+            .file("usr/share/doc/zz", b"z"),
+    ])
+    .unwrap();
+    let doc: Vec<_> = fs
+        .children(&p("/usr/share/doc"))
+        .map(|(path, _)| path.display())
+        .collect();
+    assert_eq!(doc, ["/usr/share/doc/-early", "/usr/share/doc/zz"]);
+    assert_eq!(
+        fs.removal(&p("/usr/share/doc/pkg/b")).unwrap().cause,
+        RemovalCause::OpaqueDirectory
+    );
+}
+
+#[test]
+fn a_whiteout_does_not_hide_an_entry_of_its_own_layer() {
+    let fs = assemble(vec![
+        base(),
+        LayerBuilder::new()
+            .file("usr/share/doc/a", b"rewritten")
+            .whiteout("usr/share/doc/a"),
+    ])
+    .unwrap();
+    let node = fs.get(&p("/usr/share/doc/a")).unwrap();
+    assert_eq!((node.layer, node.content()), (1, Some(&b"rewritten"[..])));
+}
+
+#[test]
+fn a_directory_replaced_by_a_file_and_back() {
+    let fs = assemble(vec![
+        base(),
+        LayerBuilder::new().file("usr/share/doc", b"now a file"),
+        LayerBuilder::new()
+            .dir("usr/share/doc")
+            .file("usr/share/doc/c", b"c"),
+    ])
+    .unwrap();
+    let doc: Vec<_> = fs
+        .descendants(&p("/usr/share/doc"))
+        .map(|(path, node)| format!("{path} {}", node.layer))
+        .collect();
+    assert_eq!(doc, ["/usr/share/doc/c 2"]);
+    assert_eq!(fs.get(&p("/usr/share/doc")).unwrap().kind(), EntryKind::Dir);
+    let old = fs.removal(&p("/usr/share/doc/pkg/b")).unwrap();
+    assert_eq!((old.layer, old.cause), (1, RemovalCause::ReplacedParent));
+}
+
+#[test]
+fn the_last_duplicate_entry_in_a_layer_wins() {
+    let fs = assemble(vec![
+        LayerBuilder::new()
+            .file("etc/pip.conf", b"[global]\nuser = true\n")
+            .file("etc/pip.conf", b"[global]\nuser = false\n"),
+    ])
+    .unwrap();
+    assert_eq!(
+        fs.get(&p("/etc/pip.conf")).unwrap().content(),
+        Some(&b"[global]\nuser = false\n"[..])
+    );
+    // `etc` had no entry of its own: it exists implicitly.
+    assert!(fs.get(&p("/etc")).unwrap().implicit);
+}
+
+#[test]
+fn hard_links_share_their_targets_metadata_within_and_across_layers() {
+    let fs = assemble(vec![
+        LayerBuilder::new()
+            .file_with("usr/bin/python3.11", b"ELF", 0o755, 0, 0)
+            .hardlink("usr/bin/python3", "usr/bin/python3.11"),
+        LayerBuilder::new().hardlink("opt/py", "usr/bin/python3.11"),
+    ])
+    .unwrap();
+    for (path, layer) in [("/usr/bin/python3", 0), ("/opt/py", 1)] {
+        let node = fs.get(&p(path)).unwrap();
+        assert_eq!(node.kind(), EntryKind::File, "{path}");
+        assert_eq!((node.entry.mode, node.entry.size), (0o755, 3));
+        assert_eq!(node.content(), Some(&b"ELF"[..]));
+        assert_eq!(node.layer, layer);
+        assert_eq!(
+            node.entry.hardlink_target.as_ref().unwrap().display(),
+            "/usr/bin/python3.11"
+        );
+    }
+}
+
+#[test]
+fn a_hard_link_to_nothing_is_an_error() {
+    let err = assemble(vec![LayerBuilder::new().hardlink("a", "missing")]).unwrap_err();
+    assert!(
+        matches!(err, AssembleError::DanglingHardlink { layer: 0, .. }),
+        "{err}"
+    );
+    // A target removed by a whiteout in the same layer's stack is gone too.
+    let err = assemble(vec![
+        LayerBuilder::new().file("t", b"t"),
+        LayerBuilder::new().whiteout("t").hardlink("l", "t"),
+    ])
+    .unwrap_err();
+    assert!(matches!(err, AssembleError::DanglingHardlink { layer: 1, .. }));
+}
+
+#[test]
+fn symlinks_resolve_inside_the_image_root_only() {
+    let fs = assemble(vec![
+        LayerBuilder::new()
+            .dir("usr/lib/python3.11")
+            .file("usr/lib/python3.11/os.py", b"")
+            .symlink("lib", "usr/lib")
+            .symlink("usr/bin/python3", "/usr/lib/python3.11/os.py")
+            .symlink("etc/dots", "/../../usr/lib")
+            .symlink("etc/loop-a", "loop-b")
+            .symlink("etc/loop-b", "loop-a"),
+    ])
+    .unwrap();
+    let resolve = |path: &str| fs.resolve(&p(path), true).map(|r| r.display());
+    assert_eq!(resolve("/lib/python3.11/os.py").unwrap(), "/usr/lib/python3.11/os.py");
+    assert_eq!(resolve("/usr/bin/python3").unwrap(), "/usr/lib/python3.11/os.py");
+    // `..` at the root stays at the root: the absolute target cannot reach the host.
+    assert_eq!(resolve("/etc/dots/python3.11").unwrap(), "/usr/lib/python3.11");
+    assert_eq!(
+        fs.resolve(&p("/usr/bin/python3"), false).unwrap().display(),
+        "/usr/bin/python3"
+    );
+    assert!(matches!(
+        fs.resolve(&p("/etc/loop-a"), true),
+        Err(ResolveError::TooManyLinks { .. })
+    ));
+    assert!(matches!(
+        fs.resolve(&p("/lib/missing/x"), true),
+        Err(ResolveError::NotFound { .. })
+    ));
+    assert!(matches!(
+        fs.resolve(&p("/usr/lib/python3.11/os.py/x"), true),
+        Err(ResolveError::NotADirectory { .. })
+    ));
+}
+
+#[test]
+fn an_overlong_symlink_chain_is_detected() {
+    let chain = (0..45).fold(LayerBuilder::new().file("end", b""), |b, i| {
+        b.symlink(&format!("l{i}"), &if i == 0 { "end".to_owned() } else { format!("l{}", i - 1) })
+    });
+    let fs = assemble(vec![chain]).unwrap();
+    assert_eq!(fs.resolve(&p("/l39"), true).unwrap().display(), "/end");
+    assert!(matches!(
+        fs.resolve(&p("/l44"), true),
+        Err(ResolveError::TooManyLinks { .. })
+    ));
+}
+
+#[test]
+fn entries_below_a_symlinked_directory_land_where_it_points() {
+    let fs = assemble(vec![
+        LayerBuilder::new().dir("usr/lib").symlink("lib", "usr/lib"),
+        LayerBuilder::new().file("lib/libx.so", b"x"),
+    ])
+    .unwrap();
+    assert_eq!(fs.get(&p("/usr/lib/libx.so")).unwrap().layer, 1);
+    assert_eq!(fs.get(&p("/lib")).unwrap().kind(), EntryKind::Symlink);
+    assert!(fs.get(&p("/lib/libx.so")).is_none());
+}
+
+#[test]
+fn the_last_writer_of_each_path_is_recorded() {
+    let fs = assemble(vec![
+        base(),
+        LayerBuilder::new().file("usr/lib/python3.11/os.py", b"# patched"),
+        LayerBuilder::new().dir("usr/lib"),
+    ])
+    .unwrap();
+    assert_eq!(fs.get(&p("/usr/lib/python3.11/os.py")).unwrap().layer, 1);
+    assert_eq!(fs.get(&p("/usr/lib")).unwrap().layer, 2);
+    assert_eq!(fs.get(&p("/usr/lib/python3.11")).unwrap().layer, 0);
+    // Re-adding a removed path clears its removal record.
+    let fs = assemble(vec![
+        base(),
+        LayerBuilder::new().whiteout("usr/share/doc/a"),
+        LayerBuilder::new().file("usr/share/doc/a", b"again"),
+    ])
+    .unwrap();
+    assert!(fs.removal(&p("/usr/share/doc/a")).is_none());
+}
+
+#[test]
+fn a_file_in_the_way_of_a_child_is_replaced_by_a_directory_and_noted() {
+    let fs = assemble(vec![
+        LayerBuilder::new().file("opt/app", b"file"),
+        LayerBuilder::new().file("opt/app/config", b"c"),
+    ])
+    .unwrap();
+    assert_eq!(fs.get(&p("/opt/app")).unwrap().kind(), EntryKind::Dir);
+    assert_eq!(fs.notes().len(), 1);
+}

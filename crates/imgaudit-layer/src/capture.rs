@@ -1,0 +1,120 @@
+//! Which files' contents are kept while a layer streams past.
+
+use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::ImagePath;
+
+/// The default cap on one captured file: facts need configuration files, not binaries.
+pub const DEFAULT_MAX_CAPTURE_SIZE: u64 = 1024 * 1024;
+
+/// The registered interests of the facts and policies: path globs, matched against the path with
+/// a leading `/` (`/etc/pip.conf`, `/usr/lib/python3*/EXTERNALLY-MANAGED`, `**/pyvenv.cfg`), and a
+/// size cap. `*` does not cross `/`; `**` does.
+#[derive(Debug, Clone)]
+pub struct CaptureRules {
+    patterns: Vec<String>,
+    globs: GlobSet,
+    max_size: u64,
+}
+
+/// A capture pattern that is not a valid glob.
+#[derive(Debug, thiserror::Error)]
+#[error("`{pattern}` is not a valid path pattern: {reason}")]
+pub struct PatternError {
+    pub pattern: String,
+    pub reason: String,
+}
+
+impl CaptureRules {
+    /// Captures nothing: only metadata is kept.
+    pub fn none() -> CaptureRules {
+        CaptureRules {
+            patterns: Vec::new(),
+            globs: GlobSet::empty(),
+            max_size: DEFAULT_MAX_CAPTURE_SIZE,
+        }
+    }
+
+    pub fn new<S: AsRef<str>>(patterns: &[S], max_size: u64) -> Result<CaptureRules, PatternError> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in patterns {
+            let pattern = pattern.as_ref();
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map_err(|e| PatternError {
+                    pattern: pattern.to_owned(),
+                    reason: e.kind().to_string(),
+                })?;
+            builder.add(glob);
+        }
+        let globs = builder.build().map_err(|e| PatternError {
+            pattern: patterns
+                .iter()
+                .map(|p| p.as_ref().to_owned())
+                .collect::<Vec<_>>()
+                .join(", "),
+            reason: e.to_string(),
+        })?;
+        Ok(CaptureRules {
+            patterns: patterns.iter().map(|p| p.as_ref().to_owned()).collect(),
+            globs,
+            max_size,
+        })
+    }
+
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    pub fn max_size(&self) -> u64 {
+        self.max_size
+    }
+
+    /// Whether a path is of interest, whatever its size.
+    pub fn matches(&self, path: &ImagePath) -> bool {
+        if self.globs.is_empty() {
+            return false;
+        }
+        let mut rooted = Vec::with_capacity(path.as_bytes().len() + 1);
+        rooted.push(b'/');
+        rooted.extend_from_slice(path.as_bytes());
+        self.globs.is_match_candidate(&Candidate::from_bytes(&rooted))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(s: &str) -> ImagePath {
+        ImagePath::from_tar_name(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn matches_rooted_globs() {
+        let rules = CaptureRules::new(
+            &[
+                "/etc/pip.conf",
+                "/usr/lib/python3*/EXTERNALLY-MANAGED",
+                "**/pyvenv.cfg",
+            ],
+            10,
+        )
+        .unwrap();
+        assert!(rules.matches(&path("etc/pip.conf")));
+        assert!(rules.matches(&path("usr/lib/python3.11/EXTERNALLY-MANAGED")));
+        assert!(!rules.matches(&path("usr/lib/python3.11/x/EXTERNALLY-MANAGED")));
+        assert!(rules.matches(&path("opt/venv/pyvenv.cfg")));
+        assert!(rules.matches(&path("pyvenv.cfg")));
+        assert!(!rules.matches(&path("etc/pip.conf.bak")));
+        assert!(!CaptureRules::none().matches(&path("etc/pip.conf")));
+    }
+
+    #[test]
+    fn rejects_invalid_patterns() {
+        let err = CaptureRules::new(&["/etc/[pip"], 10).unwrap_err();
+        assert_eq!(err.pattern, "/etc/[pip");
+    }
+}

@@ -1,0 +1,214 @@
+//! Paths inside an image, kept as bytes.
+
+use std::fmt;
+
+/// A normalized path inside the image root: no leading `/`, no `.` or `..` components, no empty
+/// components. The root itself is the empty path. Names are bytes because layers may carry names
+/// that are not UTF-8, and a container sees them as they are.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct ImagePath(Vec<u8>);
+
+/// Why a name in a layer cannot be a path inside the image root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathProblem {
+    /// The name starts with `/`.
+    Absolute,
+    /// A `..` component climbs above the image root.
+    ClimbsAboveRoot,
+    /// The name holds a NUL byte.
+    Nul,
+}
+
+impl fmt::Display for PathProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PathProblem::Absolute => "it is absolute",
+            PathProblem::ClimbsAboveRoot => "its `..` components climb above the image root",
+            PathProblem::Nul => "it contains a NUL byte",
+        })
+    }
+}
+
+impl ImagePath {
+    /// The image root.
+    pub fn root() -> ImagePath {
+        ImagePath(Vec::new())
+    }
+
+    /// Normalizes a name as written in a tar header (`./usr/bin/`, `usr//lib/../bin`).
+    pub fn from_tar_name(name: &[u8]) -> Result<ImagePath, PathProblem> {
+        if name.first() == Some(&b'/') {
+            return Err(PathProblem::Absolute);
+        }
+        Self::join_lexically(&ImagePath::root(), name)
+    }
+
+    /// Joins `relative` to `self` and resolves `.` and `..` lexically, refusing to climb above
+    /// the root. An absolute `relative` is an error: callers decide what `/` means.
+    pub fn join_lexically(&self, relative: &[u8]) -> Result<ImagePath, PathProblem> {
+        if relative.contains(&0) {
+            return Err(PathProblem::Nul);
+        }
+        let mut out = self.0.clone();
+        for component in relative.split(|&b| b == b'/') {
+            match component {
+                b"" | b"." => {}
+                b".." => {
+                    if out.is_empty() {
+                        return Err(PathProblem::ClimbsAboveRoot);
+                    }
+                    let cut = out.iter().rposition(|&b| b == b'/').unwrap_or(0);
+                    out.truncate(cut);
+                }
+                name => {
+                    if !out.is_empty() {
+                        out.push(b'/');
+                    }
+                    out.extend_from_slice(name);
+                }
+            }
+        }
+        Ok(ImagePath(out))
+    }
+
+    /// Appends one file name (which must not contain `/`).
+    pub fn child(&self, name: &[u8]) -> ImagePath {
+        debug_assert!(!name.contains(&b'/'));
+        let mut out = Vec::with_capacity(self.0.len() + 1 + name.len());
+        out.extend_from_slice(&self.0);
+        if !out.is_empty() {
+            out.push(b'/');
+        }
+        out.extend_from_slice(name);
+        ImagePath(out)
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The path's bytes without the leading `/`.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The parent directory; the root's parent is the root.
+    pub fn parent(&self) -> ImagePath {
+        match self.0.iter().rposition(|&b| b == b'/') {
+            Some(cut) => ImagePath(self.0[..cut].to_vec()),
+            None => ImagePath::root(),
+        }
+    }
+
+    /// The last component; empty for the root.
+    pub fn file_name(&self) -> &[u8] {
+        match self.0.iter().rposition(|&b| b == b'/') {
+            Some(cut) => &self.0[cut + 1..],
+            None => &self.0,
+        }
+    }
+
+    /// The components from the root down.
+    pub fn components(&self) -> impl DoubleEndedIterator<Item = &[u8]> {
+        self.0.split(|&b| b == b'/').filter(|c| !c.is_empty())
+    }
+
+    /// Whether `self` is `ancestor` or lies below it.
+    pub fn starts_with(&self, ancestor: &ImagePath) -> bool {
+        ancestor.is_root()
+            || (self.0.starts_with(&ancestor.0)
+                && (self.0.len() == ancestor.0.len() || self.0[ancestor.0.len()] == b'/'))
+    }
+
+    /// The path as a string with a leading `/`, valid UTF-8 kept as is and other bytes written
+    /// as `\xNN` (and a literal backslash as `\\`), so that every name prints unambiguously.
+    pub fn display(&self) -> String {
+        let mut out = String::with_capacity(self.0.len() + 1);
+        out.push('/');
+        push_escaped(&mut out, &self.0);
+        out
+    }
+}
+
+/// Writes bytes as text: valid UTF-8 as is, other bytes as `\xNN`, and `\` as `\\`.
+pub fn push_escaped(out: &mut String, bytes: &[u8]) {
+    for chunk in bytes.utf8_chunks() {
+        for ch in chunk.valid().chars() {
+            if ch == '\\' {
+                out.push_str("\\\\");
+            } else {
+                out.push(ch);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+}
+
+/// Bytes as text, escaped as [`push_escaped`] does.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    push_escaped(&mut out, bytes);
+    out
+}
+
+impl fmt::Debug for ImagePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.display())
+    }
+}
+
+impl fmt::Display for ImagePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+impl serde::Serialize for ImagePath {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(name: &str) -> Result<String, PathProblem> {
+        ImagePath::from_tar_name(name.as_bytes()).map(|p| p.display())
+    }
+
+    #[test]
+    fn normalizes_tar_names() {
+        assert_eq!(norm("./usr/bin/").unwrap(), "/usr/bin");
+        assert_eq!(norm("usr//lib/./x/../bin").unwrap(), "/usr/lib/bin");
+        assert_eq!(norm("./").unwrap(), "/");
+        assert_eq!(norm("a/..").unwrap(), "/");
+    }
+
+    #[test]
+    fn refuses_names_that_leave_the_root() {
+        assert_eq!(norm("/etc/passwd"), Err(PathProblem::Absolute));
+        assert_eq!(norm("../etc/passwd"), Err(PathProblem::ClimbsAboveRoot));
+        assert_eq!(norm("a/../../b"), Err(PathProblem::ClimbsAboveRoot));
+        assert_eq!(norm("a\0b"), Err(PathProblem::Nul));
+    }
+
+    #[test]
+    fn relations_between_paths() {
+        let p = ImagePath::from_tar_name(b"usr/lib/python3.11/os.py").unwrap();
+        assert_eq!(p.parent().display(), "/usr/lib/python3.11");
+        assert_eq!(p.file_name(), b"os.py");
+        assert!(p.starts_with(&ImagePath::from_tar_name(b"usr/lib").unwrap()));
+        assert!(!p.starts_with(&ImagePath::from_tar_name(b"usr/li").unwrap()));
+        assert!(p.starts_with(&ImagePath::root()));
+        assert_eq!(p.components().count(), 4);
+    }
+
+    #[test]
+    fn displays_non_utf8_names_unambiguously() {
+        let p = ImagePath::from_tar_name(b"tmp/caf\xe9\\x").unwrap();
+        assert_eq!(p.display(), "/tmp/caf\\xe9\\\\x");
+    }
+}

@@ -1,0 +1,345 @@
+//! The single streaming pass over one layer blob.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use imgaudit_digest::{Algorithm, DigestReader};
+use tar::EntryType;
+
+use crate::limits::{Exceeded, Metered};
+use crate::{
+    Budget, CaptureRules, Change, Compression, Entry, EntryKind, ImagePath, LayerIndex,
+    PathProblem, escape_bytes,
+};
+
+const WHITEOUT_PREFIX: &[u8] = b".wh.";
+const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
+const AUFS_METADATA_PREFIX: &[u8] = b".wh..wh.";
+/// Large reads keep the decompressor and the hashers busy rather than the call overhead.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// What the caller knows before reading a layer.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions<'a> {
+    pub capture: &'a CaptureRules,
+    pub budget: &'a Budget,
+    /// The algorithm of the digest the blob is named by, so that one pass computes it.
+    pub blob_algorithm: Algorithm,
+}
+
+/// Why a layer could not be read. The caller adds which layer of which image it was.
+#[derive(Debug, thiserror::Error)]
+pub enum LayerError {
+    #[error("the layer ends early: it is truncated or corrupt ({0})")]
+    Truncated(#[source] io::Error),
+    #[error("the layer's {compression} stream is corrupt: {source}")]
+    Decompression {
+        compression: &'static str,
+        #[source]
+        source: io::Error,
+    },
+    #[error("the layer is not a valid tar archive: {0}")]
+    Tar(#[source] io::Error),
+    #[error("reading the layer failed: {0}")]
+    Io(#[source] io::Error),
+    #[error("the tar entry `{name}` tries to leave the image root: {problem}")]
+    UnsafeName { name: String, problem: PathProblem },
+    #[error("the hard link `{path}` points at `{target}`, which leaves the image root: {problem}")]
+    HardlinkEscape {
+        path: ImagePath,
+        target: String,
+        problem: PathProblem,
+    },
+    #[error(
+        "the symlink `{path}` -> `{target}` climbs above the image root (Docker refuses such layers)"
+    )]
+    SymlinkEscape { path: ImagePath, target: String },
+    #[error(
+        "the image expands to more than {limit} uncompressed bytes, the configured cap (a decompression bomb?)"
+    )]
+    TooManyBytes { limit: u64 },
+    #[error("the image holds more than {limit} tar entries, the configured cap")]
+    TooManyEntries { limit: u64 },
+}
+
+impl From<Exceeded> for LayerError {
+    fn from(e: Exceeded) -> Self {
+        match e {
+            Exceeded::Bytes { limit } => LayerError::TooManyBytes { limit },
+            Exceeded::Entries { limit } => LayerError::TooManyEntries { limit },
+        }
+    }
+}
+
+/// Reads one layer blob to its end: verifies nothing by itself, but returns the digests of the
+/// raw and the uncompressed streams for the caller to compare with what the image declares.
+pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerIndex, LayerError> {
+    let mut blob = DigestReader::new(raw, options.blob_algorithm);
+    let mut buffered = BufReader::with_capacity(READ_BUFFER, &mut blob);
+    let compression = Compression::detect(buffered.fill_buf().map_err(LayerError::Io)?);
+
+    let decoder: Box<dyn Read + '_> = match compression {
+        Compression::None => Box::new(&mut buffered),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(&mut buffered)),
+        Compression::Zstd => Box::new(
+            zstd::stream::read::Decoder::with_buffer(&mut buffered)
+                .map_err(|source| LayerError::Decompression {
+                    compression: "zstd",
+                    source,
+                })?,
+        ),
+    };
+    let metered = Metered {
+        inner: Failures {
+            inner: decoder,
+            failed: false,
+            ended: false,
+        },
+        budget: options.budget,
+        exceeded: None,
+    };
+    let mut tar_stream = DigestReader::new(metered, Algorithm::Sha256);
+
+    let walked = walk(&mut tar_stream, options);
+    // The diff id covers the whole uncompressed stream, including the end-of-archive blocks and
+    // any padding after them, which the tar reader leaves unread.
+    let drained = walked.and_then(|changes| {
+        io::copy(&mut tar_stream, &mut io::sink())
+            .map(|_| changes)
+            .map_err(LayerError::Io)
+    });
+    let changes = drained.map_err(|e| classify(e, tar_stream.get_ref(), compression))?;
+    let (diff_id, uncompressed_size) = tar_stream.drain_and_finish().map_err(LayerError::Io)?;
+
+    io::copy(&mut buffered, &mut io::sink()).map_err(LayerError::Io)?;
+    drop(buffered);
+    let (blob_digest, blob_size) = blob.drain_and_finish().map_err(LayerError::Io)?;
+
+    Ok(LayerIndex {
+        compression,
+        blob_digest,
+        blob_size,
+        diff_id,
+        uncompressed_size,
+        changes,
+    })
+}
+
+/// Remembers whether the decompressor itself failed, and whether the stream ended, so that a
+/// failure is blamed on the right cause (the tar reader reports an early end in its own words).
+struct Failures<R> {
+    inner: R,
+    failed: bool,
+    ended: bool,
+}
+
+impl<R: Read> Read for Failures<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let result = self.inner.read(buf);
+        match &result {
+            Ok(0) if !buf.is_empty() => self.ended = true,
+            Ok(_) => {}
+            Err(_) => self.failed = true,
+        }
+        result
+    }
+}
+
+fn classify<R>(
+    error: LayerError,
+    stream: &Metered<'_, Failures<R>>,
+    compression: Compression,
+) -> LayerError {
+    let LayerError::Io(io_error) = error else {
+        return error;
+    };
+    if let Some(exceeded) = stream.exceeded {
+        return exceeded.into();
+    }
+    if io_error.kind() == io::ErrorKind::UnexpectedEof || stream.inner.ended {
+        return LayerError::Truncated(io_error);
+    }
+    match (stream.inner.failed, compression) {
+        (false, _) => LayerError::Tar(io_error),
+        (true, Compression::None) => LayerError::Io(io_error),
+        (true, _) => LayerError::Decompression {
+            compression: compression.name(),
+            source: io_error,
+        },
+    }
+}
+
+/// Walks the tar entries. I/O errors come back as [`LayerError::Io`] for [`classify`].
+fn walk<R: Read>(stream: R, options: &ReadOptions<'_>) -> Result<Vec<Change>, LayerError> {
+    let mut archive = tar::Archive::new(stream);
+    let mut changes = Vec::new();
+    for entry in archive.entries().map_err(LayerError::Io)? {
+        let mut entry = entry.map_err(LayerError::Io)?;
+        options.budget.charge_entry()?;
+        if let Some(change) = read_entry(&mut entry, options)? {
+            changes.push(change);
+        }
+    }
+    Ok(changes)
+}
+
+fn read_entry<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    options: &ReadOptions<'_>,
+) -> Result<Option<Change>, LayerError> {
+    let name = entry.path_bytes().into_owned();
+    let path = ImagePath::from_tar_name(&name).map_err(|problem| LayerError::UnsafeName {
+        name: escape_bytes(&name),
+        problem,
+    })?;
+    let header = entry.header();
+    let entry_type = header.entry_type();
+
+    let file_name = path.file_name();
+    if path
+        .parent()
+        .components()
+        .any(|c| c.starts_with(AUFS_METADATA_PREFIX))
+    {
+        // aufs keeps hard-link and orphan bookkeeping in `.wh..wh.plnk/` and the like.
+        return Ok(None);
+    }
+    if let Some(hidden) = file_name.strip_prefix(WHITEOUT_PREFIX) {
+        if file_name == OPAQUE_MARKER {
+            return Ok(Some(Change::Opaque { dir: path.parent() }));
+        }
+        if file_name.starts_with(AUFS_METADATA_PREFIX) {
+            // Other `.wh..wh.` names are aufs bookkeeping (`.wh..wh.plnk`), not whiteouts.
+            return Ok(None);
+        }
+        if matches!(hidden, b"" | b"." | b"..") {
+            return Err(LayerError::UnsafeName {
+                name: escape_bytes(&name),
+                problem: PathProblem::ClimbsAboveRoot,
+            });
+        }
+        return Ok(Some(Change::Whiteout {
+            path: path.parent().child(hidden),
+        }));
+    }
+
+    let kind = match entry_type {
+        EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => EntryKind::File,
+        EntryType::Directory => EntryKind::Dir,
+        EntryType::Symlink => EntryKind::Symlink,
+        EntryType::Link => EntryKind::Hardlink,
+        EntryType::Char => EntryKind::CharDevice,
+        EntryType::Block => EntryKind::BlockDevice,
+        EntryType::Fifo => EntryKind::Fifo,
+        // Global PAX headers and vendor extensions describe no file of their own.
+        _ => return Ok(None),
+    };
+    if path.is_root() {
+        // `./` describes the root directory, which every container has anyway.
+        return Ok(None);
+    }
+
+    let header_field = |what: &str, e: io::Error| {
+        LayerError::Tar(io::Error::new(
+            e.kind(),
+            format!("entry `{}`: bad {what} field: {e}", path.display()),
+        ))
+    };
+    let mode = header.mode().map_err(|e| header_field("mode", e))? & 0o7777;
+    let mut uid = header.uid().map_err(|e| header_field("uid", e))?;
+    let mut gid = header.gid().map_err(|e| header_field("gid", e))?;
+    let mut mtime = header.mtime().unwrap_or(0);
+    let device = match kind {
+        EntryKind::CharDevice | EntryKind::BlockDevice => Some((
+            header.device_major().ok().flatten().unwrap_or(0),
+            header.device_minor().ok().flatten().unwrap_or(0),
+        )),
+        _ => None,
+    };
+    let link_name = entry.link_name_bytes().map(std::borrow::Cow::into_owned);
+
+    // PAX records override the numeric header fields that are too small for large ids.
+    if let Some(extensions) = entry.pax_extensions().map_err(LayerError::Io)? {
+        for extension in extensions {
+            let extension = extension.map_err(LayerError::Io)?;
+            let value = extension.value().ok().map(str::trim);
+            let number = |v: Option<&str>| v.and_then(|v| v.split('.').next()?.parse::<u64>().ok());
+            match extension.key_bytes() {
+                b"uid" => uid = number(value).unwrap_or(uid),
+                b"gid" => gid = number(value).unwrap_or(gid),
+                b"mtime" => mtime = number(value).unwrap_or(mtime),
+                _ => {}
+            }
+        }
+    }
+
+    let mut symlink_target = None;
+    let mut hardlink_target = None;
+    match kind {
+        EntryKind::Symlink => {
+            let target = link_name.unwrap_or_default();
+            check_symlink(&path, &target)?;
+            symlink_target = Some(target);
+        }
+        EntryKind::Hardlink => {
+            let target = link_name.unwrap_or_default();
+            let normalized = ImagePath::from_tar_name(&target).map_err(|problem| {
+                LayerError::HardlinkEscape {
+                    path: path.clone(),
+                    target: escape_bytes(&target),
+                    problem,
+                }
+            })?;
+            hardlink_target = Some(normalized);
+        }
+        _ => {}
+    }
+
+    let size = if kind == EntryKind::File {
+        entry.size()
+    } else {
+        0
+    };
+    let content = if kind == EntryKind::File
+        && size <= options.capture.max_size()
+        && options.capture.matches(&path)
+    {
+        let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        entry.read_to_end(&mut data).map_err(LayerError::Io)?;
+        Some(Arc::from(data))
+    } else {
+        None
+    };
+
+    Ok(Some(Change::Add {
+        path,
+        entry: Entry {
+            kind,
+            mode,
+            uid,
+            gid,
+            size,
+            mtime,
+            symlink_target,
+            hardlink_target,
+            device,
+            content,
+        },
+    }))
+}
+
+/// Docker's rule: a relative symlink target, joined to the link's directory, must stay inside
+/// the root. Absolute targets are resolved from the image root and always stay inside.
+fn check_symlink(path: &ImagePath, target: &[u8]) -> Result<(), LayerError> {
+    if target.first() == Some(&b'/') {
+        return Ok(());
+    }
+    match path.parent().join_lexically(target) {
+        Err(PathProblem::ClimbsAboveRoot) => Err(LayerError::SymlinkEscape {
+            path: path.clone(),
+            target: escape_bytes(target),
+        }),
+        // A NUL cannot be in a tar link name; anything else resolves inside the root.
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,246 @@
+//! One pass over synthetic layer blobs: compression, digests, whiteouts, capture, hostile input.
+
+use imgaudit_digest::Algorithm;
+use imgaudit_layer::{
+    Budget, CaptureRules, Change, Compression, EntryKind, LayerError, LayerIndex, ReadOptions,
+    read_layer,
+};
+use imgaudit_testkit::{Compress, LayerBuilder, sha256};
+
+fn read_with(blob: &[u8], capture: &CaptureRules, budget: &Budget) -> Result<LayerIndex, LayerError> {
+    read_layer(
+        blob,
+        &ReadOptions {
+            capture,
+            budget,
+            blob_algorithm: Algorithm::Sha256,
+        },
+    )
+}
+
+fn read(blob: &[u8]) -> Result<LayerIndex, LayerError> {
+    read_with(blob, &CaptureRules::none(), &Budget::default())
+}
+
+fn sample_layer() -> Vec<u8> {
+    LayerBuilder::new()
+        .dir("etc")
+        .file("etc/pip.conf", b"[global]\nuser = true\n")
+        .file("etc/big.conf", &[b'x'; 64])
+        .symlink("etc/alias", "/usr/bin/python3")
+        .hardlink("etc/pip.conf.hard", "etc/pip.conf")
+        .fifo("run/fifo")
+        .whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED")
+        .opaque("usr/share/doc")
+        .file(".wh..wh.plnk/123.456", b"")
+        .finish()
+}
+
+fn paths(index: &LayerIndex) -> Vec<String> {
+    index
+        .changes
+        .iter()
+        .map(|c| match c {
+            Change::Add { path, .. } => format!("+{path}"),
+            Change::Whiteout { path } => format!("-{path}"),
+            Change::Opaque { dir } => format!("opaque {dir}"),
+        })
+        .collect()
+}
+
+#[test]
+fn every_compression_gives_the_same_index_and_digests() {
+    let tar = sample_layer();
+    let plain = read(&tar).unwrap();
+    for compress in [Compress::None, Compress::Gzip, Compress::Zstd] {
+        let blob = compress.apply(&tar);
+        let index = read(&blob).unwrap();
+        assert_eq!(index.diff_id, sha256(&tar), "{compress:?}");
+        assert_eq!(index.uncompressed_size, tar.len() as u64);
+        assert_eq!(index.blob_digest, sha256(&blob));
+        assert_eq!(index.blob_size, blob.len() as u64);
+        assert_eq!(index.changes, plain.changes);
+    }
+    assert_eq!(read(&Compress::Zstd.apply(&tar)).unwrap().compression, Compression::Zstd);
+    assert_eq!(read(&Compress::Gzip.apply(&tar)).unwrap().compression, Compression::Gzip);
+    assert_eq!(plain.compression, Compression::None);
+}
+
+#[test]
+fn whiteouts_and_opaque_markers_become_typed_changes() {
+    let index = read(&sample_layer()).unwrap();
+    assert_eq!(
+        paths(&index),
+        [
+            "+/etc",
+            "+/etc/pip.conf",
+            "+/etc/big.conf",
+            "+/etc/alias",
+            "+/etc/pip.conf.hard",
+            "+/run/fifo",
+            "-/usr/lib/python3.11/EXTERNALLY-MANAGED",
+            "opaque /usr/share/doc",
+        ]
+    );
+    assert_eq!(index.whiteout_count(), 2);
+    let Change::Add { entry, .. } = &index.changes[4] else {
+        panic!()
+    };
+    assert_eq!(entry.kind, EntryKind::Hardlink);
+    assert_eq!(entry.hardlink_target.as_ref().unwrap().display(), "/etc/pip.conf");
+    let Change::Add { entry, .. } = &index.changes[3] else {
+        panic!()
+    };
+    assert_eq!(entry.symlink_target.as_deref(), Some(&b"/usr/bin/python3"[..]));
+}
+
+#[test]
+fn captures_only_requested_files_under_the_size_cap() {
+    let capture = CaptureRules::new(&["/etc/*.conf"], 32).unwrap();
+    let index = read_with(
+        &Compress::Gzip.apply(&sample_layer()),
+        &capture,
+        &Budget::default(),
+    )
+    .unwrap();
+    let contents: Vec<(String, Option<Vec<u8>>)> = index
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Add { path, entry } if entry.kind == EntryKind::File => {
+                Some((path.display(), entry.content.as_deref().map(<[u8]>::to_vec)))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        contents,
+        [
+            (
+                "/etc/pip.conf".to_owned(),
+                Some(b"[global]\nuser = true\n".to_vec())
+            ),
+            // 64 bytes: over the 32-byte cap, so metadata only.
+            ("/etc/big.conf".to_owned(), None),
+        ]
+    );
+}
+
+#[test]
+fn keeps_owners_modes_long_and_non_utf8_names() {
+    let long = format!("opt/{}/file", "d".repeat(150));
+    let tar = LayerBuilder::new()
+        .file_with("usr/bin/sudo", b"#", 0o4755, 0, 0)
+        .file_with("home/app/x", b"#", 0o600, 1234, 5678)
+        .file(&long, b"long")
+        .file_with_pax_ids("big-ids", 3_000_000, 4_000_000)
+        .raw(b"tmp/caf\xe9", tar::EntryType::Regular, b"", b"latin-1")
+        .finish();
+    let index = read(&tar).unwrap();
+    let adds: Vec<_> = index
+        .changes
+        .iter()
+        .map(|c| match c {
+            Change::Add { path, entry } => (path.display(), entry.mode, entry.uid, entry.gid),
+            _ => panic!("unexpected {c:?}"),
+        })
+        .collect();
+    assert_eq!(adds[0], ("/usr/bin/sudo".to_owned(), 0o4755, 0, 0));
+    assert_eq!(adds[1], ("/home/app/x".to_owned(), 0o600, 1234, 5678));
+    assert_eq!(adds[2].0, format!("/{long}"));
+    assert_eq!((adds[3].2, adds[3].3), (3_000_000, 4_000_000));
+    assert_eq!(adds[4].0, "/tmp/caf\\xe9");
+}
+
+#[test]
+fn refuses_names_that_leave_the_root() {
+    let cases: [(&[u8], tar::EntryType, &[u8]); 5] = [
+        (b"../escape", tar::EntryType::Regular, b""),
+        (b"/etc/passwd", tar::EntryType::Regular, b""),
+        (b"usr/../../x", tar::EntryType::Directory, b""),
+        (b"etc/shadow-link", tar::EntryType::Link, b"../../etc/shadow"),
+        (b"etc/up", tar::EntryType::Symlink, b"../../../host"),
+    ];
+    for (name, kind, link) in cases {
+        let tar = LayerBuilder::new().raw(name, kind, link, b"").finish();
+        let err = read(&tar).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LayerError::UnsafeName { .. }
+                    | LayerError::HardlinkEscape { .. }
+                    | LayerError::SymlinkEscape { .. }
+            ),
+            "{}: {err}",
+            String::from_utf8_lossy(name)
+        );
+    }
+    // Absolute symlink targets resolve from the image root and are fine; so are relative ones
+    // that stay inside.
+    let ok = LayerBuilder::new()
+        .symlink("lib64/ld.so", "../lib/x86_64/ld.so")
+        .symlink("etc/localtime", "/usr/share/zoneinfo/UTC")
+        .finish();
+    assert_eq!(read(&ok).unwrap().changes.len(), 2);
+}
+
+#[test]
+fn truncated_and_corrupt_layers_are_errors() {
+    let tar = LayerBuilder::new()
+        .file("a", &[7u8; 20_000])
+        .file("b", b"b")
+        .finish();
+    for compress in [Compress::None, Compress::Gzip, Compress::Zstd] {
+        let blob = compress.apply(&tar);
+        let cut = &blob[..blob.len() / 2];
+        let err = read(cut).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LayerError::Truncated(_) | LayerError::Decompression { .. }
+            ),
+            "{compress:?}: {err}"
+        );
+    }
+    let mut gz = Compress::Gzip.apply(&tar);
+    let middle = gz.len() / 2;
+    for byte in &mut gz[20..middle] {
+        *byte ^= 0x5a;
+    }
+    assert!(matches!(
+        read(&gz).unwrap_err(),
+        LayerError::Decompression { .. } | LayerError::Truncated(_)
+    ));
+    let garbage = b"this is not a tar archive at all, but long enough to look at...".repeat(20);
+    assert!(matches!(read(&garbage).unwrap_err(), LayerError::Tar(_)));
+}
+
+#[test]
+fn budget_stops_decompression_bombs() {
+    let tar = LayerBuilder::new().file("zeros", &vec![0u8; 4 << 20]).finish();
+    let bomb = Compress::Gzip.apply(&tar);
+    assert!(bomb.len() < 64 << 10);
+    let err = read_with(&bomb, &CaptureRules::none(), &Budget::new(1 << 20, 100)).unwrap_err();
+    assert!(matches!(err, LayerError::TooManyBytes { limit } if limit == 1 << 20), "{err}");
+
+    let many = (0..50).fold(LayerBuilder::new(), |b, i| b.file(&format!("f{i}"), b""));
+    let err = read_with(&many.finish(), &CaptureRules::none(), &Budget::new(1 << 30, 10)).unwrap_err();
+    assert!(matches!(err, LayerError::TooManyEntries { limit: 10 }), "{err}");
+}
+
+#[test]
+fn detects_compression_from_bytes_not_names() {
+    assert_eq!(Compression::detect(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
+    assert_eq!(Compression::detect(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
+    assert_eq!(Compression::detect(&[0x50, 0x2a, 0x4d, 0x18]), Compression::Zstd);
+    assert_eq!(Compression::detect(b"usr/"), Compression::None);
+    assert_eq!(
+        Compression::from_media_type("application/vnd.docker.image.rootfs.diff.tar.gzip"),
+        Some(Compression::Gzip)
+    );
+    assert_eq!(
+        Compression::from_media_type("application/vnd.oci.image.layer.v1.tar+zstd"),
+        Some(Compression::Zstd)
+    );
+    assert_eq!(Compression::from_media_type("text/plain"), None);
+}

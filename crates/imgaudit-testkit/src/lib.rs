@@ -1,0 +1,485 @@
+//! Builds synthetic layers, OCI layouts and `docker save` archives for imgaudit's tests.
+//!
+//! Real images made by real tools are tested too (`tests/real-images/`); these builders exist to
+//! cover every rule of layer application and every malformed input precisely and quickly.
+
+use std::io::Write;
+use std::path::Path;
+
+use imgaudit_digest::{Algorithm, Digest};
+use serde_json::{Value, json};
+
+/// Builds one layer's tar stream entry by entry.
+pub struct LayerBuilder {
+    builder: tar::Builder<Vec<u8>>,
+}
+
+impl Default for LayerBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for LayerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LayerBuilder")
+    }
+}
+
+fn header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(kind);
+    header.set_mode(mode);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(1_700_000_000);
+    header.set_size(size);
+    header
+}
+
+impl LayerBuilder {
+    pub fn new() -> Self {
+        LayerBuilder {
+            builder: tar::Builder::new(Vec::new()),
+        }
+    }
+
+    pub fn dir(self, path: &str) -> Self {
+        self.entry(path, header(tar::EntryType::Directory, 0o755, 0), b"")
+    }
+
+    pub fn file(self, path: &str, content: &[u8]) -> Self {
+        self.file_with(path, content, 0o644, 0, 0)
+    }
+
+    pub fn file_with(self, path: &str, content: &[u8], mode: u32, uid: u64, gid: u64) -> Self {
+        let mut h = header(tar::EntryType::Regular, mode, content.len() as u64);
+        h.set_uid(uid);
+        h.set_gid(gid);
+        self.entry(path, h, content)
+    }
+
+    pub fn symlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = header(tar::EntryType::Symlink, 0o777, 0);
+        self.builder
+            .append_link(&mut h, path, target)
+            .expect("append symlink");
+        self
+    }
+
+    pub fn hardlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = header(tar::EntryType::Link, 0o644, 0);
+        self.builder
+            .append_link(&mut h, path, target)
+            .expect("append hard link");
+        self
+    }
+
+    pub fn whiteout(self, path: &str) -> Self {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let marker = if dir.is_empty() {
+            format!(".wh.{name}")
+        } else {
+            format!("{dir}/.wh.{name}")
+        };
+        self.file(&marker, b"")
+    }
+
+    pub fn opaque(self, dir: &str) -> Self {
+        self.file(&format!("{dir}/.wh..wh..opq"), b"")
+    }
+
+    pub fn fifo(self, path: &str) -> Self {
+        self.entry(path, header(tar::EntryType::Fifo, 0o644, 0), b"")
+    }
+
+    /// An entry whose name is written into the header as given, bypassing the tar crate's checks,
+    /// to build hostile layers (`../x`, `/etc/x`, names that are not UTF-8). Names up to 100 bytes.
+    pub fn raw(mut self, name: &[u8], kind: tar::EntryType, link: &[u8], content: &[u8]) -> Self {
+        let mut h = header(kind, 0o644, content.len() as u64);
+        h.as_old_mut().name[..name.len()].copy_from_slice(name);
+        h.as_old_mut().linkname[..link.len()].copy_from_slice(link);
+        h.set_cksum();
+        self.builder.append(&h, content).expect("append raw entry");
+        self
+    }
+
+    /// An entry whose uid and gid only fit in PAX records.
+    pub fn file_with_pax_ids(mut self, path: &str, uid: u64, gid: u64) -> Self {
+        let uid = uid.to_string();
+        let gid = gid.to_string();
+        self.builder
+            .append_pax_extensions([("uid", uid.as_bytes()), ("gid", gid.as_bytes())])
+            .expect("append pax");
+        self.file(path, b"pax")
+    }
+
+    fn entry(mut self, path: &str, mut h: tar::Header, content: &[u8]) -> Self {
+        self.builder
+            .append_data(&mut h, path, content)
+            .expect("append entry");
+        self
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.builder.into_inner().expect("finish tar")
+    }
+}
+
+/// How a test layer blob is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compress {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compress {
+    pub fn apply(self, tar: &[u8]) -> Vec<u8> {
+        match self {
+            Compress::None => tar.to_vec(),
+            Compress::Gzip => gzip(tar),
+            Compress::Zstd => zstd::encode_all(tar, 3).expect("zstd"),
+        }
+    }
+
+    pub fn oci_media_type(self) -> &'static str {
+        match self {
+            Compress::None => "application/vnd.oci.image.layer.v1.tar",
+            Compress::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+            Compress::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+        }
+    }
+}
+
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(data).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+pub fn sha256(data: &[u8]) -> Digest {
+    Digest::of_bytes(Algorithm::Sha256, data)
+}
+
+/// A synthetic image: layers (as uncompressed tars) and the config fields tests care about.
+#[derive(Debug, Clone)]
+pub struct TestImage {
+    pub layers: Vec<Vec<u8>>,
+    pub compress: Compress,
+    pub env: Vec<String>,
+    pub user: Option<String>,
+    pub os: String,
+    pub architecture: String,
+    pub variant: Option<String>,
+    /// `(created_by, empty_layer)` steps; by default one step per layer.
+    pub history: Option<Vec<(String, bool)>>,
+}
+
+/// One blob of a test image: its bytes, digest and media type.
+#[derive(Debug, Clone)]
+pub struct Blob {
+    pub bytes: Vec<u8>,
+    pub digest: Digest,
+    pub media_type: String,
+}
+
+impl Blob {
+    fn new(bytes: Vec<u8>, media_type: &str) -> Blob {
+        Blob {
+            digest: sha256(&bytes),
+            bytes,
+            media_type: media_type.to_owned(),
+        }
+    }
+
+    pub fn descriptor(&self) -> Value {
+        json!({"mediaType": self.media_type, "digest": self.digest.to_string(), "size": self.bytes.len()})
+    }
+}
+
+impl TestImage {
+    pub fn new(layers: Vec<Vec<u8>>) -> TestImage {
+        TestImage {
+            layers,
+            compress: Compress::Gzip,
+            env: vec!["PATH=/usr/local/bin:/usr/bin:/bin".to_owned()],
+            user: None,
+            os: "linux".to_owned(),
+            architecture: "amd64".to_owned(),
+            variant: None,
+            history: None,
+        }
+    }
+
+    pub fn compressed(mut self, compress: Compress) -> Self {
+        self.compress = compress;
+        self
+    }
+
+    pub fn platform(mut self, os: &str, architecture: &str, variant: Option<&str>) -> Self {
+        os.clone_into(&mut self.os);
+        architecture.clone_into(&mut self.architecture);
+        self.variant = variant.map(str::to_owned);
+        self
+    }
+
+    pub fn config_value(&self) -> Value {
+        let diff_ids: Vec<String> = self.layers.iter().map(|l| sha256(l).to_string()).collect();
+        let history: Vec<Value> = match &self.history {
+            Some(steps) => steps
+                .iter()
+                .map(|(by, empty)| {
+                    if *empty {
+                        json!({"created_by": by, "empty_layer": true})
+                    } else {
+                        json!({"created_by": by})
+                    }
+                })
+                .collect(),
+            None => (0..self.layers.len())
+                .map(|i| json!({"created_by": format!("step {i}")}))
+                .collect(),
+        };
+        let mut config = json!({"Env": self.env});
+        if let Some(user) = &self.user {
+            config["User"] = json!(user);
+        }
+        let mut value = json!({
+            "architecture": self.architecture,
+            "os": self.os,
+            "config": config,
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            "history": history,
+        });
+        if let Some(variant) = &self.variant {
+            value["variant"] = json!(variant);
+        }
+        value
+    }
+
+    pub fn config_blob(&self) -> Blob {
+        Blob::new(
+            serde_json::to_vec(&self.config_value()).unwrap(),
+            "application/vnd.oci.image.config.v1+json",
+        )
+    }
+
+    pub fn layer_blobs(&self) -> Vec<Blob> {
+        self.layers
+            .iter()
+            .map(|l| Blob::new(self.compress.apply(l), self.compress.oci_media_type()))
+            .collect()
+    }
+
+    pub fn manifest_blob(&self) -> Blob {
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": self.config_blob().descriptor(),
+            "layers": self.layer_blobs().iter().map(Blob::descriptor).collect::<Vec<_>>(),
+        });
+        Blob::new(
+            serde_json::to_vec(&manifest).unwrap(),
+            "application/vnd.oci.image.manifest.v1+json",
+        )
+    }
+
+    fn platform_value(&self) -> Value {
+        let mut platform = json!({"os": self.os, "architecture": self.architecture});
+        if let Some(variant) = &self.variant {
+            platform["variant"] = json!(variant);
+        }
+        platform
+    }
+}
+
+/// Writes a blob under `blobs/sha256/` of an OCI layout.
+pub fn write_blob(layout: &Path, blob: &Blob) {
+    let dir = layout.join("blobs").join("sha256");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(blob.digest.hex()), &blob.bytes).unwrap();
+}
+
+fn write_layout_files(layout: &Path, manifests: Vec<Value>) {
+    std::fs::create_dir_all(layout).unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    let index = json!({"schemaVersion": 2, "manifests": manifests});
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec_pretty(&index).unwrap(),
+    )
+    .unwrap();
+}
+
+fn write_image_blobs(layout: &Path, image: &TestImage) -> Blob {
+    write_blob(layout, &image.config_blob());
+    for blob in image.layer_blobs() {
+        write_blob(layout, &blob);
+    }
+    let manifest = image.manifest_blob();
+    write_blob(layout, &manifest);
+    manifest
+}
+
+/// Writes an OCI layout holding each image under its `org.opencontainers.image.ref.name`.
+pub fn write_oci_layout(layout: &Path, images: &[(&str, &TestImage)]) {
+    let mut manifests = Vec::new();
+    for (name, image) in images {
+        let manifest = write_image_blobs(layout, image);
+        let mut descriptor = manifest.descriptor();
+        if !name.is_empty() {
+            descriptor["annotations"] = json!({"org.opencontainers.image.ref.name": name});
+        }
+        manifests.push(descriptor);
+    }
+    write_layout_files(layout, manifests);
+}
+
+/// Writes an OCI layout whose `index.json` points at an image index of several platforms, with
+/// a BuildKit-style attestation manifest after each image when `attestations` is set.
+pub fn write_multi_platform_layout(
+    layout: &Path,
+    name: &str,
+    images: &[&TestImage],
+    attestations: bool,
+) {
+    let mut entries = Vec::new();
+    for image in images {
+        let manifest = write_image_blobs(layout, image);
+        let mut descriptor = manifest.descriptor();
+        descriptor["platform"] = image.platform_value();
+        entries.push(descriptor);
+        if attestations {
+            let attestation = TestImage::new(vec![LayerBuilder::new().finish()]);
+            let attestation_manifest = write_image_blobs(layout, &attestation);
+            let mut descriptor = attestation_manifest.descriptor();
+            descriptor["platform"] = json!({"os": "unknown", "architecture": "unknown"});
+            descriptor["annotations"] = json!({
+                "vnd.docker.reference.type": "attestation-manifest",
+                "vnd.docker.reference.digest": manifest.digest.to_string(),
+            });
+            entries.push(descriptor);
+        }
+    }
+    let index = Blob::new(
+        serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": entries,
+        }))
+        .unwrap(),
+        "application/vnd.oci.image.index.v1+json",
+    );
+    write_blob(layout, &index);
+    let mut descriptor = index.descriptor();
+    descriptor["annotations"] = json!({"org.opencontainers.image.ref.name": name});
+    write_layout_files(layout, vec![descriptor]);
+}
+
+/// Appends a regular file to a tar being built.
+pub fn append_file(builder: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8]) {
+    let mut h = header(tar::EntryType::Regular, 0o644, data.len() as u64);
+    builder.append_data(&mut h, name, data).unwrap();
+}
+
+fn append_symlink(builder: &mut tar::Builder<Vec<u8>>, name: &str, target: &str) {
+    let mut h = header(tar::EntryType::Symlink, 0o777, 0);
+    builder.append_link(&mut h, name, target).unwrap();
+}
+
+/// A legacy `docker save` tarball, as Docker before 25 wrote it: `<id>/layer.tar` directories
+/// (here symlinks to `<diffid>.tar`, as skopeo writes them), `<config>.json`, `repositories`, and
+/// `manifest.json` written last, so that a streaming reader sees the layers before the manifest.
+pub fn docker_archive_legacy(images: &[(&[&str], &TestImage)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut manifest = Vec::new();
+    for (tags, image) in images {
+        let mut layer_paths = Vec::new();
+        for (i, layer) in image.layers.iter().enumerate() {
+            let hex = sha256(layer).hex().to_owned();
+            append_file(&mut builder, &format!("{hex}.tar"), layer);
+            let id = sha256(format!("{hex}-{i}").as_bytes()).hex().to_owned();
+            append_file(&mut builder, &format!("{id}/VERSION"), b"1.0");
+            append_file(&mut builder, &format!("{id}/json"), b"{}");
+            append_symlink(&mut builder, &format!("{id}/layer.tar"), &format!("../{hex}.tar"));
+            layer_paths.push(format!("{id}/layer.tar"));
+        }
+        let config = image.config_blob();
+        append_file(
+            &mut builder,
+            &format!("{}.json", config.digest.hex()),
+            &config.bytes,
+        );
+        manifest.push(json!({
+            "Config": format!("{}.json", config.digest.hex()),
+            "RepoTags": tags,
+            "Layers": layer_paths,
+        }));
+    }
+    append_file(&mut builder, "repositories", b"{}");
+    append_file(
+        &mut builder,
+        "manifest.json",
+        &serde_json::to_vec(&manifest).unwrap(),
+    );
+    builder.into_inner().unwrap()
+}
+
+/// A `docker save` tarball as Docker 25 and later write it: an OCI layout (uncompressed layers)
+/// plus `manifest.json` pointing into `blobs/`, with `manifest.json` first.
+pub fn docker_archive_25(tag: &str, image: &TestImage) -> Vec<u8> {
+    let image = image.clone().compressed(Compress::None);
+    let mut builder = tar::Builder::new(Vec::new());
+    let config = image.config_blob();
+    let layers = image.layer_blobs();
+    let manifest = image.manifest_blob();
+    let docker_manifest = json!([{
+        "Config": format!("blobs/sha256/{}", config.digest.hex()),
+        "RepoTags": [tag],
+        "Layers": layers.iter().map(|l| format!("blobs/sha256/{}", l.digest.hex())).collect::<Vec<_>>(),
+    }]);
+    append_file(
+        &mut builder,
+        "manifest.json",
+        &serde_json::to_vec(&docker_manifest).unwrap(),
+    );
+    let mut descriptor = manifest.descriptor();
+    descriptor["annotations"] = json!({
+        "io.containerd.image.name": format!("docker.io/{tag}"),
+        "org.opencontainers.image.ref.name": tag.rsplit_once(':').map_or("latest", |(_, t)| t),
+    });
+    append_file(
+        &mut builder,
+        "index.json",
+        &serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [descriptor]})).unwrap(),
+    );
+    append_file(
+        &mut builder,
+        "oci-layout",
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    );
+    for blob in std::iter::once(&config)
+        .chain(layers.iter())
+        .chain(std::iter::once(&manifest))
+    {
+        append_file(
+            &mut builder,
+            &format!("blobs/sha256/{}", blob.digest.hex()),
+            &blob.bytes,
+        );
+    }
+    append_file(&mut builder, "repositories", b"{}");
+    builder.into_inner().unwrap()
+}
+
+/// Packs a directory (an OCI layout) into a tar, as an `oci-archive` is.
+pub fn tar_directory(dir: &Path) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.append_dir_all(".", dir).unwrap();
+    builder.into_inner().unwrap()
+}
