@@ -151,7 +151,7 @@ debian_mirror() {
 remove_rootfs() {
     local rootfs=$1 m
     [ -e "$rootfs" ] || return 0
-    findmnt -rn -o TARGET | grep -F -- "$rootfs/" | sort -r | while read -r m; do
+    { findmnt -rn -o TARGET | grep -F -- "$rootfs/" || true; } | sort -r | while read -r m; do
         umount -l "$m" || true
     done
     for m in proc sys dev; do

@@ -48,9 +48,13 @@ pub struct Digest {
 pub enum DigestError {
     #[error("`{value}` is not a digest: expected ALGORITHM:HEX")]
     MissingSeparator { value: String },
-    #[error("`{value}` uses the digest algorithm `{algorithm}`, which imgaudit cannot verify (sha256 and sha512 are supported)")]
+    #[error(
+        "`{value}` uses the digest algorithm `{algorithm}`, which imgaudit cannot verify (sha256 and sha512 are supported)"
+    )]
     UnsupportedAlgorithm { value: String, algorithm: String },
-    #[error("`{value}` is not a valid {algorithm} digest: expected {expected} lowercase hexadecimal characters")]
+    #[error(
+        "`{value}` is not a valid {algorithm} digest: expected {expected} lowercase hexadecimal characters"
+    )]
     MalformedHex {
         value: String,
         algorithm: &'static str,

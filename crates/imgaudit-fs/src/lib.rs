@@ -218,7 +218,10 @@ impl Filesystem {
         if entry.kind == EntryKind::Hardlink {
             entry = self.link_target_entry(layer, &path, &entry)?;
         }
-        let existing_dir = self.nodes.get(&path).is_some_and(|n| n.kind() == EntryKind::Dir);
+        let existing_dir = self
+            .nodes
+            .get(&path)
+            .is_some_and(|n| n.kind() == EntryKind::Dir);
         if existing_dir && entry.kind != EntryKind::Dir {
             self.remove_tree(&path, false, layer, RemovalCause::ReplacedParent);
         }
@@ -241,10 +244,7 @@ impl Filesystem {
         path: &ImagePath,
         link: &Entry,
     ) -> Result<Entry, AssembleError> {
-        let written = link
-            .hardlink_target
-            .clone()
-            .unwrap_or_else(ImagePath::root);
+        let written = link.hardlink_target.clone().unwrap_or_else(ImagePath::root);
         let target = self
             .resolve(&written.parent(), true)
             .map(|parent| parent.child(written.file_name()))
@@ -271,7 +271,11 @@ impl Filesystem {
 
     /// Resolves a parent directory for writing, creating directories that no entry declared and
     /// replacing a non-directory that stands in the way, as tar extraction does.
-    fn make_parent_dirs(&mut self, layer: usize, dir: &ImagePath) -> Result<ImagePath, AssembleError> {
+    fn make_parent_dirs(
+        &mut self,
+        layer: usize,
+        dir: &ImagePath,
+    ) -> Result<ImagePath, AssembleError> {
         // Each round creates one missing component, so the number of rounds is bounded.
         for _ in 0..=dir.components().count() + MAX_SYMLINK_HOPS {
             let missing = match self.resolve(dir, true) {
@@ -328,7 +332,11 @@ impl Filesystem {
         for p in doomed {
             if let Some(node) = self.nodes.remove(&p) {
                 // Paths below a whiteout are removed because of it, like the path itself.
-                let cause = if p == *path { RemovalCause::Whiteout } else { cause };
+                let cause = if p == *path {
+                    RemovalCause::Whiteout
+                } else {
+                    cause
+                };
                 self.removed.insert(
                     p,
                     Removal {

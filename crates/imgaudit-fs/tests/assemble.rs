@@ -33,7 +33,12 @@ fn tree(fs: &Filesystem) -> Vec<String> {
 
 fn removed(fs: &Filesystem) -> Vec<String> {
     fs.removed()
-        .map(|(path, r)| format!("{path} by {} ({:?}) from {}", r.layer, r.cause, r.written_by))
+        .map(|(path, r)| {
+            format!(
+                "{path} by {} ({:?}) from {}",
+                r.layer, r.cause, r.written_by
+            )
+        })
         .collect()
 }
 
@@ -43,7 +48,10 @@ fn base() -> LayerBuilder {
         .dir("usr/lib")
         .dir("usr/lib/python3.11")
         .file("usr/lib/python3.11/os.py", b"# os")
-        .file("usr/lib/python3.11/EXTERNALLY-MANAGED", b"[externally-managed]\n")
+        .file(
+            "usr/lib/python3.11/EXTERNALLY-MANAGED",
+            b"[externally-managed]\n",
+        )
         .dir("usr/share")
         .dir("usr/share/doc")
         .file("usr/share/doc/a", b"a")
@@ -58,7 +66,10 @@ fn a_whiteout_removes_a_lower_file_and_records_who_removed_it() {
         LayerBuilder::new().whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED"),
     ])
     .unwrap();
-    assert!(fs.get(&p("/usr/lib/python3.11/EXTERNALLY-MANAGED")).is_none());
+    assert!(
+        fs.get(&p("/usr/lib/python3.11/EXTERNALLY-MANAGED"))
+            .is_none()
+    );
     assert_eq!(
         removed(&fs),
         ["/usr/lib/python3.11/EXTERNALLY-MANAGED by 1 (Whiteout) from 0"]
@@ -231,7 +242,10 @@ fn a_hard_link_to_nothing_is_an_error() {
         LayerBuilder::new().whiteout("t").hardlink("l", "t"),
     ])
     .unwrap_err();
-    assert!(matches!(err, AssembleError::DanglingHardlink { layer: 1, .. }));
+    assert!(matches!(
+        err,
+        AssembleError::DanglingHardlink { layer: 1, .. }
+    ));
 }
 
 #[test]
@@ -248,10 +262,19 @@ fn symlinks_resolve_inside_the_image_root_only() {
     ])
     .unwrap();
     let resolve = |path: &str| fs.resolve(&p(path), true).map(|r| r.display());
-    assert_eq!(resolve("/lib/python3.11/os.py").unwrap(), "/usr/lib/python3.11/os.py");
-    assert_eq!(resolve("/usr/bin/python3").unwrap(), "/usr/lib/python3.11/os.py");
+    assert_eq!(
+        resolve("/lib/python3.11/os.py").unwrap(),
+        "/usr/lib/python3.11/os.py"
+    );
+    assert_eq!(
+        resolve("/usr/bin/python3").unwrap(),
+        "/usr/lib/python3.11/os.py"
+    );
     // `..` at the root stays at the root: the absolute target cannot reach the host.
-    assert_eq!(resolve("/etc/dots/python3.11").unwrap(), "/usr/lib/python3.11");
+    assert_eq!(
+        resolve("/etc/dots/python3.11").unwrap(),
+        "/usr/lib/python3.11"
+    );
     assert_eq!(
         fs.resolve(&p("/usr/bin/python3"), false).unwrap().display(),
         "/usr/bin/python3"
@@ -273,7 +296,14 @@ fn symlinks_resolve_inside_the_image_root_only() {
 #[test]
 fn an_overlong_symlink_chain_is_detected() {
     let chain = (0..45).fold(LayerBuilder::new().file("end", b""), |b, i| {
-        b.symlink(&format!("l{i}"), &if i == 0 { "end".to_owned() } else { format!("l{}", i - 1) })
+        b.symlink(
+            &format!("l{i}"),
+            &if i == 0 {
+                "end".to_owned()
+            } else {
+                format!("l{}", i - 1)
+            },
+        )
     });
     let fs = assemble(vec![chain]).unwrap();
     assert_eq!(fs.resolve(&p("/l39"), true).unwrap().display(), "/end");

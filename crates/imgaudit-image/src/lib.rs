@@ -1,1 +1,249 @@
-//! x
+//! Image sources and manifests.
+//!
+//! This crate turns an image argument (`oci:DIR:REF`, `oci-archive:FILE`, `docker-archive:FILE:
+//! NAME:TAG`, `-`, or a bare path whose kind is detected) into an [`ImageMeta`] (identity,
+//! platform, verified config, ordered layer references) and a [`BlobStore`] that opens each layer
+//! blob as a stream. Every manifest, index and config is verified against its digest before it is
+//! parsed. Layer blobs are verified by the layer reader, in the same pass that indexes them.
+//!
+//! Sources that can only be read front to back (a `docker save` stream on stdin, later a daemon's
+//! export) go through [`read_docker_save_stream`], which hands each layer to the caller as it
+//! streams past, because legacy `docker save` writes `manifest.json` last.
+//!
+//! A registry source plugs in beside these by producing the same [`ImageMeta`] and a
+//! [`BlobStore`] that streams blobs from the network.
+
+mod archive;
+mod docker;
+mod oci;
+mod platform;
+mod spec;
+mod stream;
+
+use std::fmt;
+use std::io::Read;
+
+use imgaudit_digest::Digest;
+use oci_spec::image::ImageConfiguration;
+
+pub use platform::{Platform, PlatformError};
+pub use spec::{ImageSpec, Selection};
+pub use stream::read_docker_save_stream;
+
+/// Everything known about an image before its layers are read.
+#[derive(Debug, Clone)]
+pub struct ImageMeta {
+    /// The source as the user named it, normalized (`oci:DIR:REF`).
+    pub source: String,
+    /// The transport, as skopeo names it.
+    pub transport: &'static str,
+    /// A name for the image: its tag, or its OCI reference name, when the source gives one.
+    pub name: Option<String>,
+    /// The digest of the image manifest, when the source has one (a legacy `docker save`
+    /// tarball has none).
+    pub manifest_digest: Option<Digest>,
+    /// The platform of the selected image, from its config.
+    pub platform: Platform,
+    /// The digest of the config blob (the image id).
+    pub config_digest: Digest,
+    pub config: ImageConfiguration,
+    pub layers: Vec<LayerRef>,
+    /// What a reader may want to know (a declared media type the bytes contradict, ...).
+    pub notes: Vec<String>,
+}
+
+/// One layer as the manifest and config describe it.
+#[derive(Debug, Clone)]
+pub struct LayerRef {
+    /// The digest of the blob as stored, when the source names it (a legacy `docker save`
+    /// tarball names layers by path only; their uncompressed digest is `diff_id`).
+    pub digest: Option<Digest>,
+    /// The digest of the uncompressed tar, from the config's `rootfs.diff_ids`.
+    pub diff_id: Digest,
+    pub media_type: Option<String>,
+    /// The blob size the manifest declares.
+    pub size: Option<u64>,
+    /// Where the blob lives inside its source (a path in a layout or archive).
+    pub location: String,
+}
+
+/// Opens layer blobs of one image. Implementations must allow several blobs open at once, on
+/// several threads.
+pub trait BlobStore: Send + Sync + fmt::Debug {
+    fn open_layer(&self, layer: &LayerRef) -> Result<Box<dyn Read + Send + '_>, ImageError>;
+}
+
+/// An image whose blobs can be opened in any order.
+#[derive(Debug)]
+pub struct OpenedImage {
+    pub meta: ImageMeta,
+    pub blobs: Box<dyn BlobStore>,
+}
+
+/// Why an image could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("{input}: no such file or directory (registry references are not supported yet)")]
+    NoSuchImage { input: String },
+    #[error("{input}: {reason}")]
+    BadArgument { input: String, reason: String },
+    #[error("{input}: the `{transport}` transport is not supported yet")]
+    UnsupportedTransport { input: String, transport: String },
+    #[error("{input}: not an image: {reason}")]
+    NotAnImage { input: String, reason: String },
+    #[error("{input}: reading failed: {source}")]
+    Io {
+        input: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{input}: `{name}` is missing")]
+    MissingFile { input: String, name: String },
+    #[error("{input}: the {what} is malformed: {reason}")]
+    Malformed {
+        input: String,
+        what: String,
+        reason: String,
+    },
+    #[error("{input}: the {what} does not match its digest: expected {expected}, found {actual}")]
+    DigestMismatch {
+        input: String,
+        what: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("{input}: the {what} is {actual} bytes, but its descriptor says {declared}")]
+    SizeMismatch {
+        input: String,
+        what: String,
+        declared: u64,
+        actual: u64,
+    },
+    #[error(
+        "{input}: no image named `{wanted}`; it holds: {}",
+        list_or_none(available)
+    )]
+    NoSuchReference {
+        input: String,
+        wanted: String,
+        available: Vec<String>,
+    },
+    #[error("{input}: it holds {} images; choose one with {hint}: {}", available.len(), list_or_none(available))]
+    Ambiguous {
+        input: String,
+        hint: String,
+        available: Vec<String>,
+    },
+    #[error(
+        "{input}: no image for platform {wanted}; platforms present: {}",
+        list_or_none(available)
+    )]
+    NoSuchPlatform {
+        input: String,
+        wanted: Platform,
+        available: Vec<String>,
+    },
+    #[error("{input}: the stream failed at `{name}`: {source}")]
+    StreamedLayer {
+        input: String,
+        name: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "(none)".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// What to choose when a source holds several images or platforms.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// The platform to select from an index; `None` means linux/amd64 for indexes and "whatever
+    /// the image is" for single images.
+    pub platform: Option<Platform>,
+}
+
+/// Opens an image from a file or directory source.
+pub fn open(spec: &ImageSpec, options: &OpenOptions) -> Result<OpenedImage, ImageError> {
+    let input = spec.to_string();
+    match spec {
+        ImageSpec::OciLayout { dir, reference } => {
+            let files = archive::DirFiles {
+                root: dir.clone(),
+                input: input.clone(),
+            };
+            if !dir.is_dir() {
+                return Err(if dir.exists() {
+                    ImageError::NotAnImage {
+                        input,
+                        reason: "an OCI layout is a directory, and this is a file (use oci-archive: for a tarball)".to_owned(),
+                    }
+                } else {
+                    ImageError::NoSuchImage { input }
+                });
+            }
+            oci::open(Box::new(files), spec, reference.as_deref(), options)
+        }
+        ImageSpec::OciArchive { file, reference } => {
+            let files = archive::TarFiles::open(file, &input)?;
+            oci::open(Box::new(files), spec, reference.as_deref(), options)
+        }
+        ImageSpec::DockerArchive { file, selection } => {
+            let files = archive::TarFiles::open(file, &input)?;
+            docker::open(Box::new(files), spec, selection, options)
+        }
+        ImageSpec::Stdin { .. } => Err(ImageError::BadArgument {
+            input,
+            reason: "standard input is a stream: read it with read_docker_save_stream".to_owned(),
+        }),
+    }
+}
+
+/// Checks an explicitly requested platform against a single image's own.
+fn check_platform(input: &str, actual: &Platform, options: &OpenOptions) -> Result<(), ImageError> {
+    match &options.platform {
+        Some(wanted) if !actual.satisfies(wanted) => Err(ImageError::NoSuchPlatform {
+            input: input.to_owned(),
+            wanted: wanted.clone(),
+            available: vec![actual.to_string()],
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Parses a config blob and the layer references it and the layer list imply.
+fn parse_config(input: &str, bytes: &[u8]) -> Result<ImageConfiguration, ImageError> {
+    serde_json::from_slice(bytes).map_err(|e| ImageError::Malformed {
+        input: input.to_owned(),
+        what: "image config".to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn diff_ids(input: &str, config: &ImageConfiguration) -> Result<Vec<Digest>, ImageError> {
+    config
+        .rootfs()
+        .diff_ids()
+        .iter()
+        .map(|d| {
+            d.parse().map_err(|e| ImageError::Malformed {
+                input: input.to_owned(),
+                what: "image config".to_owned(),
+                reason: format!("rootfs.diff_ids: {e}"),
+            })
+        })
+        .collect()
+}
+
+fn config_platform(config: &ImageConfiguration) -> Platform {
+    Platform::new(
+        &config.os().to_string(),
+        &config.architecture().to_string(),
+        config.variant().as_deref(),
+    )
+}

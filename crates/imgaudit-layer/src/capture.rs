@@ -80,7 +80,8 @@ impl CaptureRules {
         let mut rooted = Vec::with_capacity(path.as_bytes().len() + 1);
         rooted.push(b'/');
         rooted.extend_from_slice(path.as_bytes());
-        self.globs.is_match_candidate(&Candidate::from_bytes(&rooted))
+        self.globs
+            .is_match_candidate(&Candidate::from_bytes(&rooted))
     }
 }
 

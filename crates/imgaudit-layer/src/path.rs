@@ -1,6 +1,6 @@
 //! Paths inside an image, kept as bytes.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// A normalized path inside the image root: no leading `/`, no `.` or `..` components, no empty
 /// components. The root itself is the empty path. Names are bytes because layers may carry names
@@ -141,7 +141,7 @@ pub fn push_escaped(out: &mut String, bytes: &[u8]) {
             }
         }
         for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
+            let _ = write!(out, "\\x{b:02x}");
         }
     }
 }

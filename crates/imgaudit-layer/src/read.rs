@@ -82,11 +82,12 @@ pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerInd
         Compression::None => Box::new(&mut buffered),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(&mut buffered)),
         Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(&mut buffered)
-                .map_err(|source| LayerError::Decompression {
+            zstd::stream::read::Decoder::with_buffer(&mut buffered).map_err(|source| {
+                LayerError::Decompression {
                     compression: "zstd",
                     source,
-                })?,
+                }
+            })?,
         ),
     };
     let metered = Metered {

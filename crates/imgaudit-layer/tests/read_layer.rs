@@ -7,7 +7,11 @@ use imgaudit_layer::{
 };
 use imgaudit_testkit::{Compress, LayerBuilder, sha256};
 
-fn read_with(blob: &[u8], capture: &CaptureRules, budget: &Budget) -> Result<LayerIndex, LayerError> {
+fn read_with(
+    blob: &[u8],
+    capture: &CaptureRules,
+    budget: &Budget,
+) -> Result<LayerIndex, LayerError> {
     read_layer(
         blob,
         &ReadOptions {
@@ -61,8 +65,14 @@ fn every_compression_gives_the_same_index_and_digests() {
         assert_eq!(index.blob_size, blob.len() as u64);
         assert_eq!(index.changes, plain.changes);
     }
-    assert_eq!(read(&Compress::Zstd.apply(&tar)).unwrap().compression, Compression::Zstd);
-    assert_eq!(read(&Compress::Gzip.apply(&tar)).unwrap().compression, Compression::Gzip);
+    assert_eq!(
+        read(&Compress::Zstd.apply(&tar)).unwrap().compression,
+        Compression::Zstd
+    );
+    assert_eq!(
+        read(&Compress::Gzip.apply(&tar)).unwrap().compression,
+        Compression::Gzip
+    );
     assert_eq!(plain.compression, Compression::None);
 }
 
@@ -87,11 +97,17 @@ fn whiteouts_and_opaque_markers_become_typed_changes() {
         panic!()
     };
     assert_eq!(entry.kind, EntryKind::Hardlink);
-    assert_eq!(entry.hardlink_target.as_ref().unwrap().display(), "/etc/pip.conf");
+    assert_eq!(
+        entry.hardlink_target.as_ref().unwrap().display(),
+        "/etc/pip.conf"
+    );
     let Change::Add { entry, .. } = &index.changes[3] else {
         panic!()
     };
-    assert_eq!(entry.symlink_target.as_deref(), Some(&b"/usr/bin/python3"[..]));
+    assert_eq!(
+        entry.symlink_target.as_deref(),
+        Some(&b"/usr/bin/python3"[..])
+    );
 }
 
 #[test]
@@ -158,7 +174,11 @@ fn refuses_names_that_leave_the_root() {
         (b"../escape", tar::EntryType::Regular, b""),
         (b"/etc/passwd", tar::EntryType::Regular, b""),
         (b"usr/../../x", tar::EntryType::Directory, b""),
-        (b"etc/shadow-link", tar::EntryType::Link, b"../../etc/shadow"),
+        (
+            b"etc/shadow-link",
+            tar::EntryType::Link,
+            b"../../etc/shadow",
+        ),
         (b"etc/up", tar::EntryType::Symlink, b"../../../host"),
     ];
     for (name, kind, link) in cases {
@@ -187,7 +207,7 @@ fn refuses_names_that_leave_the_root() {
 #[test]
 fn truncated_and_corrupt_layers_are_errors() {
     let tar = LayerBuilder::new()
-        .file("a", &[7u8; 20_000])
+        .file("a", &vec![7u8; 20_000])
         .file("b", b"b")
         .finish();
     for compress in [Compress::None, Compress::Gzip, Compress::Zstd] {
@@ -217,22 +237,41 @@ fn truncated_and_corrupt_layers_are_errors() {
 
 #[test]
 fn budget_stops_decompression_bombs() {
-    let tar = LayerBuilder::new().file("zeros", &vec![0u8; 4 << 20]).finish();
+    let tar = LayerBuilder::new()
+        .file("zeros", &vec![0u8; 4 << 20])
+        .finish();
     let bomb = Compress::Gzip.apply(&tar);
     assert!(bomb.len() < 64 << 10);
     let err = read_with(&bomb, &CaptureRules::none(), &Budget::new(1 << 20, 100)).unwrap_err();
-    assert!(matches!(err, LayerError::TooManyBytes { limit } if limit == 1 << 20), "{err}");
+    assert!(
+        matches!(err, LayerError::TooManyBytes { limit } if limit == 1 << 20),
+        "{err}"
+    );
 
     let many = (0..50).fold(LayerBuilder::new(), |b, i| b.file(&format!("f{i}"), b""));
-    let err = read_with(&many.finish(), &CaptureRules::none(), &Budget::new(1 << 30, 10)).unwrap_err();
-    assert!(matches!(err, LayerError::TooManyEntries { limit: 10 }), "{err}");
+    let err = read_with(
+        &many.finish(),
+        &CaptureRules::none(),
+        &Budget::new(1 << 30, 10),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, LayerError::TooManyEntries { limit: 10 }),
+        "{err}"
+    );
 }
 
 #[test]
 fn detects_compression_from_bytes_not_names() {
     assert_eq!(Compression::detect(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
-    assert_eq!(Compression::detect(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
-    assert_eq!(Compression::detect(&[0x50, 0x2a, 0x4d, 0x18]), Compression::Zstd);
+    assert_eq!(
+        Compression::detect(&[0x28, 0xb5, 0x2f, 0xfd]),
+        Compression::Zstd
+    );
+    assert_eq!(
+        Compression::detect(&[0x50, 0x2a, 0x4d, 0x18]),
+        Compression::Zstd
+    );
     assert_eq!(Compression::detect(b"usr/"), Compression::None);
     assert_eq!(
         Compression::from_media_type("application/vnd.docker.image.rootfs.diff.tar.gzip"),

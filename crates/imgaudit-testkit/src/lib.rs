@@ -301,7 +301,7 @@ pub fn write_blob(layout: &Path, blob: &Blob) {
     std::fs::write(dir.join(blob.digest.hex()), &blob.bytes).unwrap();
 }
 
-fn write_layout_files(layout: &Path, manifests: Vec<Value>) {
+fn write_layout_files(layout: &Path, manifests: &[Value]) {
     std::fs::create_dir_all(layout).unwrap();
     std::fs::write(
         layout.join("oci-layout"),
@@ -337,7 +337,7 @@ pub fn write_oci_layout(layout: &Path, images: &[(&str, &TestImage)]) {
         }
         manifests.push(descriptor);
     }
-    write_layout_files(layout, manifests);
+    write_layout_files(layout, &manifests);
 }
 
 /// Writes an OCI layout whose `index.json` points at an image index of several platforms, with
@@ -378,7 +378,7 @@ pub fn write_multi_platform_layout(
     write_blob(layout, &index);
     let mut descriptor = index.descriptor();
     descriptor["annotations"] = json!({"org.opencontainers.image.ref.name": name});
-    write_layout_files(layout, vec![descriptor]);
+    write_layout_files(layout, &[descriptor]);
 }
 
 /// Appends a regular file to a tar being built.
@@ -406,7 +406,11 @@ pub fn docker_archive_legacy(images: &[(&[&str], &TestImage)]) -> Vec<u8> {
             let id = sha256(format!("{hex}-{i}").as_bytes()).hex().to_owned();
             append_file(&mut builder, &format!("{id}/VERSION"), b"1.0");
             append_file(&mut builder, &format!("{id}/json"), b"{}");
-            append_symlink(&mut builder, &format!("{id}/layer.tar"), &format!("../{hex}.tar"));
+            append_symlink(
+                &mut builder,
+                &format!("{id}/layer.tar"),
+                &format!("../{hex}.tar"),
+            );
             layer_paths.push(format!("{id}/layer.tar"));
         }
         let config = image.config_blob();
@@ -482,4 +486,107 @@ pub fn tar_directory(dir: &Path) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());
     builder.append_dir_all(".", dir).unwrap();
     builder.into_inner().unwrap()
+}
+
+/// The README's example image: a Debian-like Python whose PEP 668 marker a later layer removed,
+/// `PIP_NO_USER=1` leaked into the environment, and packages installed into `/root/.local`.
+pub fn example_image() -> TestImage {
+    let base = LayerBuilder::new()
+        .dir("etc")
+        .file("etc/os-release", b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n")
+        .file("etc/passwd", b"root:x:0:0:root:/root:/bin/bash\napp:x:1000:1000::/home/app:/bin/sh\n")
+        .dir("usr")
+        .dir("usr/bin")
+        .file_with("usr/bin/python3.11", b"\x7fELF", 0o755, 0, 0)
+        .symlink("usr/bin/python3", "python3.11")
+        .dir("usr/lib")
+        .dir("usr/lib/python3.11")
+        .file("usr/lib/python3.11/os.py", b"# stdlib\n")
+        .file(
+            "usr/lib/python3.11/EXTERNALLY-MANAGED",
+            b"[externally-managed]\nError=To install Python packages system-wide, try apt install\n python3-xyz.\n",
+        )
+        .dir("usr/lib/python3/dist-packages")
+        .dir("var/lib/dpkg/info")
+        .file(
+            "var/lib/dpkg/info/libpython3.11-stdlib:amd64.list",
+            b"/usr/lib/python3.11\n/usr/lib/python3.11/os.py\n/usr/lib/python3.11/EXTERNALLY-MANAGED\n",
+        )
+        .dir("root")
+        .dir("home/app")
+        .finish();
+    let remove_marker = LayerBuilder::new()
+        .whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED")
+        .finish();
+    let user_site = LayerBuilder::new()
+        .dir("root/.local/lib/python3.11/site-packages/six-1.16.0.dist-info")
+        .file(
+            "root/.local/lib/python3.11/site-packages/six-1.16.0.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n",
+        )
+        .file(
+            "root/.local/lib/python3.11/site-packages/six-1.16.0.dist-info/INSTALLER",
+            b"pip\n",
+        )
+        .file(
+            "root/.local/lib/python3.11/site-packages/six.py",
+            b"# six\n",
+        )
+        .finish();
+    let mut image = TestImage::new(vec![base, remove_marker, user_site]);
+    image.env.push("PIP_NO_USER=1".to_owned());
+    image.history = Some(vec![
+        (
+            "/bin/sh -c #(nop) ADD file:debian-bookworm in /".to_owned(),
+            false,
+        ),
+        ("/bin/sh -c #(nop)  ENV PIP_NO_USER=1".to_owned(), true),
+        (
+            "RUN /bin/sh -c rm /usr/lib/python3.11/EXTERNALLY-MANAGED # buildkit".to_owned(),
+            false,
+        ),
+        (
+            "RUN /bin/sh -c pip install six # buildkit".to_owned(),
+            false,
+        ),
+    ]);
+    image
+}
+
+/// Writes a one-image OCI layout (ref `latest`) from parts, letting a test edit the manifest
+/// before it is digested: the way to build images that lie.
+pub fn write_layout_parts(
+    layout: &Path,
+    config: &Value,
+    layers: &[Blob],
+    edit_manifest: impl FnOnce(&mut Value),
+) {
+    let config = Blob::new(
+        serde_json::to_vec(config).unwrap(),
+        "application/vnd.oci.image.config.v1+json",
+    );
+    write_blob(layout, &config);
+    for layer in layers {
+        write_blob(layout, layer);
+    }
+    let mut manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": config.descriptor(),
+        "layers": layers.iter().map(Blob::descriptor).collect::<Vec<_>>(),
+    });
+    edit_manifest(&mut manifest);
+    let manifest = Blob::new(
+        serde_json::to_vec(&manifest).unwrap(),
+        "application/vnd.oci.image.manifest.v1+json",
+    );
+    write_blob(layout, &manifest);
+    let mut descriptor = manifest.descriptor();
+    descriptor["annotations"] = json!({"org.opencontainers.image.ref.name": "latest"});
+    write_layout_files(layout, &[descriptor]);
+}
+
+/// A layer blob from raw bytes, labelled with a media type.
+pub fn blob(bytes: Vec<u8>, media_type: &str) -> Blob {
+    Blob::new(bytes, media_type)
 }

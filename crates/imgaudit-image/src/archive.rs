@@ -1,0 +1,281 @@
+//! Random access to the files of an image container: a directory, or a tar archive indexed once.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use imgaudit_digest::Digest;
+
+use crate::ImageError;
+
+/// The largest manifest, index or config imgaudit reads into memory; real ones are kilobytes.
+pub(crate) const MAX_METADATA_BLOB: u64 = 32 * 1024 * 1024;
+/// Links inside an archive (`<id>/layer.tar -> ../<hex>.tar`) are followed at most this often.
+const MAX_ARCHIVE_LINKS: usize = 16;
+
+/// Named files of an image container, opened by relative path.
+pub(crate) trait Files: Send + Sync + std::fmt::Debug {
+    fn open(&self, name: &str) -> Result<Box<dyn Read + Send + '_>, ImageError>;
+    fn exists(&self, name: &str) -> bool;
+    /// The input as the user named it, for error messages.
+    fn input(&self) -> &str;
+}
+
+/// The files of an OCI layout directory.
+#[derive(Debug)]
+pub(crate) struct DirFiles {
+    pub(crate) root: PathBuf,
+    pub(crate) input: String,
+}
+
+impl Files for DirFiles {
+    fn open(&self, name: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+        let path = self.root.join(name);
+        let file = File::open(&path).map_err(|e| missing_or_io(&self.input, name, e))?;
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(ImageError::NotAnImage {
+                input: self.input.clone(),
+                reason: format!("`{name}` is a directory where a file was expected"),
+            });
+        }
+        Ok(Box::new(file))
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        self.root.join(name).is_file()
+    }
+
+    fn input(&self) -> &str {
+        &self.input
+    }
+}
+
+fn missing_or_io(input: &str, name: &str, e: io::Error) -> ImageError {
+    if e.kind() == io::ErrorKind::NotFound {
+        ImageError::MissingFile {
+            input: input.to_owned(),
+            name: name.to_owned(),
+        }
+    } else {
+        ImageError::Io {
+            input: format!("{input} ({name})"),
+            source: e,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Item {
+    File { offset: u64, size: u64 },
+    Link { target: String },
+}
+
+/// A tar archive's member files, indexed in one pass over the headers (seeking past the data).
+#[derive(Debug)]
+pub(crate) struct TarFiles {
+    path: PathBuf,
+    input: String,
+    items: HashMap<String, Item>,
+}
+
+/// Normalizes a member name: no `./` prefix, no trailing `/`.
+pub(crate) fn member_name(raw: &[u8]) -> String {
+    let name = String::from_utf8_lossy(raw);
+    let name = name.trim_start_matches("./").trim_end_matches('/');
+    name.to_owned()
+}
+
+/// Resolves a symlink target relative to the link's directory within the archive.
+pub(crate) fn link_target(link_name: &str, target: &str, symbolic: bool) -> String {
+    if !symbolic {
+        return member_name(target.as_bytes());
+    }
+    let mut parts: Vec<&str> = link_name.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+impl TarFiles {
+    pub(crate) fn open(path: &Path, input: &str) -> Result<TarFiles, ImageError> {
+        if path.is_dir() {
+            return Err(ImageError::NotAnImage {
+                input: input.to_owned(),
+                reason: "it is a directory, but this transport expects a tar archive".to_owned(),
+            });
+        }
+        let file = File::open(path).map_err(|e| missing_or_io(input, "", e))?;
+        let not_tar = |e: io::Error| ImageError::NotAnImage {
+            input: input.to_owned(),
+            reason: format!("it is not a readable tar archive: {e}"),
+        };
+        let mut archive = tar::Archive::new(file);
+        let mut items = HashMap::new();
+        for entry in archive.entries_with_seek().map_err(not_tar)? {
+            let entry = entry.map_err(not_tar)?;
+            let name = member_name(&entry.path_bytes());
+            let header = entry.header();
+            let item = match header.entry_type() {
+                tar::EntryType::Symlink | tar::EntryType::Link => {
+                    let symbolic = header.entry_type() == tar::EntryType::Symlink;
+                    let target = entry
+                        .link_name_bytes()
+                        .map(|t| String::from_utf8_lossy(&t).into_owned())
+                        .unwrap_or_default();
+                    Item::Link {
+                        target: link_target(&name, &target, symbolic),
+                    }
+                }
+                t if t.is_file() => Item::File {
+                    offset: entry.raw_file_position(),
+                    size: entry.size(),
+                },
+                _ => continue,
+            };
+            items.insert(name, item);
+        }
+        if items.is_empty() {
+            return Err(ImageError::NotAnImage {
+                input: input.to_owned(),
+                reason: "it is an empty tar archive (or not a tar archive at all)".to_owned(),
+            });
+        }
+        Ok(TarFiles {
+            path: path.to_owned(),
+            input: input.to_owned(),
+            items,
+        })
+    }
+
+    fn locate(&self, name: &str) -> Option<(u64, u64)> {
+        let mut name = name.to_owned();
+        for _ in 0..MAX_ARCHIVE_LINKS {
+            match self.items.get(&name)? {
+                Item::File { offset, size } => return Some((*offset, *size)),
+                Item::Link { target } => name.clone_from(target),
+            }
+        }
+        None
+    }
+
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.items.keys().map(String::as_str)
+    }
+}
+
+impl Files for TarFiles {
+    fn open(&self, name: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+        let Some((offset, size)) = self.locate(name) else {
+            return Err(ImageError::MissingFile {
+                input: self.input.clone(),
+                name: name.to_owned(),
+            });
+        };
+        // Each open gets its own descriptor, so layers can be read in parallel.
+        let mut file = File::open(&self.path).map_err(|e| missing_or_io(&self.input, name, e))?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| missing_or_io(&self.input, name, e))?;
+        Ok(Box::new(file.take(size)))
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        self.locate(name).is_some()
+    }
+
+    fn input(&self) -> &str {
+        &self.input
+    }
+}
+
+/// The member names at the top of a tar archive, to tell a `docker save` tarball from an OCI
+/// archive.
+pub(crate) fn top_level_names(path: &Path, input: &str) -> Result<Vec<String>, ImageError> {
+    let files = TarFiles::open(path, input)?;
+    Ok(files
+        .names()
+        .filter(|n| !n.contains('/'))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Reads a small file whole, verifying it against its descriptor's digest and size when known.
+pub(crate) fn read_verified(
+    files: &dyn Files,
+    name: &str,
+    what: &str,
+    expected: Option<(&Digest, Option<u64>)>,
+) -> Result<Vec<u8>, ImageError> {
+    let mut bytes = Vec::new();
+    files
+        .open(name)?
+        .take(MAX_METADATA_BLOB + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ImageError::Io {
+            input: format!("{} ({name})", files.input()),
+            source: e,
+        })?;
+    if bytes.len() as u64 > MAX_METADATA_BLOB {
+        return Err(ImageError::Malformed {
+            input: files.input().to_owned(),
+            what: what.to_owned(),
+            reason: format!("it is larger than {MAX_METADATA_BLOB} bytes"),
+        });
+    }
+    if let Some((digest, size)) = expected {
+        verify_bytes(files.input(), what, &bytes, digest, size)?;
+    }
+    Ok(bytes)
+}
+
+pub(crate) fn verify_bytes(
+    input: &str,
+    what: &str,
+    bytes: &[u8],
+    digest: &Digest,
+    size: Option<u64>,
+) -> Result<(), ImageError> {
+    let actual = Digest::of_bytes(digest.algorithm(), bytes);
+    if actual != *digest {
+        return Err(ImageError::DigestMismatch {
+            input: input.to_owned(),
+            what: what.to_owned(),
+            expected: digest.to_string(),
+            actual: actual.to_string(),
+        });
+    }
+    if let Some(size) = size
+        && size != bytes.len() as u64
+    {
+        return Err(ImageError::SizeMismatch {
+            input: input.to_owned(),
+            what: what.to_owned(),
+            declared: size,
+            actual: bytes.len() as u64,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_archive_links_like_skopeo_writes_them() {
+        assert_eq!(link_target("abc/layer.tar", "../123.tar", true), "123.tar");
+        assert_eq!(
+            link_target("abc/layer.tar", "def/layer.tar", false),
+            "def/layer.tar"
+        );
+        assert_eq!(link_target("abc/layer.tar", "/x.tar", true), "x.tar");
+    }
+}

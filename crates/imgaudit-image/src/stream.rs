@@ -1,0 +1,172 @@
+//! `docker save` read front to back, as it arrives on a pipe: nothing is spooled to disk.
+//!
+//! Legacy `docker save` writes `manifest.json` last, so every member that looks like a layer is
+//! handed to the caller's indexer as it streams past, keyed by its name; small JSON members are
+//! kept. At the end, `manifest.json` says which image, config and layers were wanted.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read};
+
+use crate::archive::{Files, MAX_METADATA_BLOB, link_target, member_name, read_verified};
+use crate::docker::{build_meta, find_manifest_digest_in, parse_manifest, select_entry};
+use crate::{ImageError, ImageMeta, ImageSpec, OpenOptions, Selection, check_platform};
+
+/// Members kept in memory rather than indexed as layers.
+#[derive(Debug, Default)]
+struct Kept {
+    input: String,
+    files: HashMap<String, Vec<u8>>,
+    links: HashMap<String, String>,
+}
+
+impl Kept {
+    fn canonical(&self, name: &str) -> String {
+        let mut name = name.to_owned();
+        for _ in 0..16 {
+            match self.links.get(&name) {
+                Some(target) => name.clone_from(target),
+                None => break,
+            }
+        }
+        name
+    }
+}
+
+impl Files for Kept {
+    fn open(&self, name: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+        match self.files.get(&self.canonical(name)) {
+            Some(bytes) => Ok(Box::new(&bytes[..])),
+            None => Err(ImageError::MissingFile {
+                input: self.input.clone(),
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        self.files.contains_key(&self.canonical(name))
+    }
+
+    fn input(&self) -> &str {
+        &self.input
+    }
+}
+
+/// Whether a member is metadata (kept) rather than a layer (indexed), from its name and, for
+/// content-addressed blobs, its first byte.
+fn is_metadata(name: &str, head: &[u8], size: u64) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    if matches!(
+        base,
+        "manifest.json" | "index.json" | "repositories" | "oci-layout" | "VERSION" | "json"
+    ) || std::path::Path::new(base)
+        .extension()
+        .is_some_and(|e| e == "json")
+    {
+        return true;
+    }
+    name.starts_with("blobs/") && size <= MAX_METADATA_BLOB && head.first() == Some(&b'{')
+}
+
+/// Reads a `docker save` stream, calling `index_layer` for each layer-like member as it passes,
+/// and returns the selected image with its layers' results in order.
+pub fn read_docker_save_stream<R, T, E, F>(
+    reader: R,
+    spec: &ImageSpec,
+    options: &OpenOptions,
+    mut index_layer: F,
+) -> Result<(ImageMeta, Vec<T>), ImageError>
+where
+    R: Read,
+    T: Clone,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    F: FnMut(&str, &mut dyn Read) -> Result<T, E>,
+{
+    let input = spec.to_string();
+    let selection = match spec {
+        ImageSpec::Stdin { selection } => selection.clone(),
+        _ => Selection::Only,
+    };
+    let not_tar = |e: io::Error| ImageError::NotAnImage {
+        input: input.clone(),
+        reason: format!("the stream is not a readable `docker save` tar archive: {e}"),
+    };
+    let mut kept = Kept {
+        input: input.clone(),
+        ..Kept::default()
+    };
+    let mut indexed: HashMap<String, T> = HashMap::new();
+    let mut archive = tar::Archive::new(reader);
+    for entry in archive.entries().map_err(not_tar)? {
+        let mut entry = entry.map_err(not_tar)?;
+        let name = member_name(&entry.path_bytes());
+        let entry_type = entry.header().entry_type();
+        if matches!(entry_type, tar::EntryType::Symlink | tar::EntryType::Link) {
+            let target = entry
+                .link_name_bytes()
+                .map(|t| String::from_utf8_lossy(&t).into_owned())
+                .unwrap_or_default();
+            let symbolic = entry_type == tar::EntryType::Symlink;
+            kept.links
+                .insert(name.clone(), link_target(&name, &target, symbolic));
+            continue;
+        }
+        if !entry_type.is_file() {
+            continue;
+        }
+        let size = entry.size();
+        let mut buffered = BufReader::new(&mut entry);
+        let head = buffered.fill_buf().map_err(not_tar)?.to_vec();
+        if is_metadata(&name, &head, size) {
+            if size > MAX_METADATA_BLOB {
+                return Err(ImageError::Malformed {
+                    input,
+                    what: format!("`{name}`"),
+                    reason: format!("it is larger than {MAX_METADATA_BLOB} bytes"),
+                });
+            }
+            let mut bytes = Vec::new();
+            buffered.read_to_end(&mut bytes).map_err(not_tar)?;
+            kept.files.insert(name, bytes);
+        } else {
+            let result =
+                index_layer(&name, &mut buffered).map_err(|e| ImageError::StreamedLayer {
+                    input: input.clone(),
+                    name: name.clone(),
+                    source: e.into(),
+                })?;
+            indexed.insert(name, result);
+        }
+    }
+
+    if !kept.exists("manifest.json") {
+        return Err(ImageError::NotAnImage {
+            input,
+            reason: "the stream has no `manifest.json`, so it is not a `docker save` archive"
+                .to_owned(),
+        });
+    }
+    let manifest_bytes = read_verified(&kept, "manifest.json", "manifest.json", None)?;
+    let entries = parse_manifest(&input, &manifest_bytes)?;
+    let entry = select_entry(&input, &entries, &selection)?;
+    let config_bytes = read_verified(&kept, &entry.config, "image config", None)?;
+    let mut meta = build_meta(&input, spec, entry, &config_bytes)?;
+    check_platform(&input, &meta.platform, options)?;
+    if kept.exists("index.json") {
+        meta.manifest_digest = find_manifest_digest_in(&kept, &meta.config_digest);
+    }
+    let layers = meta
+        .layers
+        .iter()
+        .map(|layer| {
+            indexed
+                .get(&kept.canonical(&layer.location))
+                .cloned()
+                .ok_or_else(|| ImageError::MissingFile {
+                    input: input.clone(),
+                    name: layer.location.clone(),
+                })
+        })
+        .collect::<Result<Vec<T>, ImageError>>()?;
+    Ok((meta, layers))
+}

@@ -1,0 +1,373 @@
+//! Loads an image into its verified, assembled filesystem.
+//!
+//! The pipeline every command shares: open the source ([`imgaudit_image`]), read each layer blob
+//! exactly once, in parallel ([`imgaudit_layer`]), check every blob digest, size and diff id
+//! against what the manifest and config declare, then apply the layers in order
+//! ([`imgaudit_fs`]) and link each layer to its history step. Any mismatch fails the whole load:
+//! a partial image is never returned.
+
+use std::io::Read;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use imgaudit_digest::{Algorithm, Digest};
+use imgaudit_fs::{AssembleError, Filesystem};
+use imgaudit_image::{
+    BlobStore, ImageError, ImageMeta, ImageSpec, LayerRef, OpenOptions, Platform,
+    read_docker_save_stream,
+};
+use imgaudit_layer::{
+    Budget, CaptureRules, Compression, LayerError, LayerIndex, ReadOptions, read_layer,
+};
+
+/// How to load an image.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub platform: Option<Platform>,
+    pub capture: CaptureRules,
+    pub max_uncompressed_bytes: u64,
+    pub max_entries: u64,
+    /// Layers read at once; 0 means one per available core.
+    pub jobs: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            platform: None,
+            capture: CaptureRules::none(),
+            max_uncompressed_bytes: imgaudit_layer::DEFAULT_MAX_UNCOMPRESSED_BYTES,
+            max_entries: imgaudit_layer::DEFAULT_MAX_ENTRIES,
+            jobs: 0,
+        }
+    }
+}
+
+/// One layer after reading: what the image declared and what its bytes turned out to be.
+#[derive(Debug, Clone)]
+pub struct LoadedLayer {
+    pub reference: LayerRef,
+    pub compression: Compression,
+    pub blob_digest: Digest,
+    pub blob_size: u64,
+    pub diff_id: Digest,
+    pub uncompressed_size: u64,
+    /// Entries the layer adds (files, directories, links, devices).
+    pub entries: usize,
+    /// Whiteouts and opaque markers.
+    pub whiteouts: usize,
+    /// The index into [`LoadedImage::history`] of the step that made this layer.
+    pub history_step: Option<usize>,
+}
+
+/// One step of the image's history (`docker history`), linked to its layer.
+#[derive(Debug, Clone)]
+pub struct HistoryStep {
+    pub created: Option<String>,
+    pub created_by: Option<String>,
+    pub comment: Option<String>,
+    pub empty_layer: bool,
+    /// The layer this step produced; `None` for steps that changed only the config.
+    pub layer: Option<usize>,
+}
+
+/// A loaded image: verified metadata, its layers, history, and the assembled filesystem.
+#[derive(Debug)]
+pub struct LoadedImage {
+    pub meta: ImageMeta,
+    pub layers: Vec<LoadedLayer>,
+    pub history: Vec<HistoryStep>,
+    pub fs: Filesystem,
+    /// Things worth telling the user that did not stop the load.
+    pub notes: Vec<String>,
+}
+
+/// Why an image could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    #[error("{input}: layer {index} ({location}): {source}")]
+    Layer {
+        input: String,
+        index: usize,
+        location: String,
+        #[source]
+        source: LayerError,
+    },
+    #[error(
+        "{input}: layer {index} ({location}): the {what} does not match: the image declares {expected}, the bytes give {actual}"
+    )]
+    Mismatch {
+        input: String,
+        index: usize,
+        location: String,
+        what: &'static str,
+        expected: String,
+        actual: String,
+    },
+    #[error("{input}: {source}")]
+    Assemble {
+        input: String,
+        #[source]
+        source: AssembleError,
+    },
+}
+
+/// Loads an image from a file or directory source, reading its layers in parallel.
+pub fn load(spec: &ImageSpec, options: &LoadOptions) -> Result<LoadedImage, LoadError> {
+    let opened = imgaudit_image::open(
+        spec,
+        &OpenOptions {
+            platform: options.platform.clone(),
+        },
+    )?;
+    let budget = Budget::new(options.max_uncompressed_bytes, options.max_entries);
+    let indexes = read_layers(&opened.meta, opened.blobs.as_ref(), options, &budget)?;
+    finish(opened.meta, indexes)
+}
+
+/// Loads an image from a `docker save` stream, indexing each layer as it streams past.
+pub fn load_stream<R: Read>(
+    reader: R,
+    spec: &ImageSpec,
+    options: &LoadOptions,
+) -> Result<LoadedImage, LoadError> {
+    let budget = Budget::new(options.max_uncompressed_bytes, options.max_entries);
+    let read_options = ReadOptions {
+        capture: &options.capture,
+        budget: &budget,
+        blob_algorithm: Algorithm::Sha256,
+    };
+    let (meta, indexes) = read_docker_save_stream(
+        reader,
+        spec,
+        &OpenOptions {
+            platform: options.platform.clone(),
+        },
+        |_name, blob| read_layer(blob, &read_options),
+    )?;
+    for (index, (layer, read)) in meta.layers.iter().zip(&indexes).enumerate() {
+        verify(&meta, index, layer, read)?;
+    }
+    finish(meta, indexes)
+}
+
+fn read_layers(
+    meta: &ImageMeta,
+    blobs: &dyn BlobStore,
+    options: &LoadOptions,
+    budget: &Budget,
+) -> Result<Vec<LayerIndex>, LoadError> {
+    let count = meta.layers.len();
+    let jobs = match options.jobs {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    }
+    .min(count.max(1));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<Result<LayerIndex, LoadError>>>> =
+        Mutex::new((0..count).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= count || failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let result = read_one(meta, blobs, options, budget, index);
+                    if result.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    results
+                        .lock()
+                        .expect("no worker panics while holding the lock")[index] = Some(result);
+                }
+            });
+        }
+    });
+    let results = results.into_inner().expect("workers have finished");
+    // Report the lowest failing layer, so the same broken image always gives the same error.
+    let mut indexes = Vec::with_capacity(count);
+    for result in results {
+        match result {
+            Some(Ok(index)) => indexes.push(index),
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
+    }
+    if indexes.len() != count {
+        unreachable!("a layer was skipped without an error being recorded");
+    }
+    Ok(indexes)
+}
+
+fn read_one(
+    meta: &ImageMeta,
+    blobs: &dyn BlobStore,
+    options: &LoadOptions,
+    budget: &Budget,
+    index: usize,
+) -> Result<LayerIndex, LoadError> {
+    let layer = &meta.layers[index];
+    let blob = blobs.open_layer(layer)?;
+    let read = read_layer(
+        blob,
+        &ReadOptions {
+            capture: &options.capture,
+            budget,
+            blob_algorithm: layer
+                .digest
+                .as_ref()
+                .map_or(Algorithm::Sha256, Digest::algorithm),
+        },
+    )
+    .map_err(|source| LoadError::Layer {
+        input: meta.source.clone(),
+        index,
+        location: layer.location.clone(),
+        source,
+    })?;
+    verify(meta, index, layer, &read)?;
+    Ok(read)
+}
+
+/// Compares what a layer's bytes gave with what the image declares.
+fn verify(
+    meta: &ImageMeta,
+    index: usize,
+    layer: &LayerRef,
+    read: &LayerIndex,
+) -> Result<(), LoadError> {
+    let mismatch = |what, expected: String, actual: String| LoadError::Mismatch {
+        input: meta.source.clone(),
+        index,
+        location: layer.location.clone(),
+        what,
+        expected,
+        actual,
+    };
+    if let Some(size) = layer.size
+        && size != read.blob_size
+    {
+        return Err(mismatch(
+            "blob size",
+            format!("{size} bytes"),
+            format!("{} bytes", read.blob_size),
+        ));
+    }
+    if let Some(digest) = &layer.digest
+        && *digest != read.blob_digest
+    {
+        return Err(mismatch(
+            "blob digest",
+            digest.to_string(),
+            read.blob_digest.to_string(),
+        ));
+    }
+    if layer.diff_id.algorithm() == read.diff_id.algorithm() && layer.diff_id != read.diff_id {
+        return Err(mismatch(
+            "uncompressed digest (rootfs.diff_ids)",
+            layer.diff_id.to_string(),
+            read.diff_id.to_string(),
+        ));
+    }
+    Ok(())
+}
+
+fn finish(meta: ImageMeta, indexes: Vec<LayerIndex>) -> Result<LoadedImage, LoadError> {
+    let fs = Filesystem::assemble(indexes.iter().map(|i| &i.changes[..])).map_err(|source| {
+        LoadError::Assemble {
+            input: meta.source.clone(),
+            source,
+        }
+    })?;
+    let mut notes = meta.notes.clone();
+    notes.extend(fs.notes().iter().cloned());
+    let (history, steps) = link_history(&meta, indexes.len(), &mut notes);
+    let layers = meta
+        .layers
+        .iter()
+        .zip(indexes)
+        .zip(steps)
+        .enumerate()
+        .map(|(i, ((reference, read), history_step))| {
+            if let Some(declared) = reference
+                .media_type
+                .as_deref()
+                .and_then(Compression::from_media_type)
+                && declared != read.compression
+            {
+                notes.push(format!(
+                    "layer {i} is declared as {} ({}), but its bytes are {}; it was read as {}",
+                    declared.name(),
+                    reference.media_type.as_deref().unwrap_or_default(),
+                    read.compression.name(),
+                    read.compression.name(),
+                ));
+            }
+            LoadedLayer {
+                reference: reference.clone(),
+                compression: read.compression,
+                blob_digest: read.blob_digest.clone(),
+                blob_size: read.blob_size,
+                diff_id: read.diff_id.clone(),
+                uncompressed_size: read.uncompressed_size,
+                entries: read.added_count(),
+                whiteouts: read.whiteout_count(),
+                history_step,
+            }
+        })
+        .collect();
+    Ok(LoadedImage {
+        meta,
+        layers,
+        history,
+        fs,
+        notes,
+    })
+}
+
+/// Links layers to history steps: each step without `empty_layer` made the next layer.
+fn link_history(
+    meta: &ImageMeta,
+    layer_count: usize,
+    notes: &mut Vec<String>,
+) -> (Vec<HistoryStep>, Vec<Option<usize>>) {
+    let raw = meta.config.history().as_deref().unwrap_or_default();
+    let non_empty = raw
+        .iter()
+        .filter(|h| !h.empty_layer().unwrap_or(false))
+        .count();
+    let linkable = non_empty == layer_count;
+    if !raw.is_empty() && !linkable {
+        notes.push(format!(
+            "the config's history has {non_empty} steps that made layers, but the image has {layer_count} layers: layers are not linked to history steps"
+        ));
+    }
+    let mut steps = vec![None; layer_count];
+    let mut next_layer = 0;
+    let history = raw
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let empty_layer = h.empty_layer().unwrap_or(false);
+            let layer = (linkable && !empty_layer).then(|| {
+                let layer = next_layer;
+                steps[layer] = Some(i);
+                next_layer += 1;
+                layer
+            });
+            HistoryStep {
+                created: h.created().clone(),
+                created_by: h.created_by().clone(),
+                comment: h.comment().clone(),
+                empty_layer,
+                layer,
+            }
+        })
+        .collect();
+    (history, steps)
+}

@@ -1,0 +1,597 @@
+//! End-to-end tests of the `imgaudit` binary on images written by the test kit: every source
+//! format gives the same tree, selection works, and every kind of bad input exits 2 with a
+//! message that names the input and the problem, and nothing on stdout.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use imgaudit_testkit::{
+    Compress, LayerBuilder, TestImage, blob, docker_archive_25, docker_archive_legacy, gzip,
+    sha256, tar_directory, write_layout_parts, write_multi_platform_layout, write_oci_layout,
+};
+use serde_json::Value;
+
+fn imgaudit(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_imgaudit"))
+        .args(args)
+        .env_clear()
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs a command that must succeed and parses its JSON output.
+fn json(args: &[&str], stdin: Option<&[u8]>) -> Value {
+    let output = imgaudit(args, stdin);
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Runs a command that must fail with exit code 2, an error naming `names`, and no stdout.
+fn fails(args: &[&str], stdin: Option<&[u8]>, names: &[&str]) -> String {
+    let output = imgaudit(args, stdin);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+    assert!(
+        output.stdout.is_empty(),
+        "{args:?} printed a partial report"
+    );
+    assert!(message.starts_with("error: "), "{message}");
+    assert!(!message.contains("panicked"), "{message}");
+    for name in names {
+        assert!(
+            message.contains(name),
+            "{args:?}: `{name}` not in: {message}"
+        );
+    }
+    message
+}
+
+fn python_image() -> TestImage {
+    let mut image = TestImage::new(vec![
+        LayerBuilder::new()
+            .dir("usr")
+            .dir("usr/lib")
+            .dir("usr/lib/python3.11")
+            .file("usr/lib/python3.11/os.py", b"#")
+            .file(
+                "usr/lib/python3.11/EXTERNALLY-MANAGED",
+                b"[externally-managed]\n",
+            )
+            .symlink("usr/bin/python3", "../lib/python3.11/os.py")
+            .hardlink("usr/bin/os-copy", "usr/lib/python3.11/os.py")
+            .dir("usr/share/doc/a")
+            .file("usr/share/doc/a/x", b"x")
+            .finish(),
+        LayerBuilder::new()
+            .whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED")
+            .opaque("usr/share/doc")
+            .file("usr/share/doc/new", b"n")
+            .finish(),
+        LayerBuilder::new()
+            .file_with(
+                "root/.local/lib/python3.11/site-packages/six.py",
+                b"six",
+                0o600,
+                0,
+                0,
+            )
+            .finish(),
+    ]);
+    image.env = vec![
+        "PIP_USER=0".into(),
+        "PATH=/usr/bin".into(),
+        "PIP_NO_USER=1".into(),
+    ];
+    image.history = Some(vec![
+        ("ADD rootfs /".into(), false),
+        ("ENV PIP_NO_USER=1".into(), true),
+        ("RUN rm EXTERNALLY-MANAGED".into(), false),
+        ("RUN pip install --user six".into(), false),
+    ]);
+    image
+}
+
+fn entries(listing: &Value) -> Value {
+    listing["entries"].clone()
+}
+
+#[test]
+fn inspect_reports_identity_config_layers_and_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("layout");
+    write_oci_layout(&layout, &[("v1", &python_image())]);
+    let arg = format!("oci:{}:v1", layout.display());
+    let inspection = json(&["inspect", &arg, "--format", "json"], None);
+    assert_eq!(inspection["schema_version"], 1);
+    assert_eq!(inspection["image"]["platform"], "linux/amd64");
+    assert_eq!(inspection["image"]["name"], "v1");
+    assert_eq!(
+        inspection["config"]["env"],
+        serde_json::json!(["PIP_USER=0", "PATH=/usr/bin", "PIP_NO_USER=1"])
+    );
+    let layers = inspection["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    assert_eq!(layers[1]["history_step"], 2);
+    assert_eq!(layers[1]["created_by"], "RUN rm EXTERNALLY-MANAGED");
+    assert_eq!(layers[1]["whiteouts"], 2);
+    assert_eq!(inspection["history"][1]["empty_layer"], true);
+    assert_eq!(inspection["history"][1]["layer"], Value::Null);
+    assert_eq!(inspection["totals"]["removed"], 3);
+    assert_eq!(
+        layers[0]["diff_id"],
+        sha256(&python_image().layers[0]).to_string()
+    );
+
+    let text = imgaudit(&["inspect", &arg], None);
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("PIP_NO_USER=1"), "{text}");
+    assert!(text.contains("RUN pip install --user six"), "{text}");
+}
+
+#[test]
+fn every_source_format_gives_the_same_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = python_image();
+    let mut args: Vec<String> = Vec::new();
+    for compress in [Compress::Gzip, Compress::Zstd, Compress::None] {
+        let layout = dir.path().join(format!("oci-{compress:?}"));
+        write_oci_layout(&layout, &[("latest", &image.clone().compressed(compress))]);
+        args.push(format!("oci:{}:latest", layout.display()));
+        // Auto-detected, without a transport.
+        args.push(layout.display().to_string());
+    }
+    let oci_archive = dir.path().join("oci-archive.tar");
+    std::fs::write(&oci_archive, tar_directory(&dir.path().join("oci-Gzip"))).unwrap();
+    args.push(format!("oci-archive:{}", oci_archive.display()));
+    args.push(oci_archive.display().to_string());
+    let legacy = docker_archive_legacy(&[(&["app:1"], &image)]);
+    let legacy_path = dir.path().join("legacy.tar");
+    std::fs::write(&legacy_path, &legacy).unwrap();
+    args.push(format!("docker-archive:{}", legacy_path.display()));
+    args.push(legacy_path.display().to_string());
+    let docker25 = docker_archive_25("app:1", &image);
+    let docker25_path = dir.path().join("docker25.tar");
+    std::fs::write(&docker25_path, &docker25).unwrap();
+    args.push(format!("docker-archive:{}:app:1", docker25_path.display()));
+
+    let reference = entries(&json(&["files", &args[0], "--format", "json"], None));
+    assert!(reference.as_array().unwrap().len() > 10);
+    for arg in &args[1..] {
+        let listing = json(&["files", arg, "--format", "json"], None);
+        assert_eq!(entries(&listing), reference, "{arg}");
+    }
+    for stream in [&legacy, &docker25] {
+        let listing = json(&["files", "-", "--format", "json"], Some(stream));
+        assert_eq!(entries(&listing), reference, "stdin");
+    }
+    // Docker 25 tarballs carry the OCI manifest: its digest is reported, from file and stream.
+    let from_file = json(
+        &["inspect", &args[args.len() - 1], "--format", "json"],
+        None,
+    );
+    let from_stream = json(&["inspect", "-", "--format", "json"], Some(&docker25));
+    assert_eq!(
+        from_file["image"]["manifest_digest"],
+        from_stream["image"]["manifest_digest"]
+    );
+    assert!(from_file["image"]["manifest_digest"].is_string());
+}
+
+#[test]
+fn files_lists_the_container_view_and_what_was_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    write_oci_layout(dir.path(), &[("latest", &python_image())]);
+    let layout = dir.path().display().to_string();
+    let listing = json(&["files", &layout, "/usr/**", "--format", "json"], None);
+    let paths: Vec<&str> = listing["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"/usr/share/doc/new"));
+    assert!(!paths.contains(&"/usr/share/doc/a"));
+    assert!(!paths.contains(&"/usr/lib/python3.11/EXTERNALLY-MANAGED"));
+    assert!(paths.iter().all(|p| p.starts_with("/usr/")));
+    let link = listing["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "/usr/bin/os-copy")
+        .unwrap();
+    assert_eq!(link["hardlink_to"], "/usr/lib/python3.11/os.py");
+    assert_eq!(link["type"], "file");
+
+    let removed = json(&["files", &layout, "--removed", "--format", "json"], None);
+    let removed = removed["removed"].as_array().unwrap();
+    let marker = removed
+        .iter()
+        .find(|r| r["path"] == "/usr/lib/python3.11/EXTERNALLY-MANAGED")
+        .unwrap();
+    assert_eq!(marker["removed_by_layer"], 1);
+    assert_eq!(marker["cause"], "whiteout");
+    assert_eq!(marker["written_by_layer"], 0);
+    assert!(
+        removed
+            .iter()
+            .any(|r| r["path"] == "/usr/share/doc/a/x" && r["cause"] == "opaque-directory")
+    );
+}
+
+#[test]
+fn platforms_are_selected_and_attestations_never_picked() {
+    let dir = tempfile::tempdir().unwrap();
+    let amd64 = TestImage::new(vec![LayerBuilder::new().file("amd64", b"").finish()]);
+    let arm64 = TestImage::new(vec![LayerBuilder::new().file("arm64", b"").finish()]).platform(
+        "linux",
+        "arm64",
+        Some("v8"),
+    );
+    write_multi_platform_layout(dir.path(), "multi", &[&amd64, &arm64], true);
+    let layout = format!("oci:{}:multi", dir.path().display());
+    let first_path = |args: &[&str]| {
+        let listing = json(args, None);
+        listing["entries"][0]["path"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        first_path(&["files", &layout, "--format", "json"]),
+        "/amd64"
+    );
+    for platform in ["linux/arm64", "linux/arm64/v8", "linux/aarch64"] {
+        assert_eq!(
+            first_path(&["files", &layout, "--platform", platform, "--format", "json"]),
+            "/arm64",
+            "{platform}"
+        );
+    }
+    let message = fails(
+        &["inspect", &layout, "--platform", "linux/s390x"],
+        None,
+        &["linux/s390x", "linux/amd64", "linux/arm64/v8"],
+    );
+    assert!(!message.contains("unknown/unknown"), "{message}");
+
+    // Only attestations besides arm64: amd64 is absent, not silently an attestation.
+    let dir = tempfile::tempdir().unwrap();
+    write_multi_platform_layout(dir.path(), "multi", &[&arm64], true);
+    fails(
+        &["inspect", &format!("oci:{}:multi", dir.path().display())],
+        None,
+        &["linux/amd64", "platforms present: linux/arm64/v8"],
+    );
+}
+
+#[test]
+fn multi_image_archives_need_a_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = TestImage::new(vec![LayerBuilder::new().file("one", b"").finish()]);
+    let two = TestImage::new(vec![LayerBuilder::new().file("two", b"").finish()]);
+    let archive = docker_archive_legacy(&[
+        (&["team/one:1"], &one),
+        (&["team/two:2", "two:latest"], &two),
+    ]);
+    let path = dir.path().join("two-images.tar");
+    std::fs::write(&path, &archive).unwrap();
+    let file = path.display().to_string();
+    fails(
+        &["inspect", &file],
+        None,
+        &[&file, "2 images", "team/one:1", "team/two:2"],
+    );
+    fails(
+        &["inspect", "-"],
+        Some(&archive),
+        &["2 images", "team/one:1"],
+    );
+    let first_path = |arg: &str, stdin: Option<&[u8]>| {
+        json(&["files", arg, "--format", "json"], stdin)["entries"][0]["path"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        first_path(&format!("docker-archive:{file}:team/two:2"), None),
+        "/two"
+    );
+    assert_eq!(
+        first_path(
+            &format!("docker-archive:{file}:docker.io/library/two"),
+            None
+        ),
+        "/two"
+    );
+    assert_eq!(
+        first_path(&format!("docker-archive:{file}:@0"), None),
+        "/one"
+    );
+    assert_eq!(
+        first_path("docker-archive:-:team/two:2", Some(&archive)),
+        "/two"
+    );
+    fails(
+        &["inspect", &format!("docker-archive:{file}:team/three:3")],
+        None,
+        &["team/three:3", "team/one:1"],
+    );
+}
+
+/// Writes a one-layer layout from a layer tar, letting the test corrupt parts of it.
+fn layout_with_layer(dir: &Path, tar: &[u8], edit: impl FnOnce(&mut Value)) -> String {
+    let image = TestImage::new(vec![tar.to_vec()]);
+    let layer = blob(gzip(tar), Compress::Gzip.oci_media_type());
+    write_layout_parts(dir, &image.config_value(), &[layer], edit);
+    format!("oci:{}", dir.display())
+}
+
+fn simple_layer() -> Vec<u8> {
+    LayerBuilder::new()
+        .file("etc/a", &[b'a'; 4096])
+        .file("etc/b", b"b")
+        .finish()
+}
+
+fn layer_path(dir: &Path) -> std::path::PathBuf {
+    let manifest = std::fs::read_to_string(dir.join("index.json")).unwrap();
+    let index: Value = serde_json::from_str(&manifest).unwrap();
+    let digest = index["manifests"][0]["digest"].as_str().unwrap();
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(dir.join("blobs/sha256").join(&digest[7..])).unwrap(),
+    )
+    .unwrap();
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap();
+    dir.join("blobs/sha256").join(&layer[7..])
+}
+
+#[test]
+fn corrupt_blobs_are_refused() {
+    // Truncated layer.
+    let dir = tempfile::tempdir().unwrap();
+    let arg = layout_with_layer(dir.path(), &simple_layer(), |_| {});
+    let path = layer_path(dir.path());
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    fails(&["inspect", &arg], None, &[&arg, "layer 0", "truncated"]);
+
+    // A blob whose bytes do not match its digest (still a valid gzip tar).
+    let dir = tempfile::tempdir().unwrap();
+    let arg = layout_with_layer(dir.path(), &simple_layer(), |_| {});
+    std::fs::write(layer_path(dir.path()), gzip(&simple_layer()[..]).repeat(1)).unwrap();
+    let other = gzip(&LayerBuilder::new().file("etc/a", b"other").finish());
+    std::fs::write(layer_path(dir.path()), &other).unwrap();
+    fails(
+        &["inspect", &arg],
+        None,
+        &[&arg, "layer 0", "does not match"],
+    );
+
+    // A missing blob.
+    let dir = tempfile::tempdir().unwrap();
+    let arg = layout_with_layer(dir.path(), &simple_layer(), |_| {});
+    std::fs::remove_file(layer_path(dir.path())).unwrap();
+    fails(&["inspect", &arg], None, &[&arg, "is missing"]);
+
+    // A manifest that lies about the layer's size.
+    let dir = tempfile::tempdir().unwrap();
+    let arg = layout_with_layer(dir.path(), &simple_layer(), |m| {
+        m["layers"][0]["size"] = serde_json::json!(12);
+    });
+    fails(&["inspect", &arg], None, &[&arg, "blob size", "12 bytes"]);
+
+    // A config whose diff id does not match the uncompressed layer.
+    let dir = tempfile::tempdir().unwrap();
+    let image = TestImage::new(vec![simple_layer()]);
+    let mut config = image.config_value();
+    config["rootfs"]["diff_ids"][0] = serde_json::json!(sha256(b"other").to_string());
+    write_layout_parts(
+        dir.path(),
+        &config,
+        &[blob(gzip(&simple_layer()), Compress::Gzip.oci_media_type())],
+        |_| {},
+    );
+    let arg = format!("oci:{}", dir.path().display());
+    fails(
+        &["inspect", &arg],
+        None,
+        &["rootfs.diff_ids", &sha256(b"other").to_string()],
+    );
+}
+
+#[test]
+fn malformed_metadata_is_refused() {
+    // A manifest that is not JSON, named by its real digest.
+    let dir = tempfile::tempdir().unwrap();
+    let arg = layout_with_layer(dir.path(), &simple_layer(), |_| {});
+    let garbage = b"{\"schemaVersion\": 2, \"layers\": oops";
+    let digest = sha256(garbage);
+    std::fs::write(dir.path().join("blobs/sha256").join(digest.hex()), garbage).unwrap();
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": digest.to_string(), "size": garbage.len()}]});
+    std::fs::write(dir.path().join("index.json"), index.to_string()).unwrap();
+    fails(&["inspect", &arg], None, &[&arg, "manifest is malformed"]);
+
+    // A config without rootfs.
+    let dir = tempfile::tempdir().unwrap();
+    write_layout_parts(
+        dir.path(),
+        &serde_json::json!({"architecture": "amd64", "os": "linux"}),
+        &[],
+        |_| {},
+    );
+    let arg = format!("oci:{}", dir.path().display());
+    fails(
+        &["inspect", &arg],
+        None,
+        &[&arg, "image config is malformed", "rootfs"],
+    );
+
+    // index.json that is not JSON.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.json"), "not json").unwrap();
+    let arg = format!("oci:{}", dir.path().display());
+    fails(&["inspect", &arg], None, &[&arg, "index.json is malformed"]);
+}
+
+#[test]
+fn hostile_layers_are_refused() {
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "dot-dot",
+            LayerBuilder::new()
+                .raw(b"../../etc/evil", tar::EntryType::Regular, b"", b"x")
+                .finish(),
+            "leave the image root",
+        ),
+        (
+            "absolute",
+            LayerBuilder::new()
+                .raw(b"/etc/evil", tar::EntryType::Regular, b"", b"x")
+                .finish(),
+            "absolute",
+        ),
+        (
+            "symlink",
+            LayerBuilder::new()
+                .raw(
+                    b"etc/evil",
+                    tar::EntryType::Symlink,
+                    b"../../../../host",
+                    b"",
+                )
+                .finish(),
+            "climbs above the image root",
+        ),
+        (
+            "hardlink",
+            LayerBuilder::new()
+                .raw(b"etc/evil", tar::EntryType::Link, b"../../host/shadow", b"")
+                .finish(),
+            "hard link",
+        ),
+    ];
+    for (name, tar, problem) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let arg = layout_with_layer(dir.path(), &tar, |_| {});
+        fails(&["files", &arg], None, &[&arg, problem]);
+        let _ = name;
+    }
+}
+
+#[test]
+fn decompression_bombs_hit_the_caps() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = LayerBuilder::new()
+        .file("zeros", &vec![0u8; 8 << 20])
+        .finish();
+    let arg = layout_with_layer(dir.path(), &tar, |_| {});
+    fails(
+        &["inspect", &arg, "--max-uncompressed-bytes", "1048576"],
+        None,
+        &[&arg, "1048576 uncompressed bytes"],
+    );
+    fails(
+        &["inspect", &arg, "--max-entries", "0"],
+        None,
+        &[&arg, "more than 0 tar entries"],
+    );
+    // The default caps let it through.
+    json(&["inspect", &arg, "--format", "json"], None);
+}
+
+#[test]
+fn wrong_kinds_of_input_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    fails(
+        &["inspect", &format!("oci-archive:{d}")],
+        None,
+        &[&d, "is a directory"],
+    );
+    fails(
+        &["inspect", &format!("docker-archive:{d}")],
+        None,
+        &[&d, "is a directory"],
+    );
+    fails(&["inspect", &d], None, &[&d, "not an OCI image layout"]);
+    let file = dir.path().join("random.bin");
+    std::fs::write(&file, b"\x00\x01 definitely not a tar archive".repeat(40)).unwrap();
+    let f = file.display().to_string();
+    fails(&["inspect", &format!("oci:{f}")], None, &[&f, "is a file"]);
+    fails(&["inspect", &f], None, &[&f]);
+    fails(
+        &["inspect", &format!("{d}/missing")],
+        None,
+        &["missing", "no such file"],
+    );
+    fails(
+        &["inspect", "-"],
+        Some(b"garbage on stdin"),
+        &["-", "docker save"],
+    );
+    fails(
+        &["inspect", "docker://busybox"],
+        None,
+        &["docker://busybox", "not supported yet"],
+    );
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let output = imgaudit(&["inspect", "x", "--platform", "linux"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("OS/ARCH"), "{}", stderr(&output));
+    let output = imgaudit(&["inspect", "x", "--no-such-flag"], None);
+    assert_eq!(output.status.code(), Some(2));
+    let output = imgaudit(&["files", "x", "[unclosed"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("[unclosed"));
+}
+
+#[test]
+fn the_committed_example_is_what_the_test_kit_writes() {
+    // Compared by content, not bytes: gzip output differs between inflate backends.
+    let dir = tempfile::tempdir().unwrap();
+    write_oci_layout(
+        dir.path(),
+        &[("latest", &imgaudit_testkit::example_image())],
+    );
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/python-hygiene");
+    let committed = committed.display().to_string();
+    let fresh = dir.path().display().to_string();
+    for args in [
+        &["files", "--format", "json"][..],
+        &["files", "--removed", "--format", "json"],
+    ] {
+        let listing = |image: &str| {
+            let mut full = vec![args[0], image];
+            full.extend_from_slice(&args[1..]);
+            let mut value = json(&full, None);
+            value.as_object_mut().unwrap().remove("image");
+            value
+        };
+        assert_eq!(
+            listing(&committed),
+            listing(&fresh),
+            "examples/python-hygiene is stale: cargo run -p imgaudit-testkit --example write_example -- examples/python-hygiene"
+        );
+    }
+    let inspection = json(&["inspect", &committed, "--format", "json"], None);
+    assert_eq!(inspection["config"]["env"][1], "PIP_NO_USER=1");
+}
