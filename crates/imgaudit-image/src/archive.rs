@@ -93,6 +93,10 @@ pub(crate) fn link_target(link_name: &str, target: &str, symbolic: bool) -> Stri
     }
     let mut parts: Vec<&str> = link_name.split('/').collect();
     parts.pop();
+    if target.starts_with('/') {
+        // Inside an archive, `/` is the archive's top.
+        parts.clear();
+    }
     for part in target.split('/') {
         match part {
             "" | "." => {}

@@ -1,0 +1,338 @@
+//! Integration tests on real images built by buildah from a debootstrap Debian base, exported by
+//! skopeo in every format, and unpacked by umoci as an independent reference.
+//!
+//! `tests/real-images/build.sh DIR` makes them (minutes); `ci/test.sh` runs it and then these
+//! tests with `IMGAUDIT_REAL_IMAGES=DIR`. They are ignored in a plain `cargo test`, and fail
+//! loudly when run without the images.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn images_dir() -> PathBuf {
+    let dir = std::env::var_os("IMGAUDIT_REAL_IMAGES").expect(
+        "IMGAUDIT_REAL_IMAGES is not set: run tests/real-images/build.sh DIR first (ci/test.sh does)",
+    );
+    let dir = PathBuf::from(dir);
+    assert!(
+        dir.join("images.json").is_file(),
+        "{} has no images.json: run tests/real-images/build.sh",
+        dir.display()
+    );
+    dir
+}
+
+fn catalog() -> (PathBuf, Value) {
+    let dir = images_dir();
+    let text = std::fs::read_to_string(dir.join("images.json")).unwrap();
+    (dir, serde_json::from_str(&text).unwrap())
+}
+
+fn run(args: &[&str], stdin: Option<&Path>) -> Output {
+    let stdin = match stdin {
+        Some(path) => Stdio::from(std::fs::File::open(path).unwrap()),
+        None => Stdio::null(),
+    };
+    Command::new(env!("CARGO_BIN_EXE_imgaudit"))
+        .args(args)
+        .stdin(stdin)
+        .output()
+        .unwrap()
+}
+
+fn json(args: &[&str], stdin: Option<&Path>) -> Value {
+    let output = run(args, stdin);
+    assert!(
+        output.status.success(),
+        "imgaudit {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The image argument for one export format, with the transport that names it explicitly.
+fn argument(dir: &Path, image: &Value, format: &str) -> String {
+    let path = dir.join(image["formats"][format].as_str().unwrap());
+    let path = path.display();
+    match format {
+        "oci-gzip" | "oci-zstd" | "oci-plain" => {
+            format!("oci:{path}:{}", image["ref"].as_str().unwrap())
+        }
+        "oci-archive" => format!("oci-archive:{path}:{}", image["ref"].as_str().unwrap()),
+        _ => format!("docker-archive:{path}"),
+    }
+}
+
+fn entries(listing: &Value) -> &Vec<Value> {
+    listing["entries"].as_array().unwrap()
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn every_export_format_gives_the_same_tree() {
+    let (dir, catalog) = catalog();
+    for image in catalog["images"].as_array().unwrap() {
+        let name = image["name"].as_str().unwrap();
+        let formats: Vec<&String> = image["formats"].as_object().unwrap().keys().collect();
+        let reference = json(
+            &[
+                "files",
+                &argument(&dir, image, "oci-gzip"),
+                "--format",
+                "json",
+            ],
+            None,
+        );
+        assert!(
+            entries(&reference).len() > 100,
+            "{name}: suspiciously small tree"
+        );
+        for format in formats {
+            let arg = argument(&dir, image, format);
+            let listing = json(&["files", &arg, "--format", "json"], None);
+            assert_eq!(
+                entries(&listing),
+                entries(&reference),
+                "{name}: {format} differs from oci-gzip"
+            );
+            // Auto-detection of the bare path reads the same image.
+            let bare = dir.join(image["formats"][format].as_str().unwrap());
+            let bare = json(
+                &["files", &bare.display().to_string(), "--format", "json"],
+                None,
+            );
+            assert_eq!(entries(&bare), entries(&reference), "{name}: bare {format}");
+        }
+        // `docker save | imgaudit files -` streams without spooling, and agrees.
+        for format in ["docker-archive", "docker25"] {
+            if let Some(path) = image["formats"][format].as_str() {
+                let listing = json(&["files", "-", "--format", "json"], Some(&dir.join(path)));
+                assert_eq!(
+                    entries(&listing),
+                    entries(&reference),
+                    "{name}: {format} on stdin"
+                );
+            }
+        }
+    }
+}
+
+/// What `lstat` says of a path in umoci's unpacked rootfs, in imgaudit's terms.
+fn host_entry(path: &Path) -> Value {
+    let meta = std::fs::symlink_metadata(path).unwrap();
+    let file_type = meta.file_type();
+    let kind = if file_type.is_dir() {
+        "dir"
+    } else if file_type.is_symlink() {
+        "symlink"
+    } else if file_type.is_file() {
+        "file"
+    } else {
+        "special"
+    };
+    let link_target = file_type
+        .is_symlink()
+        .then(|| std::fs::read_link(path).unwrap().display().to_string());
+    serde_json::json!({
+        "type": kind,
+        "mode": format!("{:04o}", meta.permissions().mode() & 0o7777),
+        "uid": meta.uid(),
+        "gid": meta.gid(),
+        "size": if file_type.is_file() { meta.size() } else { 0 },
+        "link_target": link_target,
+    })
+}
+
+fn walk_host(root: &Path, dir: &Path, out: &mut BTreeMap<String, Value>) {
+    for child in std::fs::read_dir(dir).unwrap() {
+        let child = child.unwrap().path();
+        let relative = format!("/{}", child.strip_prefix(root).unwrap().display());
+        let entry = host_entry(&child);
+        let is_dir = entry["type"] == "dir";
+        out.insert(relative, entry);
+        if is_dir {
+            walk_host(root, &child, out);
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn the_tree_equals_what_umoci_unpacks() {
+    let (dir, catalog) = catalog();
+    let mut compared = 0;
+    for image in catalog["images"].as_array().unwrap() {
+        let Some(rootfs) = image["umoci_rootfs"].as_str() else {
+            continue;
+        };
+        let name = image["name"].as_str().unwrap();
+        let rootfs = dir.join(rootfs);
+        let mut expected = BTreeMap::new();
+        walk_host(&rootfs, &rootfs, &mut expected);
+        let listing = json(
+            &[
+                "files",
+                &argument(&dir, image, "oci-gzip"),
+                "--format",
+                "json",
+            ],
+            None,
+        );
+        let actual: BTreeMap<String, Value> = entries(&listing)
+            .iter()
+            .map(|e| {
+                let fields = ["type", "mode", "uid", "gid", "size", "link_target"];
+                let mut projected = serde_json::Map::new();
+                for field in fields {
+                    projected.insert(field.to_owned(), e[field].clone());
+                }
+                // Directory sizes are the host filesystem's, not the image's.
+                if e["type"] == "dir" {
+                    projected.insert("size".to_owned(), 0.into());
+                }
+                (
+                    e["path"].as_str().unwrap().to_owned(),
+                    Value::Object(projected),
+                )
+            })
+            .collect();
+        let only_umoci: Vec<_> = expected
+            .keys()
+            .filter(|k| !actual.contains_key(*k))
+            .collect();
+        let only_imgaudit: Vec<_> = actual
+            .keys()
+            .filter(|k| !expected.contains_key(*k))
+            .collect();
+        assert!(
+            only_umoci.is_empty() && only_imgaudit.is_empty(),
+            "{name}: paths only umoci has: {only_umoci:?}; only imgaudit has: {only_imgaudit:?}"
+        );
+        for (path, entry) in &expected {
+            assert_eq!(&actual[path], entry, "{name}: {path}");
+        }
+        compared += expected.len();
+    }
+    assert!(compared > 1000, "compared only {compared} paths");
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn whiteouts_of_every_storage_driver_remove_the_marker() {
+    let (dir, catalog) = catalog();
+    for image in catalog["images"].as_array().unwrap() {
+        let name = image["name"].as_str().unwrap();
+        if name == "base" {
+            continue;
+        }
+        let arg = argument(&dir, image, "oci-gzip");
+        let removed = json(&["files", &arg, "--removed", "--format", "json"], None);
+        let marker = removed["removed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["path"] == "/usr/lib/python3.11/EXTERNALLY-MANAGED")
+            .unwrap_or_else(|| panic!("{name}: the PEP 668 marker is not reported removed"));
+        assert_eq!(marker["written_by_layer"], 0, "{name}");
+        let inspection = json(&["inspect", &arg, "--format", "json"], None);
+        let layer = marker["removed_by_layer"].as_u64().unwrap() as usize;
+        let created_by = inspection["layers"][layer]["created_by"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            created_by.contains("EXTERNALLY-MANAGED"),
+            "{name}: layer {layer} was made by `{created_by}`"
+        );
+        let env = inspection["config"]["env"].as_array().unwrap();
+        assert!(env.iter().any(|v| v == "PIP_NO_USER=1"), "{name}: {env:?}");
+    }
+    // A base without the removal keeps the marker, as a regular file owned by root.
+    let base = catalog["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "base")
+        .unwrap();
+    let listing = json(
+        &[
+            "files",
+            &argument(&dir, base, "oci-gzip"),
+            "/usr/lib/python3.11/EXTERNALLY-MANAGED",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(entries(&listing).len(), 1);
+    assert_eq!(entries(&listing)[0]["type"], "file");
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn multi_arch_indexes_and_multi_image_archives_select() {
+    let (dir, catalog) = catalog();
+    let multi = &catalog["multiarch"];
+    let layout = format!(
+        "oci:{}:{}",
+        dir.join(multi["oci"].as_str().unwrap()).display(),
+        multi["ref"].as_str().unwrap()
+    );
+    let default = json(&["inspect", &layout, "--format", "json"], None);
+    assert_eq!(default["image"]["platform"], "linux/amd64");
+    let arm = json(
+        &[
+            "inspect",
+            &layout,
+            "--platform",
+            "linux/arm64",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert!(
+        arm["image"]["platform"]
+            .as_str()
+            .unwrap()
+            .starts_with("linux/arm64")
+    );
+    assert_ne!(
+        arm["image"]["config_digest"],
+        default["image"]["config_digest"]
+    );
+    let absent = run(&["inspect", &layout, "--platform", "linux/riscv64"], None);
+    assert_eq!(absent.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&absent.stderr);
+    assert!(
+        message.contains("linux/amd64") && message.contains("linux/arm64"),
+        "{message}"
+    );
+
+    let archive = &catalog["multi_image_archive"];
+    let path = dir
+        .join(archive["path"].as_str().unwrap())
+        .display()
+        .to_string();
+    let bare = run(&["inspect", &path], None);
+    assert_eq!(bare.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&bare.stderr);
+    let mut configs = Vec::new();
+    for tag in archive["tags"].as_array().unwrap() {
+        let tag = tag.as_str().unwrap();
+        assert!(message.contains(tag), "{tag} not listed in: {message}");
+        let selected = json(
+            &[
+                "inspect",
+                &format!("docker-archive:{path}:{tag}"),
+                "--format",
+                "json",
+            ],
+            None,
+        );
+        configs.push(selected["image"]["config_digest"].clone());
+    }
+    assert_ne!(configs[0], configs[1]);
+}
