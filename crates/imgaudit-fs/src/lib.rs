@@ -13,7 +13,6 @@
 mod resolve;
 
 use std::collections::BTreeMap;
-use std::ops::Bound;
 use std::sync::Arc;
 
 use imgaudit_layer::{Change, Entry, EntryKind, ImagePath};
@@ -161,14 +160,11 @@ impl Filesystem {
         &'a self,
         dir: &'a ImagePath,
     ) -> impl Iterator<Item = (&'a ImagePath, &'a Node)> + 'a {
-        let start = if dir.is_root() {
-            Bound::Unbounded
-        } else {
-            Bound::Excluded(dir.clone())
-        };
-        self.nodes
-            .range((start, Bound::Unbounded))
-            .take_while(move |(path, _)| path.starts_with(dir))
+        if dir.is_root() {
+            return Box::new(self.nodes.iter()) as Box<dyn Iterator<Item = _>>;
+        }
+        let (low, high) = dir.subtree_bounds();
+        Box::new(self.nodes.range(low..high))
     }
 
     /// Resolves symlinks in every component (and in the last one when `follow_last`), inside the

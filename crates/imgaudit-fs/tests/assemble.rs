@@ -57,6 +57,9 @@ fn base() -> LayerBuilder {
         .file("usr/share/doc/a", b"a")
         .dir("usr/share/doc/pkg")
         .file("usr/share/doc/pkg/b", b"b")
+        // Sorts between `doc` and `doc/` in byte order: must survive what happens to `doc`.
+        .dir("usr/share/doc-base")
+        .file("usr/share/doc-base/c", b"c")
 }
 
 #[test]
@@ -89,6 +92,8 @@ fn a_whiteout_of_a_directory_removes_its_subtree() {
             "/usr/lib/python3.11/EXTERNALLY-MANAGED - 0",
             "/usr/lib/python3.11/os.py - 0",
             "/usr/share d 0",
+            "/usr/share/doc-base d 0",
+            "/usr/share/doc-base/c - 0",
         ]
     );
     assert_eq!(

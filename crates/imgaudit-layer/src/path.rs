@@ -113,6 +113,18 @@ impl ImagePath {
         self.0.split(|&b| b == b'/').filter(|c| !c.is_empty())
     }
 
+    /// Bounds that enclose exactly the paths below `self` in byte order: `self/` inclusive to
+    /// `self0` exclusive (`0` follows `/`). Sibling names such as `doc-base` sort between `doc`
+    /// and `doc/`, so a range starting at `self` itself would stop too early. For ordered maps
+    /// only: the bounds are not normalized paths.
+    pub fn subtree_bounds(&self) -> (ImagePath, ImagePath) {
+        let mut low = self.0.clone();
+        low.push(b'/');
+        let mut high = self.0.clone();
+        high.push(b'/' + 1);
+        (ImagePath(low), ImagePath(high))
+    }
+
     /// Whether `self` is `ancestor` or lies below it.
     pub fn starts_with(&self, ancestor: &ImagePath) -> bool {
         ancestor.is_root()

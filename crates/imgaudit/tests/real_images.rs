@@ -135,7 +135,7 @@ fn host_entry(path: &Path) -> Value {
     };
     let link_target = file_type
         .is_symlink()
-        .then(|| std::fs::read_link(path).unwrap().display().to_string());
+        .then(|| escape(std::fs::read_link(path).unwrap().as_os_str()));
     serde_json::json!({
         "type": kind,
         "mode": format!("{:04o}", meta.permissions().mode() & 0o7777),
@@ -146,10 +146,16 @@ fn host_entry(path: &Path) -> Value {
     })
 }
 
+/// Names as imgaudit prints them (the escaping is not what this test checks).
+fn escape(name: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    imgaudit_layer::escape_bytes(name.as_bytes())
+}
+
 fn walk_host(root: &Path, dir: &Path, out: &mut BTreeMap<String, Value>) {
     for child in std::fs::read_dir(dir).unwrap() {
         let child = child.unwrap().path();
-        let relative = format!("/{}", child.strip_prefix(root).unwrap().display());
+        let relative = format!("/{}", escape(child.strip_prefix(root).unwrap().as_os_str()));
         let entry = host_entry(&child);
         let is_dir = entry["type"] == "dir";
         out.insert(relative, entry);
