@@ -244,7 +244,7 @@ fn whiteouts_of_every_storage_driver_remove_the_marker() {
             .unwrap_or_else(|| panic!("{name}: the PEP 668 marker is not reported removed"));
         assert_eq!(marker["written_by_layer"], 0, "{name}");
         let inspection = json(&["inspect", &arg, "--format", "json"], None);
-        let layer = marker["removed_by_layer"].as_u64().unwrap() as usize;
+        let layer = usize::try_from(marker["removed_by_layer"].as_u64().unwrap()).unwrap();
         let created_by = inspection["layers"][layer]["created_by"]
             .as_str()
             .unwrap_or_default();
