@@ -190,7 +190,7 @@ impl Hasher {
 #[derive(Debug)]
 pub struct DigestReader<R> {
     inner: R,
-    hasher: Hasher,
+    hasher: Option<Hasher>,
     bytes: u64,
 }
 
@@ -198,7 +198,16 @@ impl<R: Read> DigestReader<R> {
     pub fn new(inner: R, algorithm: Algorithm) -> Self {
         DigestReader {
             inner,
-            hasher: Hasher::new(algorithm),
+            hasher: Some(Hasher::new(algorithm)),
+            bytes: 0,
+        }
+    }
+
+    /// Counts bytes without hashing them, for streams whose digest is known or not wanted.
+    pub fn counting(inner: R) -> Self {
+        DigestReader {
+            inner,
+            hasher: None,
             bytes: 0,
         }
     }
@@ -212,17 +221,20 @@ impl<R: Read> DigestReader<R> {
         &self.inner
     }
 
-    /// Reads the rest of the stream, then returns its digest and total length.
-    pub fn drain_and_finish(mut self) -> io::Result<(Digest, u64)> {
+    /// Reads the rest of the stream, then returns its digest (`None` when only counting) and
+    /// total length.
+    pub fn drain_and_finish(mut self) -> io::Result<(Option<Digest>, u64)> {
         io::copy(&mut self, &mut io::sink())?;
-        Ok((self.hasher.finish(), self.bytes))
+        Ok((self.hasher.map(Hasher::finish), self.bytes))
     }
 }
 
 impl<R: Read> Read for DigestReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -270,7 +282,11 @@ mod tests {
         let reader = DigestReader::new(&data[..], Algorithm::Sha512);
         let (streamed, len) = reader.drain_and_finish().unwrap();
         assert_eq!(len, data.len() as u64);
-        assert_eq!(streamed, Digest::of_bytes(Algorithm::Sha512, &data));
+        assert_eq!(streamed, Some(Digest::of_bytes(Algorithm::Sha512, &data)));
+        let (none, len) = DigestReader::counting(&data[..])
+            .drain_and_finish()
+            .unwrap();
+        assert_eq!((none, len), (None, data.len() as u64));
         assert_eq!(
             Digest::of_bytes(Algorithm::Sha256, b"").to_string(),
             EMPTY_SHA256

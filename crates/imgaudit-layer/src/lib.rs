@@ -151,8 +151,9 @@ pub struct LayerIndex {
     /// The digest of the raw blob, computed with the algorithm the caller expects.
     pub blob_digest: Digest,
     pub blob_size: u64,
-    /// The sha256 of the uncompressed tar stream.
-    pub diff_id: Digest,
+    /// The sha256 of the uncompressed tar stream; `None` when the caller chose not to hash a
+    /// compressed layer's uncompressed stream.
+    pub diff_id: Option<Digest>,
     pub uncompressed_size: u64,
     /// The layer's changes, in tar order (a later entry for the same path wins).
     pub changes: Vec<Change>,

@@ -25,6 +25,10 @@ pub struct ReadOptions<'a> {
     pub budget: &'a Budget,
     /// The algorithm of the digest the blob is named by, so that one pass computes it.
     pub blob_algorithm: Algorithm,
+    /// Whether to hash the uncompressed stream of a compressed layer (its diff id). Costly on
+    /// CPUs without SHA extensions; an uncompressed layer's diff id is its blob digest, computed
+    /// once either way.
+    pub hash_uncompressed: bool,
 }
 
 /// Why a layer could not be read. The caller adds which layer of which image it was.
@@ -99,7 +103,14 @@ pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerInd
         budget: options.budget,
         exceeded: None,
     };
-    let mut tar_stream = DigestReader::new(metered, Algorithm::Sha256);
+    // An uncompressed sha256 blob is its own diff id: hash it once.
+    let same_stream =
+        compression == Compression::None && options.blob_algorithm == Algorithm::Sha256;
+    let mut tar_stream = if options.hash_uncompressed && !same_stream {
+        DigestReader::new(metered, Algorithm::Sha256)
+    } else {
+        DigestReader::counting(metered)
+    };
 
     let walked = walk(&mut tar_stream, options);
     // The diff id covers the whole uncompressed stream, including the end-of-archive blocks and
@@ -115,6 +126,12 @@ pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerInd
     io::copy(&mut buffered, &mut io::sink()).map_err(LayerError::Io)?;
     drop(buffered);
     let (blob_digest, blob_size) = blob.drain_and_finish().map_err(LayerError::Io)?;
+    let blob_digest = blob_digest.expect("the blob is always hashed");
+    let diff_id = if same_stream {
+        Some(blob_digest.clone())
+    } else {
+        diff_id
+    };
 
     Ok(LayerIndex {
         compression,

@@ -29,6 +29,10 @@ pub struct LoadOptions {
     pub max_entries: u64,
     /// Layers read at once; 0 means one per available core.
     pub jobs: usize,
+    /// Hash the uncompressed stream of compressed layers and compare it with the config's
+    /// `rootfs.diff_ids`. Without it, a compressed layer is still verified by its blob digest,
+    /// which the manifest pins; layers that have no blob digest are always checked.
+    pub verify_diff_ids: bool,
 }
 
 impl Default for LoadOptions {
@@ -39,6 +43,7 @@ impl Default for LoadOptions {
             max_uncompressed_bytes: imgaudit_layer::DEFAULT_MAX_UNCOMPRESSED_BYTES,
             max_entries: imgaudit_layer::DEFAULT_MAX_ENTRIES,
             jobs: 0,
+            verify_diff_ids: true,
         }
     }
 }
@@ -50,7 +55,10 @@ pub struct LoadedLayer {
     pub compression: Compression,
     pub blob_digest: Digest,
     pub blob_size: u64,
+    /// The uncompressed digest: computed, or as the config declares it when not verified.
     pub diff_id: Digest,
+    /// Whether `diff_id` was computed from the bytes (rather than taken from the config).
+    pub diff_id_verified: bool,
     pub uncompressed_size: u64,
     /// Entries the layer adds (files, directories, links, devices).
     pub entries: usize,
@@ -138,6 +146,7 @@ pub fn load_stream<R: Read>(
         capture: &options.capture,
         budget: &budget,
         blob_algorithm: Algorithm::Sha256,
+        hash_uncompressed: true,
     };
     let (meta, indexes) = read_docker_save_stream(
         reader,
@@ -222,6 +231,7 @@ fn read_one(
                 .digest
                 .as_ref()
                 .map_or(Algorithm::Sha256, Digest::algorithm),
+            hash_uncompressed: options.verify_diff_ids || layer.digest.is_none(),
         },
     )
     .map_err(|source| LoadError::Layer {
@@ -267,11 +277,14 @@ fn verify(
             read.blob_digest.to_string(),
         ));
     }
-    if layer.diff_id.algorithm() == read.diff_id.algorithm() && layer.diff_id != read.diff_id {
+    if let Some(actual) = &read.diff_id
+        && layer.diff_id.algorithm() == actual.algorithm()
+        && layer.diff_id != *actual
+    {
         return Err(mismatch(
             "uncompressed digest (rootfs.diff_ids)",
             layer.diff_id.to_string(),
-            read.diff_id.to_string(),
+            actual.to_string(),
         ));
     }
     Ok(())
@@ -313,7 +326,11 @@ fn finish(meta: ImageMeta, indexes: Vec<LayerIndex>) -> Result<LoadedImage, Load
                 compression: read.compression,
                 blob_digest: read.blob_digest.clone(),
                 blob_size: read.blob_size,
-                diff_id: read.diff_id.clone(),
+                diff_id: read
+                    .diff_id
+                    .clone()
+                    .unwrap_or_else(|| reference.diff_id.clone()),
+                diff_id_verified: read.diff_id.is_some(),
                 uncompressed_size: read.uncompressed_size,
                 entries: read.added_count(),
                 whiteouts: read.whiteout_count(),

@@ -411,6 +411,35 @@ fn corrupt_blobs_are_refused() {
         None,
         &["rootfs.diff_ids", &sha256(b"other").to_string()],
     );
+    // Skipping the diff id check trusts the manifest-pinned blob digest, and says so.
+    let skipped = json(
+        &["inspect", &arg, "--skip-diff-id-check", "--format", "json"],
+        None,
+    );
+    assert_eq!(skipped["layers"][0]["diff_id_verified"], false);
+
+    // A legacy `docker save` layer has no blob digest: its diff id is checked regardless.
+    let image = TestImage::new(vec![
+        LayerBuilder::new()
+            .file("etc/a", b"ORIGINAL-CONTENT")
+            .finish(),
+    ]);
+    let mut archive = docker_archive_legacy(&[(&["app:1"], &image)]);
+    let at = archive
+        .windows(16)
+        .position(|w| w == b"ORIGINAL-CONTENT")
+        .unwrap();
+    archive[at..at + 16].copy_from_slice(b"TAMPERED-CONTENT");
+    let path = dir.path().join("tampered.tar");
+    std::fs::write(&path, &archive).unwrap();
+    let arg = path.display().to_string();
+    for extra in [&[][..], &["--skip-diff-id-check"]] {
+        let mut args = vec!["inspect", arg.as_str()];
+        args.extend_from_slice(extra);
+        fails(&args, None, &[&arg, "rootfs.diff_ids"]);
+        args[1] = "-";
+        fails(&args, Some(&archive), &["rootfs.diff_ids"]);
+    }
 }
 
 #[test]
