@@ -32,6 +32,19 @@ pub(crate) struct DirFiles {
 impl Files for DirFiles {
     fn open(&self, name: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
         let path = self.root.join(name);
+        // A layout's files are the image's: never follow a link out of it onto the host.
+        let is_link = std::fs::symlink_metadata(&path)
+            .map_err(|e| missing_or_io(&self.input, name, e))?
+            .file_type()
+            .is_symlink();
+        if is_link {
+            return Err(ImageError::NotAnImage {
+                input: self.input.clone(),
+                reason: format!(
+                    "`{name}` is a symbolic link, and imgaudit never follows links inside an image"
+                ),
+            });
+        }
         let file = File::open(&path).map_err(|e| missing_or_io(&self.input, name, e))?;
         if file.metadata().is_ok_and(|m| m.is_dir()) {
             return Err(ImageError::NotAnImage {

@@ -381,6 +381,15 @@ fn corrupt_blobs_are_refused() {
         &[&arg, "layer 0", "does not match"],
     );
 
+    // A blob that is a symlink out of the layout is never followed.
+    let dir = tempfile::tempdir().unwrap();
+    let arg = layout_with_layer(dir.path(), &simple_layer(), |_| {});
+    let path = layer_path(dir.path());
+    let outside = dir.path().join("outside");
+    std::fs::rename(&path, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &path).unwrap();
+    fails(&["inspect", &arg], None, &[&arg, "symbolic link"]);
+
     // A missing blob.
     let dir = tempfile::tempdir().unwrap();
     let arg = layout_with_layer(dir.path(), &simple_layer(), |_| {});
