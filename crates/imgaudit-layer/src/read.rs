@@ -1,7 +1,7 @@
 //! The single streaming pass over one layer blob.
 
 use std::io::{self, BufRead, BufReader, Read};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use imgaudit_digest::{Algorithm, DigestReader};
 use tar::EntryType;
@@ -77,10 +77,19 @@ impl From<Exceeded> for LayerError {
 
 /// Reads one layer blob to its end: verifies nothing by itself, but returns the digests of the
 /// raw and the uncompressed streams for the caller to compare with what the image declares.
+///
+/// The work is split over two threads, because one big layer often dominates an image: this
+/// thread reads, hashes and decompresses the blob; a helper thread hashes the uncompressed tar
+/// stream and walks its entries. The raw reader never leaves this thread, so it need not be
+/// `Send` (standard input is not).
 pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerIndex, LayerError> {
     let mut blob = DigestReader::new(raw, options.blob_algorithm);
     let mut buffered = BufReader::with_capacity(READ_BUFFER, &mut blob);
     let compression = Compression::detect(buffered.fill_buf().map_err(LayerError::Io)?);
+    // An uncompressed sha256 blob is its own diff id: hash it once.
+    let same_stream =
+        compression == Compression::None && options.blob_algorithm == Algorithm::Sha256;
+    let hash_tar = options.hash_uncompressed && !same_stream;
 
     let decoder: Box<dyn Read + '_> = match compression {
         Compression::None => Box::new(&mut buffered),
@@ -94,34 +103,36 @@ pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerInd
             })?,
         ),
     };
-    let metered = Metered {
+    let mut source = Metered {
         inner: Failures {
             inner: decoder,
             failed: false,
-            ended: false,
         },
         budget: options.budget,
         exceeded: None,
     };
-    // An uncompressed sha256 blob is its own diff id: hash it once.
-    let same_stream =
-        compression == Compression::None && options.blob_algorithm == Algorithm::Sha256;
-    let mut tar_stream = if options.hash_uncompressed && !same_stream {
-        DigestReader::new(metered, Algorithm::Sha256)
-    } else {
-        DigestReader::counting(metered)
-    };
 
-    let walked = walk(&mut tar_stream, options);
-    // The diff id covers the whole uncompressed stream, including the end-of-archive blocks and
-    // any padding after them, which the tar reader leaves unread.
-    let drained = walked.and_then(|changes| {
-        io::copy(&mut tar_stream, &mut io::sink())
-            .map(|_| changes)
-            .map_err(LayerError::Io)
+    let (chunks, receiver) = mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
+    let (produced, walked) = std::thread::scope(|scope| {
+        let walker =
+            scope.spawn(move || walk_stream(ChannelReader::new(receiver), hash_tar, options));
+        let produced = pump(&mut source, &chunks);
+        // Closing the channel is the end of the stream for the walker.
+        drop(chunks);
+        let walked = walker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (produced, walked)
     });
-    let changes = drained.map_err(|e| classify(e, tar_stream.get_ref(), compression))?;
-    let (diff_id, uncompressed_size) = tar_stream.drain_and_finish().map_err(LayerError::Io)?;
+    if let Err(error) = produced {
+        return Err(source_error(error, &source, compression));
+    }
+    let Walked {
+        changes,
+        diff_id,
+        uncompressed_size,
+    } = walked?;
+    drop(source);
 
     io::copy(&mut buffered, &mut io::sink()).map_err(LayerError::Io)?;
     drop(buffered);
@@ -143,51 +154,154 @@ pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerInd
     })
 }
 
-/// Remembers whether the decompressor itself failed, and whether the stream ended, so that a
-/// failure is blamed on the right cause (the tar reader reports an early end in its own words).
+/// Uncompressed bytes travel between the threads in chunks of this size...
+const CHUNK: usize = 256 * 1024;
+/// ...with at most this many waiting, which bounds the memory a layer takes in flight.
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// Moves the decompressed stream into the channel until it ends, or until the walker hangs up
+/// (it stops early only on an error it reports itself).
+fn pump(source: &mut impl Read, chunks: &mpsc::SyncSender<Vec<u8>>) -> io::Result<()> {
+    loop {
+        let mut chunk = vec![0; CHUNK];
+        let mut filled = 0;
+        while filled < CHUNK {
+            match source.read(&mut chunk[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if filled == 0 {
+            return Ok(());
+        }
+        chunk.truncate(filled);
+        if chunks.send(chunk).is_err() {
+            return Ok(());
+        }
+    }
+}
+
+/// The uncompressed tar stream, as chunks arrive from the decompressing thread.
+struct ChannelReader {
+    chunks: mpsc::Receiver<Vec<u8>>,
+    current: Vec<u8>,
+    position: usize,
+    /// Set once the stream has ended, so that a tar error after it is reported as truncation.
+    ended: bool,
+}
+
+impl ChannelReader {
+    fn new(chunks: mpsc::Receiver<Vec<u8>>) -> Self {
+        ChannelReader {
+            chunks,
+            current: Vec::new(),
+            position: 0,
+            ended: false,
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.position == self.current.len() {
+            let Ok(chunk) = self.chunks.recv() else {
+                // The sender hung up: the stream is over.
+                if !buf.is_empty() {
+                    self.ended = true;
+                }
+                return Ok(0);
+            };
+            self.current = chunk;
+            self.position = 0;
+        }
+        let n = buf.len().min(self.current.len() - self.position);
+        buf[..n].copy_from_slice(&self.current[self.position..self.position + n]);
+        self.position += n;
+        Ok(n)
+    }
+}
+
+/// What the walking thread found.
+struct Walked {
+    changes: Vec<Change>,
+    diff_id: Option<imgaudit_digest::Digest>,
+    uncompressed_size: u64,
+}
+
+fn walk_stream(
+    stream: ChannelReader,
+    hash: bool,
+    options: &ReadOptions<'_>,
+) -> Result<Walked, LayerError> {
+    let mut tar_stream = if hash {
+        DigestReader::new(stream, Algorithm::Sha256)
+    } else {
+        DigestReader::counting(stream)
+    };
+    let walked = walk(&mut tar_stream, options);
+    // The diff id covers the whole uncompressed stream, including the end-of-archive blocks and
+    // any padding after them, which the tar reader leaves unread.
+    let changes = walked
+        .and_then(|changes| {
+            io::copy(&mut tar_stream, &mut io::sink())
+                .map(|_| changes)
+                .map_err(LayerError::Io)
+        })
+        .map_err(|e| match e {
+            LayerError::Io(io_error)
+                if tar_stream.get_ref().ended
+                    || io_error.kind() == io::ErrorKind::UnexpectedEof =>
+            {
+                LayerError::Truncated(io_error)
+            }
+            LayerError::Io(io_error) => LayerError::Tar(io_error),
+            other => other,
+        })?;
+    let (diff_id, uncompressed_size) = tar_stream.drain_and_finish().map_err(LayerError::Io)?;
+    Ok(Walked {
+        changes,
+        diff_id,
+        uncompressed_size,
+    })
+}
+
+/// Remembers whether the decompressor itself failed, so that its errors are not blamed on
+/// reading.
 struct Failures<R> {
     inner: R,
     failed: bool,
-    ended: bool,
 }
 
 impl<R: Read> Read for Failures<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let result = self.inner.read(buf);
-        match &result {
-            Ok(0) if !buf.is_empty() => self.ended = true,
-            Ok(_) => {}
-            Err(_) => self.failed = true,
-        }
-        result
+        self.inner.read(buf).inspect_err(|_| self.failed = true)
     }
 }
 
-fn classify<R>(
-    error: LayerError,
-    stream: &Metered<'_, Failures<R>>,
+/// Names the cause of a failure on the decompressing side.
+fn source_error<R>(
+    error: io::Error,
+    source: &Metered<'_, Failures<R>>,
     compression: Compression,
 ) -> LayerError {
-    let LayerError::Io(io_error) = error else {
-        return error;
-    };
-    if let Some(exceeded) = stream.exceeded {
+    if let Some(exceeded) = source.exceeded {
         return exceeded.into();
     }
-    if io_error.kind() == io::ErrorKind::UnexpectedEof || stream.inner.ended {
-        return LayerError::Truncated(io_error);
+    if error.kind() == io::ErrorKind::UnexpectedEof {
+        return LayerError::Truncated(error);
     }
-    match (stream.inner.failed, compression) {
-        (false, _) => LayerError::Tar(io_error),
-        (true, Compression::None) => LayerError::Io(io_error),
-        (true, _) => LayerError::Decompression {
+    match (source.inner.failed, compression) {
+        (true, Compression::Gzip | Compression::Zstd) => LayerError::Decompression {
             compression: compression.name(),
-            source: io_error,
+            source: error,
         },
+        _ => LayerError::Io(error),
     }
 }
 
-/// Walks the tar entries. I/O errors come back as [`LayerError::Io`] for [`classify`].
+/// Walks the tar entries. I/O errors come back as [`LayerError::Io`] for the caller to name.
 fn walk<R: Read>(stream: R, options: &ReadOptions<'_>) -> Result<Vec<Change>, LayerError> {
     let mut archive = tar::Archive::new(stream);
     let mut changes = Vec::new();
