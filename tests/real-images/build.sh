@@ -10,7 +10,9 @@
 # Reruns with unchanged inputs (this script + Dockerfiles) exit at once.
 #
 # Env: IMGAUDIT_DEBIAN_MIRROR overrides the mirror read from apt sources;
-#      KEEP_STORAGE=1 keeps OUT_DIR/.storage and OUT_DIR/.work for debugging;
+#      KEEP_STORAGE=1 keeps OUT_DIR/.storage and OUT_DIR/.work for debugging
+#      (the vfs store only with IMGAUDIT_VFS_ON_DISK=1, a tmpfs dies with the run);
+#      IMGAUDIT_VFS_ON_DISK=1 keeps the vfs store off tmpfs;
 #      CI=true skips the cache check (CI passes a fresh directory).
 set -Eeuo pipefail
 umask 022
@@ -18,6 +20,9 @@ umask 022
 SUITE=bookworm
 NS=imgaudit-test                 # repository namespace of every tag
 LOCAL=localhost/$NS              # names inside the private container storage
+# Docker's default domain, only for reference normalization (the name Docker 25
+# records in io.containerd.image.name); nothing ever contacts it.
+DOCKER_DOMAIN=docker.io
 PATH_ENV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 log() { printf '[real-images %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -29,6 +34,15 @@ trap 'rc=$?; log "ERROR: command failed (exit $rc) at line $LINENO: $BASH_COMMAN
 mkdir -p "$1"
 OUT=$(cd "$1" && pwd)
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SCRIPT=$SCRIPT_DIR/$(basename "${BASH_SOURCE[0]}")
+
+# Re-run in a private mount namespace: every mount made below (buildah,
+# debootstrap) dies with it, and skopeo/buildah get an empty private
+# blob-info cache (see private_blob_cache) instead of the host's.
+if [[ -z ${IMGAUDIT_REAL_IMAGES_NS:-} ]]; then
+  command -v unshare >/dev/null || die "unshare (util-linux) not found"
+  IMGAUDIT_REAL_IMAGES_NS=1 exec unshare --mount --propagation private -- bash "$SCRIPT" "$OUT"
+fi
 WORK=$OUT/.work
 STORE=$OUT/.storage
 OVL_ROOT=$STORE/overlay/root OVL_RUN=$STORE/overlay/run
@@ -86,15 +100,26 @@ release_storage() {
 
 on_exit() {
   local rc=$?
-  set +e
-  if [[ -n ${VFS_PID:-} ]]; then   # our background vfs build, by pid
-    pkill -TERM -P "$VFS_PID" 2>/dev/null; kill "$VFS_PID" 2>/dev/null; wait "$VFS_PID" 2>/dev/null
-  fi
+  set +e; trap - ERR   # best effort from here on; the ERR trap would exit early
+  local pid
+  for pid in ${ARM_PID:-} ${VFS_PID:-}; do   # our own background jobs, by pid
+    pkill -TERM -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  done
   release_storage 2>/dev/null
   [[ $rc -eq 0 ]] || log "FAILED (exit $rc); work files kept in $WORK"
 }
 
 # --------------------------------------------------------------- phases --
+
+# containers/image records blob digests and compressed variants in
+# /var/lib/containers/cache and later reuses them (e.g. swaps in gzip blobs
+# when pushing zstd ones). A tmpfs over it, visible only in this mount
+# namespace, keeps the host's cache untouched and ours from being polluted.
+private_blob_cache() {
+  local c=/var/lib/containers/cache
+  mkdir -p "$c"
+  mount -t tmpfs -o size=64m,mode=0700 imgaudit-blob-cache "$c"
+}
 
 inputs_hash() {   # this script and every file next to it (the Dockerfiles)
   (cd "$SCRIPT_DIR" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) \
@@ -155,13 +180,17 @@ debian_mirror() {
 # Make a debootstrap tree safe and small. /proc may be a symlink to the HOST's
 # /proc (debootstrap thinks it runs in Docker because of /.dockerenv): replace
 # such links by empty directories, never delete through them.
+# Like Debian's -slim images, drop locales, man and info pages (a fifth of the
+# size and of the files, so every export and unpack is faster); /usr/share/doc
+# stays, the hygiene image needs it.
 clean_rootfs() {
   local r=$1 d e
   [[ -z $(mounts_under "$r") ]] || die "debootstrap left mounts in $r: $(mounts_under "$r" | tr '\n' ' ')"
   for d in proc sys; do
     if [[ -L $r/$d ]]; then rm -f -- "${r:?}/$d"; mkdir -m 0555 "$r/$d"; fi
   done
-  for d in dev proc sys tmp var/cache/apt var/lib/apt/lists run debootstrap; do
+  for d in dev proc sys tmp var/cache/apt var/lib/apt/lists run debootstrap \
+           usr/share/locale usr/share/man usr/share/info; do
     [[ -d $r/$d && ! -L $r/$d ]] || continue
     for e in "$r/$d"/* "$r/$d"/.[!.]*; do
       [[ -e $e || -L $e ]] || continue
@@ -171,29 +200,36 @@ clean_rootfs() {
     done
   done
   [[ -d $r/debootstrap ]] && rmdir "$r/debootstrap"
+  rm -f "$r/etc/dpkg/dpkg.cfg.d/imgaudit-unsafe-io"
   return 0
 }
 
 debootstrap_both() {
   local mirror; mirror=$(debian_mirror)
-  log "Debian mirror (from apt sources): $mirror"
+  log "Debian mirror: $mirror"
   mkdir -p "$WORK"
   # arm64 --foreign only unpacks packages (no arm64 code runs); it runs in the
   # background while the amd64 tree is built.
   log "debootstrap --foreign arm64 (background) -> $WORK/rootfs-arm64"
   debootstrap --foreign --arch=arm64 --variant=minbase "$SUITE" "$WORK/rootfs-arm64" "$mirror" \
     >"$WORK/debootstrap-arm64.log" 2>&1 &
-  local arm_pid=$!
+  ARM_PID=$!
   log "debootstrap amd64 minbase + python3 -> $WORK/rootfs-amd64"
+  # dpkg in the target without fsync per file (as Docker's Debian images
+  # build); removed again in clean_rootfs.
+  mkdir -p "$WORK/rootfs-amd64/etc/dpkg/dpkg.cfg.d"
+  echo force-unsafe-io >"$WORK/rootfs-amd64/etc/dpkg/dpkg.cfg.d/imgaudit-unsafe-io"
   if ! debootstrap --variant=minbase --include=python3,python3-pip,python3-venv \
        "$SUITE" "$WORK/rootfs-amd64" "$mirror" >"$WORK/debootstrap-amd64.log" 2>&1; then
-    tail -n 30 "$WORK/debootstrap-amd64.log" >&2; wait "$arm_pid" || true
+    tail -n 30 "$WORK/debootstrap-amd64.log" >&2
     die "debootstrap amd64 failed (log: $WORK/debootstrap-amd64.log)"
   fi
-  if ! wait "$arm_pid"; then
+  if ! wait "$ARM_PID"; then
+    ARM_PID=""
     tail -n 30 "$WORK/debootstrap-arm64.log" >&2
     die "debootstrap --foreign arm64 failed (log: $WORK/debootstrap-arm64.log)"
   fi
+  ARM_PID=""
   [[ -f $WORK/rootfs-amd64/usr/lib/python3.11/EXTERNALLY-MANAGED ]] \
     || die "debootstrap tree lacks usr/lib/python3.11/EXTERNALLY-MANAGED"
   clean_rootfs "$WORK/rootfs-amd64"
@@ -233,7 +269,33 @@ prepare_context() {
   log "wheels: $(cd "$CTX/wheels" && echo *.whl)"
 }
 
-VFS_PID=""
+# The vfs store holds a full rootfs copy per layer (~1.5 GB). On this kind of
+# disk, writing it is the slowest build step and deleting it takes a minute,
+# so it goes on a tmpfs (in our private mount namespace) when RAM allows.
+# IMGAUDIT_VFS_ON_DISK=1 forces the disk.
+maybe_vfs_tmpfs() {
+  local avail_kb; avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+  if [[ ${IMGAUDIT_VFS_ON_DISK:-} != 1 ]] && (( avail_kb > 6 * 1024 * 1024 )); then
+    mkdir -p "$STORE/vfs"
+    mount -t tmpfs -o size=4g,mode=0700 imgaudit-vfs-store "$STORE/vfs"
+    log "vfs store on tmpfs ($((avail_kb / 1024 / 1024)) GB RAM available)"
+  else
+    log "vfs store on disk"
+  fi
+}
+
+# Free a store as soon as everything is exported from it, to keep the peak
+# disk use down.
+drop_store() {  # overlay|vfs
+  [[ ${KEEP_STORAGE:-} == 1 ]] && return 0
+  buildah --root "$STORE/$1/root" --runroot "$STORE/$1/run" --storage-driver "$1" rm --all >/dev/null
+  buildah --root "$STORE/$1/root" --runroot "$STORE/$1/run" --storage-driver "$1" umount --all >/dev/null
+  if mountpoint -q "$STORE/$1"; then umount "$STORE/$1"; fi   # the tmpfs, if any
+  [[ -z $(mounts_under "$STORE/$1") ]] || die "$1 store still mounted: $(mounts_under "$STORE/$1" | tr '\n' ' ')"
+  safe_rm "$STORE/$1"
+}
+
+ARM_PID="" VFS_PID=""
 wait_hygiene_vfs() {
   local t0 rc=0; t0=$(date +%s)
   wait "$VFS_PID" || rc=$?
@@ -247,12 +309,13 @@ wait_hygiene_vfs() {
 
 build_hygiene_overlay() {
   bah bud --isolation chroot --network host --layers --format oci \
-    -f "$CTX/Dockerfile" -t "$LOCAL/hygiene:test" "$CTX"
+    -f "$CTX/Dockerfile" -t "$LOCAL/hygiene:test" "$CTX" >&2
 }
 
-# Same Dockerfile on the vfs driver, in its own store, seeded with base.
+# Same Dockerfile on the vfs driver, in its own store (seeded with base in the
+# foreground, so the overlay store is not read by the background job).
+seed_vfs_store() { sko copy --quiet "$(cs_ovl "$LOCAL/base:test")" "$(cs_vfs "$LOCAL/base:test")"; }
 build_hygiene_vfs() {
-  sko copy --quiet "$(cs_ovl "$LOCAL/base:test")" "$(cs_vfs "$LOCAL/base:test")"
   bah_vfs bud --isolation chroot --network host --layers --format oci \
     -f "$CTX/Dockerfile" -t "$LOCAL/hygiene-vfs:test" "$CTX"
 }
@@ -309,7 +372,7 @@ make_docker25() {  # OCI_PLAIN_DIR OUT_TAR REPO TAG
   mdigest=$(printf '%s' "$mjson" | sha256sum | cut -d' ' -f1)
   printf '%s' "$mjson" >"$stage/blobs/sha256/$mdigest"
   jq -ncj --argjson plat "$platform" --arg d "sha256:$mdigest" --argjson size "${#mjson}" \
-    --arg name "docker.io/$repo:$tag" --arg tag "$tag" '
+    --arg name "$DOCKER_DOMAIN/$repo:$tag" --arg tag "$tag" '
     {schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
      manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $size,
                   annotations: {"io.containerd.image.name": $name, "org.opencontainers.image.ref.name": $tag},
@@ -326,22 +389,25 @@ make_docker25() {  # OCI_PLAIN_DIR OUT_TAR REPO TAG
   safe_rm "$stage"
 }
 
-# Every format for one image held in containers-storage.
+# Every format for one image held in containers-storage. Storage is read once
+# (into the uncompressed layout, which has exactly the storage's layer
+# tars); the other formats are copied from there so no layer is re-tarred,
+# and oci-archive from the gzip layout so nothing is compressed twice.
 export_image() {  # NAME SOURCE_REF
   local name=$1 src=$2 d=$OUT/$1
   safe_rm "$d"; mkdir -p "$d"
-  log "$name: oci-gzip";        sko copy --quiet "$src" "oci:$d/oci-gzip:test"
-  log "$name: oci-zstd";        sko copy --quiet --dest-compress-format zstd "$src" "oci:$d/oci-zstd:test"
-  log "$name: oci-plain";       sko copy --quiet --dest-oci-accept-uncompressed-layers "$src" "oci:$d/oci-plain:test"
-  # From the gzip layout: same compressed blobs, no second compression pass.
+  local plain=oci:$d/oci-plain:test
+  log "$name: oci-plain";       sko copy --quiet --dest-oci-accept-uncompressed-layers "$src" "$plain"
+  log "$name: oci-gzip";        sko copy --quiet "$plain" "oci:$d/oci-gzip:test"
+  log "$name: oci-zstd";        sko copy --quiet --dest-compress-format zstd "$plain" "oci:$d/oci-zstd:test"
   log "$name: oci-archive";     sko copy --quiet "oci:$d/oci-gzip:test" "oci-archive:$d/oci-archive.tar:test"
-  log "$name: docker-archive";  sko copy --quiet "$src" "docker-archive:$d/docker-archive.tar:$NS/$name:test"
+  log "$name: docker-archive";  sko copy --quiet "$plain" "docker-archive:$d/docker-archive.tar:$NS/$name:test"
   log "$name: docker25";        make_docker25 "$d/oci-plain" "$d/docker25.tar" "$NS/$name" test
   log "$name: umoci unpack";    umoci unpack --image "$d/oci-gzip:test" "$d/umoci-rootfs" >/dev/null
 }
 
 # umoci repack of an edited bundle: the new layer has `.wh.` entries without
-# their parent directories.
+# their ancestor directories (and, for opt/venv/bin, without the parent).
 build_umoci_edit() {
   local d=$OUT/umoci-edit b=$WORK/umoci-edit-bundle
   safe_rm "$d" "$b"; mkdir -p "$d"
@@ -349,7 +415,11 @@ build_umoci_edit() {
   umoci unpack --image "$d/oci:test" "$b" >/dev/null
   rm -r "$b/rootfs/usr/share/doc/imgaudit"          # a whole directory
   rm "$b/rootfs/etc/os-release.hard"                 # one name of a hard link pair
-  rm "$b/rootfs/opt/venv/bin/activate"               # a file in an otherwise unchanged dir
+  # A file whose directory then gets its old mtime back: umoci sees the
+  # directory unchanged and writes the whiteout with no parent entry at all.
+  local t; t=$(stat -c %Y "$b/rootfs/opt/venv/bin")
+  rm "$b/rootfs/opt/venv/bin/activate"
+  touch -m -d "@$t" "$b/rootfs/opt/venv/bin"
   rm "$b/rootfs/usr/lib/python3.11/os.py"            # a file from the base layer
   echo "added by umoci repack" >"$b/rootfs/opt/umoci-added"
   umoci repack --image "$d/oci:umoci" "$b" >/dev/null
@@ -357,29 +427,35 @@ build_umoci_edit() {
   safe_rm "$b"
 }
 
-# Multi-platform OCI index: linux/amd64 (hygiene) + linux/arm64/v8 (foreign base).
+# Multi-platform OCI index: linux/amd64 (hygiene) + linux/arm64/v8 (foreign
+# base). Images are added from gzip OCI layouts so push --all only copies blobs.
 build_multiarch() {
-  local list=$LOCAL/multiarch:test d=$OUT/multiarch
-  safe_rm "$d"; mkdir -p "$d"
+  local list=$LOCAL/multiarch:test d=$OUT/multiarch arm=$WORK/base-arm64-oci
+  safe_rm "$d" "$arm"; mkdir -p "$d"
+  sko copy --quiet "$(cs_ovl "$LOCAL/base-arm64:test")" "oci:$arm:test"
   bah manifest rm "$list" >/dev/null 2>&1 || true
   bah manifest create "$list" >/dev/null
-  bah manifest add "$list" "containers-storage:$LOCAL/hygiene:test" >/dev/null
-  bah manifest add --arch arm64 --variant v8 "$list" "containers-storage:$LOCAL/base-arm64:test" >/dev/null
-  bah manifest push --quiet --all --format oci "$list" "oci:$d/oci:test"
+  bah manifest add "$list" "oci:$OUT/hygiene/oci-gzip:test" >/dev/null
+  bah manifest add --arch arm64 --variant v8 "$list" "oci:$arm:test" >/dev/null
+  bah manifest push --quiet --all --format oci "$list" "oci:$d/oci:test" >&2
+  bah manifest rm "$list" >/dev/null
+  safe_rm "$arm"
 }
 
 # One docker-archive with two images (podman save -m, as `docker save a b`).
 build_multi_image_archive() {
   local f=$OUT/multi-image.docker-archive.tar
   rm -f "$f"
-  # Tags under docker.io so the archive's RepoTags read imgaudit-test/NAME:test.
-  bah tag "$LOCAL/base:test" "docker.io/$NS/base:test"
-  bah tag "$LOCAL/hygiene:test" "docker.io/$NS/hygiene:test"
+  # Docker-domain tags, so RepoTags read docker.io/imgaudit-test/NAME:test (the
+  # containers/image writer records fully qualified names, docker save the
+  # familiar imgaudit-test/NAME:test).
+  bah tag "$LOCAL/base:test" "$DOCKER_DOMAIN/$NS/base:test"
+  bah tag "$LOCAL/hygiene:test" "$DOCKER_DOMAIN/$NS/hygiene:test"
   mkdir -p "$WORK/podman-tmp"
   podman --root "$OVL_ROOT" --runroot "$OVL_RUN" --storage-driver overlay \
     --tmpdir "$WORK/podman-tmp" --cgroup-manager cgroupfs --events-backend none \
     save --quiet --multi-image-archive --format docker-archive -o "$f" \
-    "docker.io/$NS/base:test" "docker.io/$NS/hygiene:test"
+    "$DOCKER_DOMAIN/$NS/base:test" "$DOCKER_DOMAIN/$NS/hygiene:test"
 }
 
 # ------------------------------------------------------------ verification --
@@ -425,6 +501,11 @@ verify() {
     sko inspect --raw "docker-archive:$OUT/$n/docker-archive.tar" | jq -e '.schemaVersion == 2' >/dev/null
     tar -xOf "$OUT/$n/docker25.tar" manifest.json | jq -e --arg t "$NS/$n:test" '.[0].RepoTags == [$t]' >/dev/null \
       || die "$n/docker25.tar: bad manifest.json"
+    # docker25.tar must read both as an OCI layout archive and as a docker save tarball.
+    sko inspect --raw "oci-archive:$OUT/$n/docker25.tar:test" | jq -e '.schemaVersion == 2' >/dev/null \
+      || die "$n/docker25.tar: unreadable as oci-archive"
+    sko inspect "docker-archive:$OUT/$n/docker25.tar" | jq -e '.Architecture == "amd64"' >/dev/null \
+      || die "$n/docker25.tar: unreadable as docker-archive"
     [[ -f $OUT/$n/umoci-rootfs/rootfs/etc/debian_version ]] || die "$n: umoci rootfs incomplete"
   done
   sko inspect --raw "oci:$OUT/umoci-edit/oci:umoci" | jq -e '.schemaVersion == 2' >/dev/null
@@ -449,7 +530,9 @@ verify() {
   ! grep -q '\.wh\.\.wh\.\.opq' "$vfs"            || die "vfs build unexpectedly has opaque markers"
   grep -q '^usr/share/doc/\.wh\.[^.]' "$vfs"        || die "vfs build has no per-file whiteouts in usr/share/doc"
   grep -qx 'usr/share/doc/\.wh\.imgaudit' "$umo"    || die "umoci repack layer lacks usr/share/doc/.wh.imgaudit"
-  ! grep -qx 'usr/share/doc/' "$umo"                 || die "umoci repack layer unexpectedly lists usr/share/doc/"
+  grep -qx 'opt/venv/bin/\.wh\.activate' "$umo"     || die "umoci repack layer lacks opt/venv/bin/.wh.activate"
+  ! grep -qxE 'usr/|usr/share/|opt/venv/|opt/venv/bin/' "$umo" \
+    || die "umoci repack layer unexpectedly lists ancestors of its whiteouts"
 
   {
     whiteout_report hygiene "$OUT/hygiene/oci-plain" test
@@ -459,23 +542,30 @@ verify() {
   } | tee "$OUT/whiteouts.txt" >&2
 }
 
+repo_tags() { tar -xOf "$1" manifest.json | jq -c '[.[].RepoTags[]]'; }
+
+# docker_tag is the familiar name; archive_repo_tags is what each archive's
+# manifest.json records (skopeo/podman write docker.io/..., Docker 25 does not).
 write_images_json() {
   local n
   {
     for n in base hygiene hygiene-vfs; do
-      jq -n --arg n "$n" --arg s "$([[ $n == hygiene-vfs ]] && echo vfs || echo overlay)" --arg ns "$NS" '
+      jq -n --arg n "$n" --arg s "$([[ $n == hygiene-vfs ]] && echo vfs || echo overlay)" --arg ns "$NS" \
+        --argjson da "$(repo_tags "$OUT/$n/docker-archive.tar")" --argjson d25 "$(repo_tags "$OUT/$n/docker25.tar")" '
         {name: $n, storage: $s,
          formats: {"oci-gzip": "\($n)/oci-gzip", "oci-zstd": "\($n)/oci-zstd", "oci-plain": "\($n)/oci-plain",
                    "oci-archive": "\($n)/oci-archive.tar", "docker-archive": "\($n)/docker-archive.tar",
                    "docker25": "\($n)/docker25.tar"},
-         ref: "test", docker_tag: "\($ns)/\($n):test", umoci_rootfs: "\($n)/umoci-rootfs/rootfs"}'
+         ref: "test", docker_tag: "\($ns)/\($n):test",
+         archive_repo_tags: {"docker-archive": $da, "docker25": $d25},
+         umoci_rootfs: "\($n)/umoci-rootfs/rootfs"}'
     done
     jq -n '{name: "umoci-edit", storage: "umoci", formats: {"oci-gzip": "umoci-edit/oci"},
             ref: "umoci", docker_tag: null, umoci_rootfs: "umoci-edit/umoci-rootfs/rootfs"}'
-  } | jq -s --arg ns "$NS" '{images: .,
+  } | jq -s --arg ns "$NS" --argjson mt "$(repo_tags "$OUT/multi-image.docker-archive.tar")" '{images: .,
       multiarch: {oci: "multiarch/oci", ref: "test", platforms: ["linux/amd64", "linux/arm64/v8"]},
       multi_image_archive: {path: "multi-image.docker-archive.tar",
-                            tags: ["\($ns)/base:test", "\($ns)/hygiene:test"]}}' >"$OUT/images.json"
+                            tags: ["\($ns)/base:test", "\($ns)/hygiene:test"], archive_repo_tags: $mt}}' >"$OUT/images.json"
 }
 
 # ------------------------------------------------------------------- main --
@@ -490,6 +580,7 @@ main() {
 
   phase setup
   ensure_tools
+  private_blob_cache
   # Start clean: a half-finished earlier run must not look cached.
   rm -f "$OUT/images.json" "$OUT/.inputs-hash"
   release_storage
@@ -503,6 +594,8 @@ main() {
   phase build-hygiene;       prepare_context; build_hygiene_overlay
   # vfs copies the whole rootfs for every step (I/O bound, ~1.5 min): run it
   # in the background while the overlay images are exported.
+  maybe_vfs_tmpfs
+  seed_vfs_store
   log "hygiene-vfs: building in the background (log: $WORK/hygiene-vfs.log)"
   build_hygiene_vfs >"$WORK/hygiene-vfs.log" 2>&1 &
   VFS_PID=$!
@@ -511,8 +604,10 @@ main() {
   phase umoci-edit;          build_umoci_edit
   phase multiarch;           build_multiarch
   phase multi-image-archive; build_multi_image_archive
+                             drop_store overlay
   phase wait-hygiene-vfs;    wait_hygiene_vfs
   phase export-vfs;          export_image hygiene-vfs "$(cs_vfs "$LOCAL/hygiene-vfs:test")"
+                             drop_store vfs
   phase verify;              verify; write_images_json
   phase cleanup
   release_storage
