@@ -528,7 +528,10 @@ fn hostile_layers_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let arg = layout_with_layer(dir.path(), &tar, |_| {});
         fails(&["files", &arg], None, &[&arg, problem]);
-        let _ = name;
+        // The same layer arriving as a `docker save` stream is refused the same way.
+        let tag = format!("hostile/{name}:1");
+        let archive = docker_archive_legacy(&[(&[tag.as_str()], &TestImage::new(vec![tar]))]);
+        fails(&["files", "-"], Some(&archive), &[problem]);
     }
 }
 
