@@ -45,8 +45,11 @@ if [[ -z ${IMGAUDIT_REAL_IMAGES_NS:-} ]]; then
 fi
 WORK=$OUT/.work
 STORE=$OUT/.storage
-OVL_ROOT=$STORE/overlay/root OVL_RUN=$STORE/overlay/run
-VFS_ROOT=$STORE/vfs/root VFS_RUN=$STORE/vfs/run
+OVL_ROOT=$STORE/overlay/root VFS_ROOT=$STORE/vfs/root
+# Run roots hold only this run's locks and mount state, and podman refuses one longer than 50
+# characters (a CI temp dir is longer): keep them in a short temporary directory.
+RUNROOTS=$(mktemp -d "${TMPDIR:-/tmp}/ia-run.XXXXXX")
+OVL_RUN=$RUNROOTS/overlay VFS_RUN=$RUNROOTS/vfs
 POLICY=$STORE/policy.json
 
 # ---------------------------------------------------------------- helpers --
@@ -87,10 +90,11 @@ safe_rm() {
 
 # Unmount what our private stores left mounted, then check nothing is left.
 release_storage() {
-  local root m
-  for root in "$OVL_ROOT" "$VFS_ROOT"; do
-    [[ -d $root ]] || continue
-    local -a b=(buildah --root "${root}" --runroot "${root%/root}/run" --storage-driver "$(basename "${root%/root}")")
+  local store m
+  for store in "overlay $OVL_ROOT $OVL_RUN" "vfs $VFS_ROOT $VFS_RUN"; do
+    set -- $store
+    [[ -d $2 ]] || continue
+    local -a b=(buildah --root "$2" --runroot "$3" --storage-driver "$1")
     "${b[@]}" rm --all >/dev/null 2>&1 || true
     "${b[@]}" umount --all >/dev/null 2>&1 || true
   done
@@ -106,6 +110,7 @@ on_exit() {
     pkill -TERM -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   done
   release_storage 2>/dev/null
+  safe_rm "$RUNROOTS" 2>/dev/null
   [[ $rc -eq 0 ]] || log "FAILED (exit $rc); work files kept in $WORK"
 }
 
@@ -288,8 +293,8 @@ maybe_vfs_tmpfs() {
 # disk use down.
 drop_store() {  # overlay|vfs
   [[ ${KEEP_STORAGE:-} == 1 ]] && return 0
-  buildah --root "$STORE/$1/root" --runroot "$STORE/$1/run" --storage-driver "$1" rm --all >/dev/null
-  buildah --root "$STORE/$1/root" --runroot "$STORE/$1/run" --storage-driver "$1" umount --all >/dev/null
+  buildah --root "$STORE/$1/root" --runroot "$RUNROOTS/$1" --storage-driver "$1" rm --all >/dev/null
+  buildah --root "$STORE/$1/root" --runroot "$RUNROOTS/$1" --storage-driver "$1" umount --all >/dev/null
   if mountpoint -q "$STORE/$1"; then umount "$STORE/$1"; fi   # the tmpfs, if any
   [[ -z $(mounts_under "$STORE/$1") ]] || die "$1 store still mounted: $(mounts_under "$STORE/$1" | tr '\n' ' ')"
   safe_rm "$STORE/$1"
