@@ -636,3 +636,29 @@ fn the_committed_example_is_what_the_test_kit_writes() {
     let inspection = json(&["inspect", &committed, "--format", "json"], None);
     assert_eq!(inspection["config"]["env"][1], "PIP_NO_USER=1");
 }
+
+#[test]
+fn bytes_win_over_a_declared_media_type_and_the_report_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = simple_layer();
+    let image = TestImage::new(vec![tar.clone()]);
+    // gzip bytes declared as an uncompressed tar.
+    write_layout_parts(
+        dir.path(),
+        &image.config_value(),
+        &[blob(gzip(&tar), Compress::None.oci_media_type())],
+        |_| {},
+    );
+    let arg = format!("oci:{}", dir.path().display());
+    let inspection = json(&["inspect", &arg, "--format", "json"], None);
+    assert_eq!(inspection["layers"][0]["compression"], "gzip");
+    let notes = inspection["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n.as_str().unwrap().contains(
+            "declared as none (application/vnd.oci.image.layer.v1.tar), but its bytes are gzip"
+        )),
+        "{notes:?}"
+    );
+    let listing = json(&["files", &arg, "--format", "json"], None);
+    assert_eq!(entries(&listing).as_array().unwrap().len(), 3);
+}
