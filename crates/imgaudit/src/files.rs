@@ -59,18 +59,14 @@ pub(crate) fn run(global: &GlobalArgs, args: &FilesArgs) -> anyhow::Result<Strin
         schema_version: SCHEMA_VERSION,
         image: Identity::of(&image),
         entries: (!args.removed).then(|| {
-            image
-                .fs
-                .iter()
-                .filter(|(path, _)| selected(path))
+            tree_order(image.fs.iter().filter(|(path, _)| selected(path)))
+                .into_iter()
                 .map(|(path, node)| file_entry(path, node))
                 .collect()
         }),
         removed: args.removed.then(|| {
-            image
-                .fs
-                .removed()
-                .filter(|(path, _)| selected(path))
+            tree_order(image.fs.removed().filter(|(path, _)| selected(path)))
+                .into_iter()
                 .map(|(path, r)| RemovedEntry {
                     path: path_text(path),
                     kind: kind_name(r.kind),
@@ -85,6 +81,14 @@ pub(crate) fn run(global: &GlobalArgs, args: &FilesArgs) -> anyhow::Result<Strin
         Format::Json => to_json(&listing),
         Format::Text => Ok(render(&listing)),
     }
+}
+
+/// Directory by directory (`/usr/lib/python3/x` before `/usr/lib/python3.11`), as `find` and
+/// `tar -t` list a tree, rather than by raw bytes.
+fn tree_order<'a, T>(items: impl Iterator<Item = (&'a ImagePath, T)>) -> Vec<(&'a ImagePath, T)> {
+    let mut items: Vec<_> = items.collect();
+    items.sort_by(|(a, _), (b, _)| a.components().cmp(b.components()));
+    items
 }
 
 fn matches(globs: Option<&GlobSet>, path: &ImagePath) -> bool {
