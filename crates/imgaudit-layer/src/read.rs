@@ -1,6 +1,6 @@
 //! The single streaming pass over one layer blob.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::sync::{Arc, mpsc};
 
 use imgaudit_digest::{Algorithm, DigestReader};
@@ -78,64 +78,51 @@ impl From<Exceeded> for LayerError {
 /// Reads one layer blob to its end: verifies nothing by itself, but returns the digests of the
 /// raw and the uncompressed streams for the caller to compare with what the image declares.
 ///
-/// The work is split over two threads, because one big layer often dominates an image: this
-/// thread reads, hashes and decompresses the blob; a helper thread hashes the uncompressed tar
+/// The work is a pipeline of three threads, because one big layer often dominates an image:
+/// this thread reads and hashes the blob; a helper decompresses it; another hashes the tar
 /// stream and walks its entries. The raw reader never leaves this thread, so it need not be
 /// `Send` (standard input is not).
 pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerIndex, LayerError> {
     let mut blob = DigestReader::new(raw, options.blob_algorithm);
-    let mut buffered = BufReader::with_capacity(READ_BUFFER, &mut blob);
-    let compression = Compression::detect(buffered.fill_buf().map_err(LayerError::Io)?);
+    let first = read_chunk(&mut blob).map_err(LayerError::Io)?;
+    let compression = Compression::detect(&first);
     // An uncompressed sha256 blob is its own diff id: hash it once.
     let same_stream =
         compression == Compression::None && options.blob_algorithm == Algorithm::Sha256;
     let hash_tar = options.hash_uncompressed && !same_stream;
 
-    let decoder: Box<dyn Read + '_> = match compression {
-        Compression::None => Box::new(&mut buffered),
-        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(&mut buffered)),
-        Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(&mut buffered).map_err(|source| {
-                LayerError::Decompression {
-                    compression: "zstd",
-                    source,
-                }
-            })?,
-        ),
-    };
-    let mut source = Metered {
-        inner: Failures {
-            inner: decoder,
-            failed: false,
-        },
-        budget: options.budget,
-        exceeded: None,
-    };
-
-    let (chunks, receiver) = mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
-    let (produced, walked) = std::thread::scope(|scope| {
+    let (raw_chunks, raw_receiver) = mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
+    let (tar_chunks, tar_receiver) = mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
+    let (fed, inflated, walked) = std::thread::scope(|scope| {
         let walker =
-            scope.spawn(move || walk_stream(ChannelReader::new(receiver), hash_tar, options));
-        let produced = pump(&mut source, &chunks);
-        // Closing the channel is the end of the stream for the walker.
-        drop(chunks);
+            scope.spawn(move || walk_stream(ChannelReader::new(tar_receiver), hash_tar, options));
+        let inflater = scope.spawn(move || {
+            decompress(
+                ChannelReader::new(raw_receiver),
+                compression,
+                options.budget,
+                &tar_chunks,
+            )
+        });
+        let fed = feed(first, &mut blob, &raw_chunks);
+        // Closing a channel is the end of the stream for the thread that reads it.
+        drop(raw_chunks);
+        let inflated = inflater
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let walked = walker
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (produced, walked)
+        (fed, inflated, walked)
     });
-    if let Err(error) = produced {
-        return Err(source_error(error, &source, compression));
-    }
+    fed.map_err(LayerError::Io)?;
+    inflated?;
     let Walked {
         changes,
         diff_id,
         uncompressed_size,
     } = walked?;
-    drop(source);
 
-    io::copy(&mut buffered, &mut io::sink()).map_err(LayerError::Io)?;
-    drop(buffered);
     let (blob_digest, blob_size) = blob.drain_and_finish().map_err(LayerError::Io)?;
     let blob_digest = blob_digest.expect("the blob is always hashed");
     let diff_id = if same_stream {
@@ -154,7 +141,71 @@ pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerInd
     })
 }
 
-/// Uncompressed bytes travel between the threads in chunks of this size...
+/// Reads up to one chunk; a short chunk means the stream has ended.
+fn read_chunk(source: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut chunk = vec![0; CHUNK];
+    let mut filled = 0;
+    while filled < CHUNK {
+        match source.read(&mut chunk[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    chunk.truncate(filled);
+    Ok(chunk)
+}
+
+/// Sends the raw blob to the decompressing thread, reading (and so hashing) it to its very
+/// end even when the decompressor needs no more: the blob digest covers every byte.
+fn feed(
+    first: Vec<u8>,
+    blob: &mut impl Read,
+    chunks: &mpsc::SyncSender<Vec<u8>>,
+) -> io::Result<()> {
+    let mut listening = chunks.send(first).is_ok();
+    loop {
+        let chunk = read_chunk(blob)?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        if listening {
+            listening = chunks.send(chunk).is_ok();
+        }
+    }
+}
+
+/// Decompresses the raw stream into the walker's channel.
+fn decompress(
+    raw: ChannelReader,
+    compression: Compression,
+    budget: &Budget,
+    chunks: &mpsc::SyncSender<Vec<u8>>,
+) -> Result<(), LayerError> {
+    let buffered = BufReader::with_capacity(READ_BUFFER, raw);
+    let decoder: Box<dyn Read> = match compression {
+        Compression::None => Box::new(buffered),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(
+            |source| LayerError::Decompression {
+                compression: "zstd",
+                source,
+            },
+        )?),
+    };
+    let mut source = Metered {
+        inner: Failures {
+            inner: decoder,
+            failed: false,
+        },
+        budget,
+        exceeded: None,
+    };
+    pump(&mut source, chunks).map_err(|error| source_error(error, &source, compression))
+}
+
+/// Bytes travel between the threads in chunks of this size...
 const CHUNK: usize = 256 * 1024;
 /// ...with at most this many waiting, which bounds the memory a layer takes in flight.
 const CHUNKS_IN_FLIGHT: usize = 8;
@@ -163,27 +214,14 @@ const CHUNKS_IN_FLIGHT: usize = 8;
 /// (it stops early only on an error it reports itself).
 fn pump(source: &mut impl Read, chunks: &mpsc::SyncSender<Vec<u8>>) -> io::Result<()> {
     loop {
-        let mut chunk = vec![0; CHUNK];
-        let mut filled = 0;
-        while filled < CHUNK {
-            match source.read(&mut chunk[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        if filled == 0 {
-            return Ok(());
-        }
-        chunk.truncate(filled);
-        if chunks.send(chunk).is_err() {
+        let chunk = read_chunk(source)?;
+        if chunk.is_empty() || chunks.send(chunk).is_err() {
             return Ok(());
         }
     }
 }
 
-/// The uncompressed tar stream, as chunks arrive from the decompressing thread.
+/// A stream read from chunks that another thread sends.
 struct ChannelReader {
     chunks: mpsc::Receiver<Vec<u8>>,
     current: Vec<u8>,
