@@ -198,19 +198,13 @@ fn read_layers(
         }
     });
     let results = results.into_inner().expect("workers have finished");
-    // Report the lowest failing layer, so the same broken image always gives the same error.
-    let mut indexes = Vec::with_capacity(count);
-    for result in results {
-        match result {
-            Some(Ok(index)) => indexes.push(index),
-            Some(Err(e)) => return Err(e),
-            None => {}
-        }
-    }
-    if indexes.len() != count {
-        unreachable!("a layer was skipped without an error being recorded");
-    }
-    Ok(indexes)
+    // Layers are taken in index order, so every layer below a failed one was read: stopping at
+    // the first unread one keeps them all, and the lowest failure is the one reported, so the
+    // same broken image always gives the same error.
+    results
+        .into_iter()
+        .map_while(|result| result)
+        .collect::<Result<Vec<_>, _>>()
 }
 
 fn read_one(
