@@ -274,6 +274,35 @@ prepare_context() {
   log "wheels: $(cd "$CTX/wheels" && echo *.whl)"
 }
 
+# The Python rule fixtures: two versions of one wheel (a user-site copy that
+# shadows another), fetched on the host like the hygiene wheels.
+PYTHON_FIXTURES=(python-rules python-traps)
+build_python_fixtures() {
+  local wheels=$WORK/python-wheels name ctx
+  safe_rm "$wheels"; mkdir -p "$wheels"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$wheels" six==1.16.0 \
+    || die "pip download of six 1.16.0 failed"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$wheels" six==1.15.0 \
+    || die "pip download of six 1.15.0 failed"
+  for name in "${PYTHON_FIXTURES[@]}"; do
+    ctx=$WORK/$name-ctx
+    safe_rm "$ctx"; mkdir -p "$ctx"
+    cp -a "$SCRIPT_DIR/$name/." "$ctx/"
+    cp -a "$wheels" "$ctx/wheels"
+    bah bud --isolation chroot --network host --layers --format oci \
+      -f "$ctx/Dockerfile" -t "$LOCAL/$name:test" "$ctx" >&2
+  done
+}
+
+export_python_fixtures() {
+  local name
+  for name in "${PYTHON_FIXTURES[@]}"; do
+    safe_rm "$OUT/$name"; mkdir -p "$OUT/$name"
+    log "$name: oci-gzip"
+    sko copy --quiet "$(cs_ovl "$LOCAL/$name:test")" "oci:$OUT/$name/oci:test"
+  done
+}
+
 # The vfs store holds a full rootfs copy per layer (~1.5 GB). On this kind of
 # disk, writing it is the slowest build step and deleting it takes a minute,
 # so it goes on a tmpfs (in our private mount namespace) when RAM allows.
@@ -569,6 +598,7 @@ write_images_json() {
             ref: "umoci", docker_tag: null, umoci_rootfs: "umoci-edit/umoci-rootfs/rootfs"}'
   } | jq -s --arg ns "$NS" --argjson mt "$(repo_tags "$OUT/multi-image.docker-archive.tar")" '{images: .,
       multiarch: {oci: "multiarch/oci", ref: "test", platforms: ["linux/amd64", "linux/arm64/v8"]},
+      python_fixtures: {"python-rules": "python-rules/oci:test", "python-traps": "python-traps/oci:test"},
       multi_image_archive: {path: "multi-image.docker-archive.tar",
                             tags: ["\($ns)/base:test", "\($ns)/hygiene:test"], archive_repo_tags: $mt}}' >"$OUT/images.json"
 }
@@ -589,7 +619,7 @@ main() {
   # Start clean: a half-finished earlier run must not look cached.
   rm -f "$OUT/images.json" "$OUT/.inputs-hash"
   release_storage
-  safe_rm "$WORK" "$STORE" "$OUT"/{base,hygiene,hygiene-vfs,umoci-edit,multiarch} \
+  safe_rm "$WORK" "$STORE" "$OUT"/{base,hygiene,hygiene-vfs,umoci-edit,multiarch,python-rules,python-traps} \
     "$OUT/multi-image.docker-archive.tar" "$OUT/whiteouts.txt"
   mkdir -p "$WORK" "$STORE"
   printf '%s\n' '{"default": [{"type": "insecureAcceptAnything"}]}' >"$POLICY"
@@ -606,6 +636,7 @@ main() {
   VFS_PID=$!
   phase export-overlay;      export_image base "$(cs_ovl "$LOCAL/base:test")"
                              export_image hygiene "$(cs_ovl "$LOCAL/hygiene:test")"
+  phase python-fixtures;     build_python_fixtures; export_python_fixtures
   phase umoci-edit;          build_umoci_edit
   phase multiarch;           build_multiarch
   phase multi-image-archive; build_multi_image_archive

@@ -64,6 +64,14 @@ impl CaptureRules {
         })
     }
 
+    /// These rules plus exact paths (absolute, as an image names them), whose glob characters
+    /// are taken literally: for files an image's config points at, such as `$BASH_ENV`.
+    pub fn with_paths<S: AsRef<str>>(&self, paths: &[S]) -> Result<CaptureRules, PatternError> {
+        let mut patterns = self.patterns.clone();
+        patterns.extend(paths.iter().map(|path| globset::escape(path.as_ref())));
+        CaptureRules::new(&patterns, self.max_size)
+    }
+
     pub fn patterns(&self) -> &[String] {
         &self.patterns
     }
@@ -111,6 +119,17 @@ mod tests {
         assert!(rules.matches(&path("pyvenv.cfg")));
         assert!(!rules.matches(&path("etc/pip.conf.bak")));
         assert!(!CaptureRules::none().matches(&path("etc/pip.conf")));
+    }
+
+    #[test]
+    fn adds_exact_paths_literally() {
+        let rules = CaptureRules::new(&["/etc/pip.conf"], 10)
+            .unwrap()
+            .with_paths(&["/opt/env[1]/bash_env"])
+            .unwrap();
+        assert!(rules.matches(&path("etc/pip.conf")));
+        assert!(rules.matches(&path("opt/env[1]/bash_env")));
+        assert!(!rules.matches(&path("opt/env1/bash_env")));
     }
 
     #[test]

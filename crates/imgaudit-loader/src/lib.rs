@@ -25,6 +25,9 @@ use imgaudit_layer::{
 pub struct LoadOptions {
     pub platform: Option<Platform>,
     pub capture: CaptureRules,
+    /// Exact paths to capture as well, chosen once the config is known (the file `$BASH_ENV`
+    /// names, say). Not applied to `docker save` streams, whose config may come after the layers.
+    pub capture_from_config: Option<fn(&ImageMeta) -> Vec<String>>,
     pub max_uncompressed_bytes: u64,
     pub max_entries: u64,
     /// Layers read at once; 0 means one per available core.
@@ -40,6 +43,7 @@ impl Default for LoadOptions {
         LoadOptions {
             platform: None,
             capture: CaptureRules::none(),
+            capture_from_config: None,
             max_uncompressed_bytes: imgaudit_layer::DEFAULT_MAX_UNCOMPRESSED_BYTES,
             max_entries: imgaudit_layer::DEFAULT_MAX_ENTRIES,
             jobs: 0,
@@ -131,6 +135,22 @@ pub fn load(spec: &ImageSpec, options: &LoadOptions) -> Result<LoadedImage, Load
         },
     )?;
     let budget = Budget::new(options.max_uncompressed_bytes, options.max_entries);
+    let extended;
+    let options = match options.capture_from_config {
+        Some(paths_for) => {
+            let paths = paths_for(&opened.meta);
+            // Exact paths are escaped, so they always form a valid glob.
+            extended = LoadOptions {
+                capture: options
+                    .capture
+                    .with_paths(&paths)
+                    .expect("escaped paths are valid globs"),
+                ..options.clone()
+            };
+            &extended
+        }
+        None => options,
+    };
     let indexes = read_layers(&opened.meta, opened.blobs.as_ref(), options, &budget)?;
     finish(opened.meta, indexes)
 }

@@ -7,17 +7,39 @@ use imgaudit_layer::CaptureRules;
 use imgaudit_loader::{LoadOptions, LoadedImage};
 
 /// Audit container images at build time.
+///
+/// `imgaudit IMAGE` is `imgaudit scan IMAGE`.
 #[derive(Debug, Parser)]
-#[command(name = "imgaudit", version, about, max_term_width = 100)]
+#[command(
+    name = "imgaudit",
+    version,
+    about,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
     #[command(subcommand)]
-    pub(crate) command: Command,
+    pub(crate) command: Option<Command>,
+    #[command(flatten)]
+    pub(crate) scan: ScanArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Audit an image: extract its facts, evaluate the policies, print the findings.
+    Scan(ScanArgs),
+    /// Print the facts document the policies receive as `input` (JSON).
+    Facts(FactsArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Print one rule's documentation.
+    Rule(RuleArgs),
+    /// Work with policy directories.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Show an image's identity, config, layers with their history steps, and counts.
     Inspect(InspectArgs),
     /// List the entries of the assembled filesystem, or what whiteouts removed.
@@ -67,6 +89,73 @@ pub(crate) struct InspectArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// The image (as for `inspect`).
+    #[arg(required = true)]
+    pub(crate) image: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) policies: PolicyArgs,
+}
+
+/// Which policies to evaluate.
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    /// Also evaluate the policies in this directory (`.rego` with `# METADATA`, see `imgaudit
+    /// rule` and docs/policy-input.md). Repeatable.
+    #[arg(long = "policy", value_name = "DIR")]
+    pub(crate) policy_dirs: Vec<std::path::PathBuf>,
+    /// Do not evaluate this rule (id or name, any case). Repeatable.
+    #[arg(long, value_name = "ID")]
+    pub(crate) disable: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FactsArgs {
+    /// The image (as for `inspect`).
+    pub(crate) image: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// Include the rules of this policy directory. Repeatable.
+    #[arg(long = "policy", value_name = "DIR")]
+    pub(crate) policy_dirs: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RuleArgs {
+    /// The rule's id (`PIP001`) or name (`user-install-forced`), any case.
+    pub(crate) id: String,
+    /// Look in this policy directory too. Repeatable.
+    #[arg(long = "policy", value_name = "DIR")]
+    pub(crate) policy_dirs: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Run the `test_*` rules of a policy directory's `_test.rego` files, as `opa test` does.
+    Test(PolicyTestArgs),
+    /// Print the JSON schema of the facts document policies receive as `input`.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PolicyTestArgs {
+    /// The policy directory (the built-in policies when omitted).
+    pub(crate) dir: Option<std::path::PathBuf>,
+    /// Only tests whose `package.name` contains this text.
+    #[arg(long = "run", value_name = "TEXT")]
+    pub(crate) filter: Option<String>,
+    /// Print every test, not only failures.
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct FilesArgs {
     /// The image (as for `inspect`).
     pub(crate) image: String,
@@ -84,6 +173,7 @@ impl GlobalArgs {
         LoadOptions {
             platform: self.platform.clone(),
             capture,
+            capture_from_config: None,
             max_uncompressed_bytes: self.max_uncompressed_bytes,
             max_entries: self.max_entries,
             jobs: self.jobs,
@@ -93,8 +183,21 @@ impl GlobalArgs {
 
     /// Loads the image an argument names, from a path or from standard input.
     pub(crate) fn load(&self, image: &str, capture: CaptureRules) -> anyhow::Result<LoadedImage> {
+        self.load_with(image, capture, None)
+    }
+
+    /// As [`GlobalArgs::load`], also capturing the files the config points at.
+    pub(crate) fn load_with(
+        &self,
+        image: &str,
+        capture: CaptureRules,
+        capture_from_config: Option<fn(&imgaudit_image::ImageMeta) -> Vec<String>>,
+    ) -> anyhow::Result<LoadedImage> {
         let spec = ImageSpec::parse(image)?;
-        let options = self.load_options(capture);
+        let options = LoadOptions {
+            capture_from_config,
+            ..self.load_options(capture)
+        };
         let loaded = match &spec {
             ImageSpec::Stdin { .. } => {
                 imgaudit_loader::load_stream(std::io::stdin().lock(), &spec, &options)?

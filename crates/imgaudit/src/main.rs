@@ -5,22 +5,36 @@ mod args;
 mod files;
 mod inspect;
 mod output;
+mod rules;
+mod scan;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use imgaudit_facts::redact::redact;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, PolicyCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Inspect(args) => inspect::run(&cli.global, args),
-        Command::Files(args) => files::run(&cli.global, args),
+        Some(Command::Inspect(args)) => inspect::run(&cli.global, args).map(Report::ok),
+        Some(Command::Files(args)) => files::run(&cli.global, args).map(Report::ok),
+        Some(Command::Scan(args)) => scan::run(&cli.global, args).map(Report::ok),
+        Some(Command::Facts(args)) => scan::facts(&cli.global, args).map(Report::ok),
+        Some(Command::Rules(args)) => rules::list(args),
+        Some(Command::Rule(args)) => rules::show(args),
+        Some(Command::Policy(PolicyCommand::Test(args))) => rules::test(args),
+        Some(Command::Policy(PolicyCommand::Schema)) => {
+            output::to_json(&imgaudit_facts::input_schema()).map(Report::ok)
+        }
+        None => scan::run(&cli.global, &cli.scan).map(Report::ok),
     };
-    match result.and_then(|text| write_stdout(&text)) {
-        Ok(()) => ExitCode::SUCCESS,
+    // Secrets found in the image (credentials in URLs) are masked in everything printed,
+    // whichever command and format printed them.
+    match result.and_then(|report| write_stdout(&redact(&report.text)).map(|()| report.status)) {
+        Ok(status) => ExitCode::from(status),
         Err(error) => {
             report(&error);
             ExitCode::from(2)
@@ -28,15 +42,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// What a command produced: its whole output and the exit status it asks for.
+pub(crate) struct Report {
+    pub(crate) text: String,
+    pub(crate) status: u8,
+}
+
+impl Report {
+    pub(crate) fn ok(text: String) -> Report {
+        Report { text, status: 0 }
+    }
+}
+
 /// Prints the error and those of its causes that add something to it.
 fn report(error: &anyhow::Error) {
     let mut stderr = std::io::stderr().lock();
     let mut shown = error.to_string();
-    let _ = writeln!(stderr, "error: {shown}");
+    let _ = writeln!(stderr, "error: {}", redact(&shown));
     for cause in error.chain().skip(1) {
         let text = cause.to_string();
         if !shown.contains(&text) {
-            let _ = writeln!(stderr, "  caused by: {text}");
+            let _ = writeln!(stderr, "  caused by: {}", redact(&text));
             shown.push_str(&text);
         }
     }

@@ -1,0 +1,146 @@
+//! Read access to a loaded image for the fact extractors: files by path (never following a link
+//! outside the image root), their provenance, and the config's environment.
+
+use imgaudit_fs::Node;
+use imgaudit_layer::{EntryKind, ImagePath};
+use imgaudit_loader::LoadedImage;
+
+use crate::model::Origin;
+use crate::redact::redacted;
+
+pub(crate) struct Context<'a> {
+    pub(crate) image: &'a LoadedImage,
+    /// The config's `Env` split into names and values, in order.
+    pub(crate) env: Vec<(String, String)>,
+    /// For each `Env` entry, the history step that set it last, when history says.
+    pub(crate) env_steps: Vec<Option<usize>>,
+}
+
+/// A path as an [`ImagePath`]; `None` for text that cannot name a file in the image.
+pub(crate) fn image_path(path: &str) -> Option<ImagePath> {
+    ImagePath::from_tar_name(path.trim_start_matches('/').as_bytes()).ok()
+}
+
+/// The absolute, printable form of an image path.
+pub(crate) fn display(path: &ImagePath) -> String {
+    path.display()
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(image: &'a LoadedImage) -> Context<'a> {
+        let env: Vec<(String, String)> = image
+            .meta
+            .config
+            .config()
+            .as_ref()
+            .and_then(|c| c.env().clone())
+            .unwrap_or_default()
+            .iter()
+            .map(|entry| match entry.split_once('=') {
+                Some((name, value)) => (name.to_owned(), value.to_owned()),
+                None => (entry.clone(), String::new()),
+            })
+            .collect();
+        let env_steps = env.iter().map(|(name, _)| env_step(image, name)).collect();
+        Context {
+            image,
+            env,
+            env_steps,
+        }
+    }
+
+    /// The value of a variable in the config's `Env` (the last one wins, as in Docker).
+    pub(crate) fn env_var(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The node at `path` after resolving links in its directories (and in the last component
+    /// when `follow_last`), inside the image root.
+    pub(crate) fn node(&self, path: &ImagePath, follow_last: bool) -> Option<&'a Node> {
+        match self.image.fs.lookup(path, follow_last) {
+            Ok((_, node)) => node,
+            Err(_) => None,
+        }
+    }
+
+    /// The captured content of a regular file (links followed inside the image).
+    pub(crate) fn content(&self, path: &ImagePath) -> Option<&'a [u8]> {
+        let node = self.node(path, true)?;
+        if node.kind() != EntryKind::File {
+            return None;
+        }
+        node.content()
+    }
+
+    pub(crate) fn is_dir(&self, path: &ImagePath) -> bool {
+        self.node(path, true)
+            .is_some_and(|node| node.kind() == EntryKind::Dir)
+    }
+
+    pub(crate) fn exists(&self, path: &ImagePath) -> bool {
+        self.node(path, true).is_some()
+    }
+
+    /// The history step that made a layer.
+    pub(crate) fn layer_step(&self, layer: usize) -> Option<usize> {
+        self.image.layers.get(layer).and_then(|l| l.history_step)
+    }
+
+    pub(crate) fn step_command(&self, step: Option<usize>) -> Option<String> {
+        let step = step?;
+        self.image
+            .history
+            .get(step)
+            .and_then(|h| h.created_by.as_deref())
+            .map(redacted)
+    }
+
+    /// Where the file at `path` came from, as the tree has it now.
+    pub(crate) fn file_origin(&self, path: &ImagePath) -> Origin {
+        let layer = self.image.fs.get(path).map(|node| node.layer);
+        self.layer_origin(Some(display(path)), layer)
+    }
+
+    pub(crate) fn layer_origin(&self, path: Option<String>, layer: Option<usize>) -> Origin {
+        let history_step = layer.and_then(|l| self.layer_step(l));
+        Origin {
+            path,
+            line: None,
+            layer,
+            history_step,
+            created_by: self.step_command(history_step),
+        }
+    }
+
+    pub(crate) fn env_origin(&self, index: usize) -> Origin {
+        let history_step = self.env_steps.get(index).copied().flatten();
+        Origin {
+            history_step,
+            created_by: self.step_command(history_step),
+            ..Origin::default()
+        }
+    }
+}
+
+/// The last history step whose `ENV` instruction sets `name`. Builders record `ENV A=1 B=2`
+/// (BuildKit) or `/bin/sh -c #(nop) ENV A=1` (classic builder, buildah).
+fn env_step(image: &LoadedImage, name: &str) -> Option<usize> {
+    image
+        .history
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, step)| {
+            let command = step.created_by.as_deref()?;
+            let at = command.find("ENV ")?;
+            let words = &command[at + 4..];
+            let sets = words
+                .split_whitespace()
+                .any(|word| word.split_once('=').map_or(word, |(n, _)| n) == name);
+            sets.then_some(i)
+        })
+}

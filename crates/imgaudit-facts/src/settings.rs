@@ -1,0 +1,247 @@
+//! Every setting that steers `pip install`, from the config `Env`, start-up files and pip config
+//! files, read the way pip reads it; and, per interpreter, what pip would decide.
+
+use imgaudit_pip::{BoolValue, PipVersion, ValueOrigin};
+
+use crate::context::Context;
+use crate::model::{Origin, PipConfigFile, PipSetting, Python, Runtime, StartupFile};
+use crate::redact::{has_credentials, redacted};
+
+/// The pip options imgaudit follows.
+const OPTIONS: &[&str] = &[
+    "user",
+    "no-user",
+    "break-system-packages",
+    "index-url",
+    "extra-index-url",
+];
+
+/// The pip whose semantics apply when the image has none (the user will install a current one).
+const NEWEST_MEASURED: PipVersion = PipVersion::new(26, 3, 0);
+
+/// The pip versions installed in the image.
+pub(crate) fn pip_versions(pythons: &[Python]) -> Vec<PipVersion> {
+    let mut versions: Vec<PipVersion> = pythons
+        .iter()
+        .filter_map(|p| p.pip.as_ref()?.version.parse().ok())
+        .collect();
+    versions.sort();
+    versions.dedup();
+    versions
+}
+
+/// Why a setting counts for none of the pips in the image; `None` when some pip reads it.
+fn ignored_by_every_pip(
+    versions: &[PipVersion],
+    option: &str,
+    reads: impl Fn(PipVersion) -> bool,
+    what: &str,
+) -> Option<String> {
+    if versions.is_empty() || versions.iter().any(|v| reads(*v)) {
+        return None;
+    }
+    let list: Vec<String> = versions.iter().map(ToString::to_string).collect();
+    Some(format!(
+        "{what} `{option}` is ignored by the pip in the image ({})",
+        list.join(", ")
+    ))
+}
+
+struct Builder<'a> {
+    versions: &'a [PipVersion],
+    semantics: PipVersion,
+    settings: Vec<PipSetting>,
+}
+
+impl Builder<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        source: &str,
+        name: &str,
+        option: &str,
+        section: Option<&str>,
+        raw: &str,
+        origin_kind: ValueOrigin,
+        readers: Vec<String>,
+        conditional: bool,
+        precision: &str,
+        mut ignored_because: Vec<String>,
+        origin: Origin,
+    ) {
+        let boolean = matches!(option, "user" | "no-user" | "break-system-packages");
+        let (parsed, effect) = if boolean {
+            let value = imgaudit_pip::parse_bool(raw, origin_kind);
+            let parsed = match value {
+                BoolValue::True => "true",
+                BoolValue::False => "false",
+                BoolValue::Empty => "empty",
+                BoolValue::Invalid => "invalid",
+            };
+            let effect = match (option, value) {
+                (_, BoolValue::Empty) => "none",
+                (_, BoolValue::Invalid) => "abort",
+                ("break-system-packages", BoolValue::True) => "bypass_pep668",
+                ("break-system-packages", BoolValue::False) => "keep_pep668",
+                // `user` and `no-user` share one destination and neither inverts the value
+                // from the environment or a file (PIP-SEMANTICS.md §1.1, §1.3).
+                (_, BoolValue::True) => "user_install",
+                (_, BoolValue::False) => "non_user_install",
+            };
+            (parsed, effect)
+        } else {
+            ("text", "index")
+        };
+        let versions = self.versions;
+        if option == "no-user" {
+            ignored_because.extend(ignored_by_every_pip(
+                versions,
+                option,
+                PipVersion::has_no_user_option,
+                "the option",
+            ));
+        }
+        if option == "break-system-packages" {
+            ignored_because.extend(ignored_by_every_pip(
+                versions,
+                option,
+                PipVersion::honours_break_system_packages,
+                "the option",
+            ));
+        }
+        let _ = self.semantics;
+        let id = self.settings.len();
+        self.settings.push(PipSetting {
+            id,
+            source: source.to_owned(),
+            name: name.to_owned(),
+            option: option.to_owned(),
+            section: section.map(str::to_owned),
+            value: redacted(raw),
+            parsed: parsed.to_owned(),
+            effect: effect.to_owned(),
+            ignored_because,
+            has_credentials: !boolean && has_credentials(raw),
+            conditional,
+            precision: precision.to_owned(),
+            readers,
+            origin,
+        });
+    }
+}
+
+pub(crate) fn collect(
+    ctx: &Context<'_>,
+    startup_files: &[StartupFile],
+    pip_config_files: &[PipConfigFile],
+    pythons: &mut [Python],
+    runtime: &Runtime,
+) -> Vec<PipSetting> {
+    let versions = pip_versions(pythons);
+    // Names are read with the newest pip's rules (the `PIP_` prefix is case-sensitive from 10).
+    let semantics = versions.last().copied().unwrap_or(NEWEST_MEASURED);
+    let mut builder = Builder {
+        versions: &versions,
+        semantics,
+        settings: Vec::new(),
+    };
+    for (index, (name, value)) in ctx.env.iter().enumerate() {
+        let Some(option) = imgaudit_pip::env_option_name(name, semantics) else {
+            continue;
+        };
+        if !OPTIONS.contains(&option.as_str()) {
+            continue;
+        }
+        builder.push(
+            "env",
+            name,
+            &option,
+            None,
+            value,
+            ValueOrigin::Env,
+            vec!["all".to_owned()],
+            false,
+            "high",
+            Vec::new(),
+            ctx.env_origin(index),
+        );
+    }
+    for file in startup_files {
+        for a in &file.assignments {
+            let Some(value) = &a.value else { continue };
+            let Some(option) = imgaudit_pip::env_option_name(&a.name, semantics) else {
+                continue;
+            };
+            if !OPTIONS.contains(&option.as_str()) {
+                continue;
+            }
+            // Start-up files are conditional sources (§5.3): medium at best, low inside a
+            // shell conditional, for interactive shells only, or when the value is a guess.
+            let precision = if a.conditional || a.after_interactive_guard || !a.certain {
+                "low"
+            } else {
+                "medium"
+            };
+            builder.push(
+                "startup_file",
+                &a.name,
+                &option,
+                None,
+                value,
+                ValueOrigin::Env,
+                a.readers.clone(),
+                true,
+                precision,
+                Vec::new(),
+                a.origin.clone(),
+            );
+        }
+    }
+    for file in pip_config_files {
+        for entry in &file.entries {
+            // Section names are case-sensitive; only [global] and the command's count (§1.2).
+            if !matches!(entry.section.as_str(), "global" | "install" | "DEFAULT") {
+                continue;
+            }
+            let option = entry.key.to_ascii_lowercase().replace('_', "-");
+            if !OPTIONS.contains(&option.as_str()) {
+                continue;
+            }
+            let mut ignored = Vec::new();
+            if !file.read {
+                ignored.push(format!(
+                    "PIP_CONFIG_FILE={} hides {}",
+                    runtime.pip_config_file.as_deref().unwrap_or_default(),
+                    file.path
+                ));
+            }
+            if file.kind == "site" {
+                ignored.extend(ignored_by_every_pip(
+                    &versions,
+                    &file.path,
+                    PipVersion::reads_site_config_outside_venv,
+                    "the file",
+                ));
+            }
+            builder.push(
+                "pip_config",
+                &entry.key,
+                &option,
+                Some(&entry.section),
+                &entry.value,
+                ValueOrigin::Config,
+                vec![format!("pip ({})", file.scope)],
+                false,
+                "high",
+                ignored,
+                Origin {
+                    line: Some(entry.line),
+                    ..file.origin.clone()
+                },
+            );
+        }
+    }
+    let mut settings = builder.settings;
+    crate::decide::decide_all(ctx, pip_config_files, &mut settings, pythons, runtime);
+    settings
+}

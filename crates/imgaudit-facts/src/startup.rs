@@ -1,0 +1,151 @@
+//! Shell start-up files that hand variables to later users of the image (PIP-SEMANTICS.md §4):
+//! which file, which line, which entry points read it.
+
+use imgaudit_shell::{Assignment, ShellFile, StartupFile as Kind, Value};
+
+use crate::context::{Context, display, image_path};
+use crate::model::{Origin, StartupAssignment, StartupFile, User};
+use crate::redact::redacted;
+
+/// The capture patterns this module reads; `$BASH_ENV` comes from [`crate::config_paths`].
+pub(crate) const CAPTURE: &[&str] = &[
+    "/etc/environment",
+    "/etc/profile",
+    "/etc/profile.d/*.sh",
+    "/etc/bash.bashrc",
+    "/etc/zsh/zshenv",
+    "**/.bashrc",
+    "**/.profile",
+    "**/.bash_profile",
+    "**/.zshenv",
+];
+
+/// Variables that steer pip or the interpreter's user site; the rest of a start-up file is
+/// not the auditor's business.
+pub(crate) fn relevant(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.starts_with("PIP_")
+        || upper.starts_with("PYTHON")
+        || upper == "BASH_ENV"
+        || upper == "DEB_PYTHON_INSTALL_LAYOUT"
+}
+
+pub(crate) fn collect(ctx: &Context<'_>, users: &[User]) -> Vec<StartupFile> {
+    let homes: Vec<&str> = users
+        .iter()
+        .map(|u| u.home.as_str())
+        .filter(|h| h.starts_with('/') && *h != "/")
+        .collect();
+    let mut candidates: Vec<String> = vec![
+        "/etc/environment".into(),
+        "/etc/profile".into(),
+        "/etc/bash.bashrc".into(),
+        "/etc/zsh/zshenv".into(),
+    ];
+    if let Some(dir) = image_path("/etc/profile.d") {
+        for (path, _) in ctx.image.fs.children(&dir) {
+            if path.file_name().ends_with(b".sh") {
+                candidates.push(display(path));
+            }
+        }
+    }
+    for home in &homes {
+        let home = home.trim_end_matches('/');
+        for name in [".bashrc", ".profile", ".bash_profile", ".zshenv"] {
+            candidates.push(format!("{home}/{name}"));
+        }
+    }
+    let bash_env = ctx.env_var("BASH_ENV").filter(|v| v.starts_with('/'));
+    if let Some(file) = bash_env {
+        candidates.push(file.to_owned());
+    }
+    candidates.sort();
+    candidates.dedup();
+
+    let mut files = Vec::new();
+    for shown in candidates {
+        let Some(path) = image_path(&shown) else {
+            continue;
+        };
+        let Some(content) = ctx.content(&path) else {
+            continue;
+        };
+        let kind = if bash_env == Some(shown.as_str()) {
+            Kind::BashEnvFile
+        } else {
+            match Kind::classify(&shown, &homes) {
+                Some(kind) => kind,
+                None => continue,
+            }
+        };
+        let parsed: ShellFile = if kind == Kind::EtcEnvironment {
+            imgaudit_shell::parse_environment_file(content)
+        } else {
+            imgaudit_shell::parse_shell(content)
+        };
+        let is_root_home = shown.starts_with("/root/");
+        let origin = ctx.file_origin(&path);
+        let cancelled = unset_later(&parsed);
+        let assignments = parsed
+            .assignments
+            .iter()
+            .filter(|a| a.exported && relevant(&a.name) && !cancelled.contains(&a.seq))
+            .map(|a| assignment(a, kind, is_root_home, &origin))
+            .collect();
+        files.push(StartupFile {
+            path: shown,
+            kind: name_of(&kind),
+            origin,
+            assignments,
+        });
+    }
+    files
+}
+
+/// Assignments that a later, unconditional `unset` (or `export -n`) in the same file undoes.
+fn unset_later(file: &ShellFile) -> std::collections::HashSet<u32> {
+    let mut cancelled = std::collections::HashSet::new();
+    let mut pending: std::collections::HashMap<&str, Vec<u32>> = std::collections::HashMap::new();
+    for event in file.events() {
+        match event {
+            imgaudit_shell::Event::Assign(a) => pending.entry(&a.name).or_default().push(a.seq),
+            imgaudit_shell::Event::Unset(u) if !u.conditional => {
+                cancelled.extend(pending.remove(u.name.as_str()).unwrap_or_default());
+            }
+            imgaudit_shell::Event::Unset(_) => {}
+        }
+    }
+    cancelled
+}
+
+fn assignment(a: &Assignment, kind: Kind, is_root_home: bool, file: &Origin) -> StartupAssignment {
+    let (value, certain) = match &a.value {
+        Value::Literal(text) => (Some(redacted(text)), true),
+        Value::Expanded { text, certain } => (Some(redacted(text)), *certain),
+        Value::Unknown { .. } => (None, false),
+    };
+    StartupAssignment {
+        name: a.name.clone(),
+        value,
+        certain,
+        conditional: a.conditional,
+        after_interactive_guard: a.after_interactive_guard,
+        readers: imgaudit_shell::readers(kind, is_root_home, a.after_interactive_guard)
+            .iter()
+            .map(name_of)
+            .collect(),
+        source_line: redacted(&a.source_line),
+        origin: Origin {
+            line: Some(a.line),
+            ..file.clone()
+        },
+    }
+}
+
+/// The serialized (snake_case) name of a shell-crate enum value.
+fn name_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}

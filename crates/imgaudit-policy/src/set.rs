@@ -1,0 +1,514 @@
+//! Loading policy files into a validated [`PolicySet`].
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::doc::check_doc;
+use crate::error::{PolicyError, Problem};
+use crate::metadata::{is_rule_package, is_under_lib, is_under_rules, read_header};
+use crate::severity::Severity;
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
+}
+
+/// Where a policy file comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Embedded in the binary from the repository's `policies/` directory.
+    Builtin,
+    /// A user policy directory (the directory given, not the file).
+    User(PathBuf),
+}
+
+/// One policy file handed to [`PolicySet::from_sources`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// Path relative to its policy directory, `/`-separated (`pip/pip001.rego`). Files pair up
+    /// by it: `pip/pip001.rego`, `pip/pip001_test.rego` and `pip/pip001.md`.
+    pub path: String,
+    /// The file's contents.
+    pub text: String,
+    /// Where it comes from.
+    pub origin: Origin,
+}
+
+impl Source {
+    /// The path shown to users: `policies/<path>` for a built-in, `<dir>/<path>` for a user file.
+    pub fn display_path(&self) -> String {
+        display_path(&self.origin, &self.path)
+    }
+}
+
+fn display_path(origin: &Origin, path: &str) -> String {
+    match origin {
+        Origin::Builtin => format!("policies/{path}"),
+        Origin::User(dir) => dir.join(path).display().to_string(),
+    }
+}
+
+/// One rule: a `.rego` file with a `# METADATA` block, in package `imgaudit.rules.<…>`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    /// `PIP001`: upper-case letters then three digits, unique.
+    pub id: String,
+    /// `user-install-forced`: kebab-case, unique.
+    pub name: String,
+    /// One line.
+    pub title: String,
+    /// One paragraph.
+    pub description: String,
+    /// The severity of its findings unless a finding says otherwise.
+    pub severity: Severity,
+    /// One paragraph: how to fix it.
+    pub remediation: String,
+    /// `related_resources` of the metadata.
+    pub references: Vec<String>,
+    /// `imgaudit.rules.pip001` (without `data.`).
+    pub package: String,
+    /// The `.md` document beside the rule (markdown), if any.
+    pub doc: Option<String>,
+    /// The `.rego` file, as shown to users.
+    pub path: String,
+    /// Where the rule comes from.
+    pub origin: Origin,
+    /// The `_test.rego` file beside the rule, as shown to users, if any.
+    pub test_path: Option<String>,
+    #[serde(skip)]
+    pub(crate) text: String,
+    #[serde(skip)]
+    id_line: usize,
+    #[serde(skip)]
+    name_line: usize,
+}
+
+/// A `.rego` file that is not a rule: a helper library or a test file.
+#[derive(Debug, Clone)]
+pub(crate) struct RegoFile {
+    /// As shown to users.
+    pub(crate) path: String,
+    pub(crate) text: String,
+    /// For a test file, the id of the rule beside it.
+    pub(crate) rule: Option<String>,
+}
+
+/// A validated set of rules, helper libraries and tests.
+///
+/// Built from the built-in policies ([`PolicySet::builtin`]), from sources
+/// ([`PolicySet::from_sources`]) and from user directories ([`PolicySet::add_dir`]). Every
+/// addition is validated as a whole against what is already there, and either fully added or
+/// refused with every problem found ([`PolicyError::Invalid`]).
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    /// Sorted by id.
+    rules: Vec<Rule>,
+    libs: Vec<RegoFile>,
+    tests: Vec<RegoFile>,
+    warnings: Vec<Problem>,
+}
+
+impl PolicySet {
+    /// An empty set.
+    pub fn new() -> Self {
+        PolicySet::default()
+    }
+
+    /// The built-in policies, embedded at build time from the repository's `policies/`.
+    pub fn builtin() -> Result<PolicySet, PolicyError> {
+        PolicySet::from_sources(builtin_sources())
+    }
+
+    /// A set made of `sources`. Built-in sources must come with their documentation and tests;
+    /// for user sources a missing one is a warning ([`PolicySet::warnings`]).
+    pub fn from_sources(sources: Vec<Source>) -> Result<PolicySet, PolicyError> {
+        let mut set = PolicySet::new();
+        set.add_sources(sources)?;
+        Ok(set)
+    }
+
+    /// Adds `sources` to the set, or nothing if any of them breaks the policy contract.
+    pub fn add_sources(&mut self, sources: Vec<Source>) -> Result<(), PolicyError> {
+        let loaded = load(&self.rules, sources).map_err(PolicyError::Invalid)?;
+        self.rules.extend(loaded.rules);
+        self.rules.sort_by(|a, b| a.id.cmp(&b.id));
+        self.libs.extend(loaded.libs);
+        self.tests.extend(loaded.tests);
+        self.warnings.extend(loaded.warnings);
+        Ok(())
+    }
+
+    /// Adds the user policies of `dir`: every `*.rego` and `*.md` regular file below it (hidden
+    /// entries skipped; symbolic links skipped with a warning, so nothing outside `dir` is read).
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), PolicyError> {
+        let io_error = |path: &Path, source: io::Error| PolicyError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let kind = fs::metadata(dir).map_err(|e| io_error(dir, e))?;
+        if !kind.is_dir() {
+            return Err(io_error(
+                dir,
+                io::Error::new(io::ErrorKind::NotADirectory, "not a directory"),
+            ));
+        }
+        let origin = Origin::User(dir.to_path_buf());
+        let mut sources = Vec::new();
+        let mut skipped = Vec::new();
+        let mut pending = vec![(dir.to_path_buf(), String::new())];
+        while let Some((current, prefix)) = pending.pop() {
+            let mut entries = fs::read_dir(&current)
+                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+                .map_err(|e| io_error(&current, e))?;
+            entries.sort_by_key(fs::DirEntry::file_name);
+            for entry in entries {
+                let path = entry.path();
+                let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                    skipped.push(Problem::new(
+                        path.display().to_string(),
+                        None,
+                        "skipped: the name is not UTF-8",
+                    ));
+                    continue;
+                };
+                if name.starts_with('.') {
+                    continue;
+                }
+                let relative = format!("{prefix}{name}");
+                let kind = fs::symlink_metadata(&path).map_err(|e| io_error(&path, e))?;
+                if kind.is_dir() {
+                    pending.push((path, format!("{relative}/")));
+                } else if kind.is_file() {
+                    if is_policy_file(&name) {
+                        let text = fs::read_to_string(&path).map_err(|e| io_error(&path, e))?;
+                        sources.push(Source {
+                            path: relative,
+                            text,
+                            origin: origin.clone(),
+                        });
+                    }
+                } else if is_policy_file(&name) || fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+                    skipped.push(Problem::new(
+                        path.display().to_string(),
+                        None,
+                        "skipped: not a regular file or directory (symbolic links are not followed)",
+                    ));
+                }
+            }
+        }
+        sources.sort_by(|a, b| a.path.cmp(&b.path));
+        self.add_sources(sources)?;
+        self.warnings.extend(skipped);
+        Ok(())
+    }
+
+    /// Every rule, sorted by id.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule whose id or name is `key`, ignoring case.
+    pub fn find_rule(&self, key: &str) -> Option<&Rule> {
+        let key = key.trim();
+        self.rules
+            .iter()
+            .find(|rule| rule.id.eq_ignore_ascii_case(key) || rule.name.eq_ignore_ascii_case(key))
+    }
+
+    /// What was accepted but deserves attention: a user rule without documentation or tests, a
+    /// malformed user document, a skipped file.
+    pub fn warnings(&self) -> &[Problem] {
+        &self.warnings
+    }
+
+    /// Whether the set holds no rule.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub(crate) fn libs(&self) -> &[RegoFile] {
+        &self.libs
+    }
+
+    pub(crate) fn tests(&self) -> &[RegoFile] {
+        &self.tests
+    }
+}
+
+fn is_policy_file(name: &str) -> bool {
+    Path::new(name)
+        .extension()
+        .is_some_and(|ext| ext == "rego" || ext == "md")
+}
+
+fn builtin_sources() -> Vec<Source> {
+    builtin::BUILTIN_FILES
+        .iter()
+        .map(|(path, text)| Source {
+            path: (*path).to_owned(),
+            text: (*text).to_owned(),
+            origin: Origin::Builtin,
+        })
+        .collect()
+}
+
+/// A regorus error message (`\n--> file:line:col\n…\nerror: message`) as a [`Problem`].
+pub(crate) fn regorus_problem(file: &str, error: &str) -> Problem {
+    let line = error.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("--> ")?;
+        let mut parts = rest.rsplitn(3, ':');
+        let _column = parts.next()?;
+        parts.next()?.parse::<usize>().ok()
+    });
+    let message = error
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or(error)
+        .trim();
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    Problem::new(file, line, format!("invalid Rego: {message}"))
+}
+
+struct Loaded {
+    rules: Vec<Rule>,
+    libs: Vec<RegoFile>,
+    tests: Vec<RegoFile>,
+    warnings: Vec<Problem>,
+}
+
+/// Validates `sources` against `existing` rules.
+fn load(existing: &[Rule], sources: Vec<Source>) -> Result<Loaded, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    // (origin, path) -> text
+    let mut files: BTreeMap<(Origin, String), String> = BTreeMap::new();
+    for source in sources {
+        let display = source.display_path();
+        let path = source.path.replace('\\', "/");
+        if files.insert((source.origin, path), source.text).is_some() {
+            problems.push(Problem::new(display, None, "given twice"));
+        }
+    }
+
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut libs = Vec::new();
+    let mut tests = Vec::new();
+    for ((origin, path), text) in &files {
+        let Some(stem) = path.strip_suffix(".rego") else {
+            continue;
+        };
+        let display = display_path(origin, path);
+        let builtin = *origin == Origin::Builtin;
+        let mut file_problems = Vec::new();
+
+        if let Err(error) = regorus::Engine::new().add_policy(display.clone(), text.clone()) {
+            file_problems.push(regorus_problem(&display, &error.to_string()));
+        }
+        // regorus would write a warning about it to stderr.
+        if let Some(index) = text
+            .lines()
+            .position(|line| line.split_whitespace().eq(["import", "input"]))
+        {
+            file_problems.push(Problem::new(
+                &display,
+                Some(index + 1),
+                "`import input` is redundant: remove it",
+            ));
+        }
+
+        if let Some(rule_stem) = stem.strip_suffix("_test") {
+            let beside = files.get(&(origin.clone(), format!("{rule_stem}.rego")));
+            let rule = beside.and_then(|text| {
+                let header = read_header(text);
+                header
+                    .metadata
+                    .and_then(|block| block.parse("").ok())
+                    .map(|m| m.id)
+            });
+            problems.extend(file_problems);
+            tests.push(RegoFile {
+                path: display,
+                text: text.clone(),
+                rule,
+            });
+            continue;
+        }
+
+        let header = read_header(text);
+        let Some((package, package_line)) = header.package.clone() else {
+            if file_problems.is_empty() {
+                file_problems.push(Problem::new(
+                    &display,
+                    Some(1),
+                    "expected a `package` declaration",
+                ));
+            }
+            problems.extend(file_problems);
+            continue;
+        };
+
+        let Some(block) = header.metadata else {
+            if is_under_lib(&package) {
+                libs.push(RegoFile {
+                    path: display,
+                    text: text.clone(),
+                    rule: None,
+                });
+            } else if is_under_rules(&package) {
+                let message = match header.stray_metadata {
+                    Some(line) => format!(
+                        "the `# METADATA` block at line {line} must sit directly above the package line (no blank line between)"
+                    ),
+                    None => "a rule needs a `# METADATA` block directly above its package line"
+                        .to_owned(),
+                };
+                file_problems.push(Problem::new(&display, Some(package_line), message));
+            } else {
+                file_problems.push(Problem::new(
+                    &display,
+                    Some(package_line),
+                    format!(
+                        "package `{package}` is neither a rule (`imgaudit.rules.<name>` with a `# METADATA` block) nor a helper library (`imgaudit.lib.<name>`)"
+                    ),
+                ));
+            }
+            problems.extend(file_problems);
+            continue;
+        };
+
+        if !is_rule_package(&package) {
+            file_problems.push(Problem::new(
+                &display,
+                Some(package_line),
+                format!(
+                    "a rule's package must be `imgaudit.rules.<name>` (identifiers joined by dots), not `{package}`"
+                ),
+            ));
+        }
+        let metadata = match block.parse(&display) {
+            Ok(metadata) => Some(metadata),
+            Err(found) => {
+                file_problems.extend(found);
+                None
+            }
+        };
+
+        let doc_path = format!("{stem}.md");
+        let doc = files.get(&(origin.clone(), doc_path.clone())).cloned();
+        let soft = if builtin {
+            &mut file_problems
+        } else {
+            &mut warnings
+        };
+        match &doc {
+            Some(doc) => soft.extend(check_doc(&display_path(origin, &doc_path), doc)),
+            None => soft.push(Problem::new(
+                &display,
+                Some(block.line),
+                format!(
+                    "no documentation: expected {} beside the rule",
+                    display_path(origin, &doc_path)
+                ),
+            )),
+        }
+        let test_path = format!("{stem}_test.rego");
+        let has_test = files.contains_key(&(origin.clone(), test_path.clone()));
+        if !has_test {
+            soft.push(Problem::new(
+                &display,
+                Some(block.line),
+                format!(
+                    "no tests: expected {} beside the rule",
+                    display_path(origin, &test_path)
+                ),
+            ));
+        }
+
+        if let Some(metadata) = metadata {
+            rules.push(Rule {
+                id: metadata.id,
+                name: metadata.name,
+                title: metadata.title,
+                description: metadata.description,
+                severity: metadata.severity,
+                remediation: metadata.remediation,
+                references: metadata.references,
+                package,
+                doc,
+                path: display,
+                origin: origin.clone(),
+                test_path: has_test.then(|| display_path(origin, &test_path)),
+                text: text.clone(),
+                id_line: metadata.id_line,
+                name_line: metadata.name_line,
+            });
+        }
+        problems.extend(file_problems);
+    }
+
+    // Unique ids, names and packages across what is there and what comes.
+    let where_is = |rule: &Rule, line: usize| format!("{}:{line}", rule.path);
+    for (index, rule) in rules.iter().enumerate() {
+        let earlier = || existing.iter().chain(&rules[..index]);
+        let kind = |other: &Rule| {
+            if other.origin == Origin::Builtin && rule.origin != Origin::Builtin {
+                "built-in rule"
+            } else {
+                "rule"
+            }
+        };
+        if let Some(other) = earlier().find(|other| other.id == rule.id) {
+            problems.push(Problem::new(
+                &rule.path,
+                Some(rule.id_line),
+                format!(
+                    "id {} is already used by {} {}",
+                    rule.id,
+                    kind(other),
+                    where_is(other, other.id_line)
+                ),
+            ));
+        }
+        if let Some(other) = earlier().find(|other| other.name == rule.name) {
+            problems.push(Problem::new(
+                &rule.path,
+                Some(rule.name_line),
+                format!(
+                    "name {} is already used by {} {}",
+                    rule.name,
+                    kind(other),
+                    where_is(other, other.name_line)
+                ),
+            ));
+        }
+        if let Some(other) = earlier().find(|other| other.package == rule.package) {
+            problems.push(Problem::new(
+                &rule.path,
+                None,
+                format!(
+                    "package {} is already used by {} {}",
+                    rule.package,
+                    kind(other),
+                    other.path
+                ),
+            ));
+        }
+    }
+
+    if problems.is_empty() {
+        Ok(Loaded {
+            rules,
+            libs,
+            tests,
+            warnings,
+        })
+    } else {
+        problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        Err(problems)
+    }
+}

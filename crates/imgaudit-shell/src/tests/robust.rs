@@ -1,0 +1,86 @@
+//! No input makes the parsers panic, loop or overflow the stack.
+
+use crate::{parse_environment_file, parse_shell};
+
+/// Text dense in everything the lexer and parser treat specially.
+const TRICKY: &str = r#"#!/bin/sh
+export A="x \"y\" $B ${C:-"d e"} $(f "g)" h) `i`" B='j'\''k' C=$'l\n\'m' \
+  D=${E:=${F:+$((1<<2))}} G=~/h:~i/j
+A=(1 2) B+=x C[1]=y 2>&1 >|/dev/null <(x) >(y)
+case "$-" in *i*|@(a|b)) ;; (*) return ;; esac
+if [[ $x =~ ^(a|b)$ && -o interactive ]]; then { set -a; }; elif ((x++)); then :; else f() ( g ); fi
+for ((i=0;i<3;i++)) do local -x Q=1; done; while :; do break; done | cat &
+cat <<-EOF <<'E2' ; declare -gix N=1+1
+	body $(
+	EOF
+E2
+function g { typeset +x A; unset -v A; export -n B; readonly -x R=1; } && set +o allexport
+"#;
+
+fn both(bytes: &[u8]) {
+    let _ = parse_shell(bytes);
+    let _ = parse_environment_file(bytes);
+}
+
+#[test]
+fn every_prefix_and_suffix() {
+    // Every cut of the dense text; every 7th of the Debian files (8 KiB: all of them take
+    // seconds in a debug build, and the dense text covers the constructs).
+    for (text, step) in [(TRICKY.to_owned(), 1), (super::debian::samples(), 7)] {
+        let bytes = text.as_bytes();
+        for end in (0..=bytes.len()).step_by(step) {
+            both(&bytes[..end]);
+            both(&bytes[end..]);
+        }
+    }
+}
+
+#[test]
+fn random_bytes() {
+    // xorshift64*: deterministic, no dependency.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    // Bytes drawn mostly from shell syntax, so that the parser goes deep.
+    let alphabet = b"$'\"`\\(){}[]<>|&;#=:-+?~*!@ \t\n\rAxi0-\xff\xc3";
+    for _ in 0..3000 {
+        let len = usize::try_from(next() % 200).unwrap_or(0);
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                let r = next();
+                if r % 4 == 0 {
+                    r.to_le_bytes()[1]
+                } else {
+                    let i = usize::try_from(r % alphabet.len() as u64).unwrap_or(0);
+                    alphabet[i]
+                }
+            })
+            .collect();
+        both(&bytes);
+    }
+}
+
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let deep = 20_000;
+    let cases = [
+        format!("export A={}x{}", "${B:-".repeat(deep), "}".repeat(deep)),
+        format!("export A={}", "\"${B:-".repeat(deep)),
+        format!("export A={}", "$(".repeat(deep)),
+        format!("export A={}", "\"$(".repeat(deep)),
+        "(".repeat(deep),
+        "{ ".repeat(deep),
+        "if x; then ".repeat(deep),
+        "f() ".repeat(deep),
+        "<<A ".repeat(deep),
+        format!("{}export A=1", "case x in a) ".repeat(deep)),
+    ];
+    for text in &cases {
+        let file = parse_shell(text.as_bytes());
+        assert!(file.problems.len() <= 100);
+    }
+}

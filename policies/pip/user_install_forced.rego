@@ -1,0 +1,47 @@
+# METADATA
+# title: pip is told to install into the user site
+# description: >-
+#   A setting left in the image turns on pip's user installs, so every later `pip install`
+#   writes to `~/.local` instead of the environment it runs in. `PIP_NO_USER=1` and
+#   `no-user = true` do this too: pip reads the value without inverting it.
+# related_resources:
+#   - https://pip.pypa.io/en/stable/topics/configuration/
+#   - https://github.com/pypa/pip/issues/5735
+# custom:
+#   id: PIP001
+#   name: user-install-forced
+#   severity: medium
+#   remediation: >-
+#     Remove the variable or key, or set `PIP_USER=0`. To keep Python from importing a user
+#     site at all, set `PYTHONNOUSERSITE=1`.
+package imgaudit.rules.pip001
+
+import data.imgaudit.lib.describe
+import rego.v1
+
+deny contains finding if {
+	some s in describe.effective_settings
+	s.option in {"user", "no-user"}
+	s.effect == "user_install"
+	finding := {
+		"msg": sprintf("%s in %s makes every `pip install` go to the user site (~/.local). %s", [describe.setting(s), describe.source(s), why(s)]),
+		"severity": severity,
+		"precision": s.precision,
+		"evidence": {"variable": s.name, "value": s.value, "source": s.source, "setting": s.id},
+		"locations": [s.origin],
+	}
+}
+
+why(s) := "pip reads the value of the `no-user` option without inverting it, so a true value means user=true. Set PIP_USER=0 or remove it; PYTHONNOUSERSITE=1 hides the user site from Python." if {
+	s.option == "no-user"
+} else := "Set PIP_USER=0 or remove it; PYTHONNOUSERSITE=1 hides the user site from Python."
+
+# Worse where an environment does not stop user installs: conda envs and
+# --system-site-packages venvs send them silently to ~/.local.
+severity := "high" if {
+	some p in input.pythons
+	p.kind == "conda"
+} else := "high" if {
+	some p in input.pythons
+	p.venv.include_system_site_packages
+} else := "medium"

@@ -1,0 +1,37 @@
+# METADATA
+# title: pip installed packages into a distribution's Python
+# description: >-
+#   Distributions whose `INSTALLER` is pip sit in a distribution-managed interpreter's
+#   dist-packages: the trace of `--break-system-packages`, a removed marker, or an old pip.
+# related_resources:
+#   - https://peps.python.org/pep-0668/
+# custom:
+#   id: PY004
+#   name: pip-installed-into-distro-python
+#   severity: medium
+#   remediation: >-
+#     Install these packages into a virtual environment, or use the distribution's packages
+#     (`apt install python3-<name>`).
+package imgaudit.rules.py004
+
+import rego.v1
+
+deny contains finding if {
+	some p in input.pythons
+	p.kind == "distro"
+	some site in p.site_packages
+	names := sort([sprintf("%s %s", [d.name, d.version]) | some d in site.distributions; d.installer == "pip"])
+	count(names) > 0
+	finding := {
+		"msg": sprintf("pip installed %d distribution(s) into %s, a dist-packages of the distribution's Python %s%s: %s. They shadow or break what the package manager installed.", [count(names), site.path, p.version, marker_note(p), concat(", ", names)]),
+		"evidence": {"path": site.path, "distributions": names},
+		"locations": [first_origin(site)],
+	}
+}
+
+marker_note(p) := " although its EXTERNALLY-MANAGED marker is present (so the guard was bypassed)" if {
+	p.marker.state == "present"
+} else := ""
+
+# The record of the first pip-installed distribution, for its layer and step.
+first_origin(site) := [d.origin | some d in site.distributions; d.installer == "pip"][0]

@@ -1,0 +1,37 @@
+# METADATA
+# title: a user site-packages directory is baked into the image
+# description: >-
+#   `~/.local/lib/pythonX.Y/site-packages` (or the one under `PYTHONUSERBASE`) holds packages,
+#   and every Python of that version run by that user imports them before its own.
+# related_resources:
+#   - https://docs.python.org/3/library/site.html
+#   - https://peps.python.org/pep-0370/
+# custom:
+#   id: PY002
+#   name: user-site-packages-present
+#   severity: medium
+#   remediation: >-
+#     Install into the environment the application runs in (a virtual environment, or the
+#     image's Python), and make sure nothing sets PIP_USER or PIP_NO_USER. If the user site must
+#     stay, set PYTHONNOUSERSITE=1 for the programs that should not see it.
+package imgaudit.rules.py002
+
+import rego.v1
+
+deny contains finding if {
+	some site in input.user_sites
+	site.entries > 0
+	finding := {
+		"msg": sprintf("%s is a user site with %d entries%s, imported before the site-packages of every Python %s run %s.", [site.path, site.entries, listing(site), site.python_version, whom(site)]),
+		"evidence": {"path": site.path, "distributions": [sprintf("%s==%s", [d.name, d.version]) | some d in site.distributions]},
+		"locations": [site.origin],
+	}
+}
+
+listing(site) := sprintf(" (%s)", [concat(", ", sort([sprintf("%s %s", [d.name, d.version]) | some d in site.distributions]))]) if {
+	count(site.distributions) > 0
+} else := ""
+
+whom(site) := sprintf("as %s", [site.user]) if {
+	site.user != null
+} else := "with this user base"

@@ -1,0 +1,21 @@
+package imgaudit.rules.py002_test
+
+import data.imgaudit.rules.py002
+import rego.v1
+
+site(entries, dists) := {"path": "/root/.local/lib/python3.11/site-packages", "python_version": "3.11", "user": "root", "entries": entries, "distributions": dists, "origin": {}}
+
+test_populated_user_site if {
+	findings := py002.deny with input as {"user_sites": [site(2, [{"name": "six", "version": "1.16.0"}])]}
+	count(findings) == 1
+	some f in findings
+	contains(f.msg, "six 1.16.0")
+}
+
+test_empty_user_site_is_fine if {
+	count(py002.deny) == 0 with input as {"user_sites": [site(0, [])]}
+}
+
+test_no_user_site_is_fine if {
+	count(py002.deny) == 0 with input as {"user_sites": []}
+}
