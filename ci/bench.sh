@@ -4,6 +4,7 @@
 #
 # Rows (medians of --runs N, default 5), all reading the same gzip OCI layout unless noted:
 #   imgaudit          imgaudit inspect oci:DIR:bench --format json
+#   imgaudit-scan     imgaudit scan oci:DIR:bench --format json (read, facts, all policies)
 #   gzip -dc          gzip -dc of every layer blob, one after the other (the floor for inflating)
 #   inflate_walk      the imgaudit-layer example: inflate + walk the tar entries, nothing else
 #   trivy             trivy image --input OCI_DIR --scanners misconfig, fully offline
@@ -322,6 +323,14 @@ resolve_rust_binaries() {
                 --target-dir "$target/miniz") || echo "imgaudit (miniz_oxide): build failed" >&2
         fi
     fi
+    if [ -z "${EVALUATE:-}" ]; then
+        EVALUATE=$target/release/examples/evaluate
+        if [ ! -x "$EVALUATE" ] && [ "$NO_BUILD" = 0 ] && command -v cargo >/dev/null; then
+            log "building evaluate (cargo build --release -p imgaudit-policy --example evaluate)"
+            (cd "$REPO_ROOT" && cargo build --release -p imgaudit-policy --example evaluate) \
+                || echo "evaluate: build failed" >&2
+        fi
+    fi
     if [ -z "${INFLATE_WALK:-}" ]; then
         INFLATE_WALK=$target/release/examples/inflate_walk
         if [ ! -x "$INFLATE_WALK" ] && [ "$NO_BUILD" = 0 ] && command -v cargo >/dev/null \
@@ -363,6 +372,7 @@ define_rows() {
     # Compressed layers verified by their blob digest only: the uncompressed stream is not hashed
     # (without SHA extensions in the CPU, sha256 costs about as much as inflating).
     if [ -x "$IMGAUDIT" ]; then
+        add_row imgaudit-scan "$(printf '%q ' "$IMGAUDIT" scan "oci:$OCI_DIR:bench" --format json) >/dev/null"
         add_row imgaudit-nodiff "$(printf '%q ' "$IMGAUDIT" inspect "oci:$OCI_DIR:bench" --skip-diff-id-check --format json) >/dev/null"
     fi
     if [ -x "$IMGAUDIT_MINIZ" ]; then
@@ -459,6 +469,17 @@ report() {
         --out "$CACHE/results.json"
 }
 
+# Policy evaluation alone, on the facts document of the benchmark image.
+policy_evaluation() {
+    if [ ! -x "$IMGAUDIT" ] || [ ! -x "${EVALUATE:-}" ]; then
+        echo "policy evaluation: not measured (imgaudit or the evaluate example is not built)" >&2
+        return 0
+    fi
+    "$IMGAUDIT" facts "oci:$OCI_DIR:bench" >"$RUN_DIR/facts.json"
+    "$EVALUATE" "$RUN_DIR/facts.json" 50 | tee "$CACHE/policy-evaluation.json" \
+        | jq -r '"policy evaluation: \(.rules) rules on a \(.input_bytes / 1000 | round) KB facts document: median \(.median_ms * 100 | round / 100) ms, min \(.min_ms * 100 | round / 100) ms (target < 50 ms; \(.findings) findings)"'
+}
+
 main() {
     parse_args "$@"
     set_paths
@@ -479,6 +500,7 @@ main() {
     log "timing ${#ROW_NAMES[@]} tools, $RUNS interleaved rounds (load average $LOADAVG)"
     timed_runs
     report
+    policy_evaluation
     rm -rf "$RUN_DIR/tmp"
 }
 

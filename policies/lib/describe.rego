@@ -4,9 +4,12 @@ package imgaudit.lib.describe
 import rego.v1
 
 # `PIP_NO_USER=1` for a variable, `no-user = 1` for a pip config key.
-setting(s) := sprintf("%s=%s", [s.name, s.value]) if {
+setting(s) := sprintf("%s=%s", [s.name, one_line(s.value)]) if {
 	s.source != "pip_config"
-} else := sprintf("%s = %s", [s.name, s.value])
+} else := sprintf("%s = %s", [s.name, one_line(s.value)])
+
+# A multi-line pip.conf value (one URL per line) on one line.
+one_line(text) := concat(" ", [word | some word in split(text, "\n"); word != ""])
 
 # Where a setting was found: the config Env, a start-up file line, a pip config line.
 source(s) := sprintf("the image's Env%s", [step(s.origin)]) if {

@@ -25,11 +25,18 @@ deny contains finding if {
 	s.effect == "bypass_pep668"
 	finding := {
 		"msg": sprintf("%s in %s turns off the PEP 668 guard (EXTERNALLY-MANAGED) for every later `pip install`%s. Pass --break-system-packages to the one command that needs it, or use a virtual environment.", [describe.setting(s), describe.source(s), guarded]),
+		"severity": severity,
 		"precision": s.precision,
 		"evidence": {"variable": s.name, "value": s.value, "source": s.source, "setting": s.id},
 		"locations": [s.origin],
 	}
 }
+
+# Without a marked interpreter nothing is unguarded yet; the setting still waits for the
+# images built FROM this one (and for a distribution Python installed later).
+severity := "medium" if {
+	count(marked) > 0
+} else := "low"
 
 # Which marked interpreters lose their guard, when the image has any.
 guarded := sprintf(", which protects %s", [concat(", ", sort(marked))]) if {

@@ -14,6 +14,13 @@ test_truthy_bypass_is_reported if {
 	count(findings) == 1
 	some f in findings
 	contains(f.msg, "protects /usr")
+	f.severity == "medium"
+}
+
+test_low_without_a_marked_interpreter if {
+	findings := pip003.deny with input as {"pip_settings": [setting("1", "true", "bypass_pep668")], "pythons": [{"prefix": "/usr/local", "marker": {"state": "absent"}}]}
+	some f in findings
+	f.severity == "low"
 }
 
 test_config_key_is_reported if {

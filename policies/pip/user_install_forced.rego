@@ -24,13 +24,31 @@ deny contains finding if {
 	s.option in {"user", "no-user"}
 	s.effect == "user_install"
 	finding := {
-		"msg": sprintf("%s in %s makes every `pip install` go to the user site (~/.local). %s", [describe.setting(s), describe.source(s), why(s)]),
+		"msg": sprintf("%s in %s makes %s go to the user site (~/.local). %s", [describe.setting(s), describe.source(s), which_installs(s), why(s)]),
 		"severity": severity,
-		"precision": s.precision,
+		"precision": precision(s),
 		"evidence": {"variable": s.name, "value": s.value, "source": s.source, "setting": s.id},
 		"locations": [s.origin],
 	}
 }
+
+# When PIP_USER and PIP_NO_USER disagree, the winner depends on how pip is started: the shell
+# reorders the environment (PIP-SEMANTICS.md §1.4).
+which_installs(s) := sprintf("`pip install` %s (while %s wins %s)", [launches(s.decides_in), concat(" and ", s.overridden_by), launches(s.overridden_in)]) if {
+	count(s.overridden_in) > 0
+	count(s.decides_in) > 0
+} else := "every `pip install`"
+
+launches(names) := "started through a shell (sh -c, bash -c: RUN, shell-form CMD)" if {
+	names == ["shell"]
+} else := "started directly (exec-form CMD or ENTRYPOINT, docker exec)" if {
+	names == ["exec"]
+} else := "however started"
+
+precision(s) := "medium" if {
+	count(s.overridden_in) > 0
+	s.precision == "high"
+} else := s.precision
 
 why(s) := "pip reads the value of the `no-user` option without inverting it, so a true value means user=true. Set PIP_USER=0 or remove it; PYTHONNOUSERSITE=1 hides the user site from Python." if {
 	s.option == "no-user"

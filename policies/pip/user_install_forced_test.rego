@@ -7,6 +7,7 @@ setting(name, option, value, effect) := {
 	"id": 0, "source": "env", "name": name, "option": option, "value": value,
 	"parsed": "true", "effect": effect, "ignored_because": [], "precision": "high",
 	"readers": ["all"], "origin": {"history_step": 2, "created_by": "ENV x"},
+	"decides_in": ["exec", "shell"], "overridden_in": [], "overridden_by": [],
 }
 
 test_pip_no_user_1_is_a_user_install if {
@@ -48,4 +49,13 @@ test_high_with_a_system_site_venv if {
 test_one_finding_per_source if {
 	config := object.union(setting("user", "user", "true", "user_install"), {"id": 1, "source": "pip_config", "section": "global", "origin": {"path": "/etc/pip.conf", "line": 2, "layer": 1}})
 	count(pip001.deny) == 2 with input as {"pip_settings": [setting("PIP_USER", "user", "1", "user_install"), config], "pythons": []}
+}
+
+test_launch_dependent_is_medium_and_says_when if {
+	s := object.union(setting("PIP_NO_USER", "no-user", "1", "user_install"), {"decides_in": ["shell"], "overridden_in": ["exec"], "overridden_by": ["PIP_USER=0"]})
+	findings := pip001.deny with input as {"pip_settings": [s], "pythons": []}
+	some f in findings
+	f.precision == "medium"
+	contains(f.msg, "started through a shell")
+	contains(f.msg, "PIP_USER=0 wins started directly")
 }

@@ -16,6 +16,7 @@
 #     conda environment it runs in.
 package imgaudit.rules.py005
 
+import data.imgaudit.lib.describe
 import rego.v1
 
 deny contains finding if {
@@ -25,7 +26,7 @@ deny contains finding if {
 	count(launches) > 0
 	setting := [input.pip_settings[d.user_setting] | some d in p.decisions; d.outcome == "user"; d.user_setting != null][0]
 	finding := {
-		"msg": sprintf("%s=%s makes `pip install` in the conda environment %s install into %s instead (%s launches): pip does not treat conda environments as virtual environments, so nothing stops it.", [setting.name, setting.value, p.prefix, input.runtime.user_base, concat(", ", launches)]),
+		"msg": sprintf("%s makes `pip install` in the conda environment %s install into %s instead (%s launches): pip does not treat conda environments as virtual environments, so nothing stops it.", [describe.setting(setting), p.prefix, input.runtime.user_base, concat(", ", launches)]),
 		"evidence": {"environment": p.prefix, "setting": setting.name, "value": setting.value, "launches": launches},
 		"locations": [setting.origin],
 	}

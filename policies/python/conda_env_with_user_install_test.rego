@@ -5,7 +5,7 @@ import rego.v1
 
 doc(kind, outcome) := {
 	"runtime": {"user_base": "/root/.local"},
-	"pip_settings": [{"id": 0, "name": "PIP_NO_USER", "value": "1", "origin": {}}],
+	"pip_settings": [{"id": 0, "source": "env", "name": "PIP_NO_USER", "value": "1", "origin": {}}],
 	"pythons": [{"kind": kind, "prefix": "/opt/conda", "decisions": [
 		{"launch": "exec", "outcome": outcome, "user_setting": 0},
 		{"launch": "shell", "outcome": outcome, "user_setting": 0},

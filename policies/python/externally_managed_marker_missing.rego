@@ -31,7 +31,7 @@ deny contains finding if {
 	}
 }
 
-how_gone(m) := sprintf("layer %d removed it%s", [m.removed.layer, describe.step_suffix(m.removed)]) if {
+how_gone(m) := sprintf("layer %d removed it%s", [m.removed.layer, step(m.removed)]) if {
 	m.state == "absent"
 	m.removed.layer != null
 } else := "it is missing" if {
@@ -39,6 +39,11 @@ how_gone(m) := sprintf("layer %d removed it%s", [m.removed.layer, describe.step_
 } else := "it is a directory, which pip ignores" if {
 	m.state == "directory"
 } else := "it is a dangling link, which pip ignores"
+
+step(origin) := sprintf(" (history step %d: %s)", [origin.history_step, origin.created_by]) if {
+	origin.history_step != null
+	origin.created_by
+} else := ""
 
 location(m) := m.removed if {
 	m.removed != null

@@ -22,11 +22,15 @@ deny contains finding if {
 	some site in input.user_sites
 	site.entries > 0
 	finding := {
-		"msg": sprintf("%s is a user site with %d entries%s, imported before the site-packages of every Python %s run %s.", [site.path, site.entries, listing(site), site.python_version, whom(site)]),
+		"msg": sprintf("%s is a user site with %s%s, imported before the site-packages of every Python %s run %s.", [site.path, entries(site.entries), listing(site), site.python_version, whom(site)]),
 		"evidence": {"path": site.path, "distributions": [sprintf("%s==%s", [d.name, d.version]) | some d in site.distributions]},
 		"locations": [site.origin],
 	}
 }
+
+entries(1) := "1 entry"
+
+entries(n) := sprintf("%d entries", [n]) if n != 1
 
 listing(site) := sprintf(" (%s)", [concat(", ", sort([sprintf("%s %s", [d.name, d.version]) | some d in site.distributions]))]) if {
 	count(site.distributions) > 0

@@ -187,34 +187,50 @@ fn setting_id(settings: &[PipSetting], decided_by: &SettingRef) -> Option<usize>
         .map(|s| s.id)
 }
 
-/// A user-install setting that a non-user setting beats in every decision does not count.
+/// Which launches each user-install setting wins or loses in; one that a non-user setting beats
+/// in every decision does not count.
 fn mark_overridden(settings: &mut [PipSetting], pythons: &[Python]) {
     let decisions: Vec<&Decision> = pythons.iter().flat_map(|p| &p.decisions).collect();
-    if decisions.is_empty() {
-        return;
-    }
-    let winners: Vec<Option<usize>> = decisions.iter().map(|d| d.user_setting).collect();
-    let non_user = |id: usize| settings[id].effect == "non_user_install";
-    if !winners.iter().all(|w| w.is_some_and(non_user)) {
-        return;
-    }
-    let mut names: Vec<String> = winners
+    let effects: Vec<String> = settings.iter().map(|s| s.effect.clone()).collect();
+    let described: Vec<String> = settings
         .iter()
-        .flatten()
-        .map(|&id| format!("{}={}", settings[id].name, settings[id].value))
+        .map(|s| format!("{}={}", s.name, s.value))
         .collect();
-    names.sort();
-    names.dedup();
-    let because = format!(
-        "overridden by {} wherever pip runs as the image's user",
-        names.join(" and ")
-    );
     for setting in settings.iter_mut() {
-        if matches!(setting.option.as_str(), "user" | "no-user")
-            && setting.effect == "user_install"
-            && setting.source != "startup_file"
+        if !matches!(setting.option.as_str(), "user" | "no-user")
+            || setting.effect != "user_install"
+            || setting.source == "startup_file"
         {
-            setting.ignored_because.push(because.clone());
+            continue;
         }
+        for decision in &decisions {
+            let Some(winner) = decision.user_setting else {
+                continue;
+            };
+            if winner == setting.id {
+                push_unique(&mut setting.decides_in, &decision.launch);
+            } else if effects[winner] == "non_user_install" {
+                push_unique(&mut setting.overridden_in, &decision.launch);
+                push_unique(&mut setting.overridden_by, &described[winner]);
+            }
+        }
+        let beaten_everywhere = !decisions.is_empty()
+            && setting.decides_in.is_empty()
+            && decisions.iter().all(|d| {
+                d.user_setting
+                    .is_some_and(|w| effects[w] == "non_user_install")
+            });
+        if beaten_everywhere {
+            setting.ignored_because.push(format!(
+                "overridden by {} wherever pip runs as the image's user",
+                setting.overridden_by.join(" and ")
+            ));
+        }
+    }
+}
+
+fn push_unique(list: &mut Vec<String>, value: &str) {
+    if !list.iter().any(|v| v == value) {
+        list.push(value.to_owned());
     }
 }

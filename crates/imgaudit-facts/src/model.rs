@@ -200,6 +200,13 @@ pub struct PipSetting {
     /// Why it may not count: the pip versions in the image ignore it, a higher-precedence
     /// setting overrides it, or the file is hidden. Empty when it counts.
     pub ignored_because: Vec<String>,
+    /// For `user`/`no-user` settings that turn user installs on: the launches (`exec`, `shell`)
+    /// in which this setting is the one pip ends up using, for some interpreter.
+    pub decides_in: Vec<String>,
+    /// ...and the launches in which a setting that turns them off wins instead (§1.4: the
+    /// shell reorders `PIP_USER` and `PIP_NO_USER`), with the winners (`PIP_USER=0`).
+    pub overridden_in: Vec<String>,
+    pub overridden_by: Vec<String>,
     /// For index URLs: whether the URL carried a password or token (now redacted).
     pub has_credentials: bool,
     /// True for start-up files: only some entry points read them.

@@ -40,10 +40,7 @@ fn secrets(text: &str) -> Vec<(usize, usize)> {
     while let Some(at) = text[search..].find("://") {
         let authority_start = search + at + 3;
         let rest = &text[authority_start..];
-        // The authority ends at the first `/`, `?`, `#`, quote or blank; userinfo at its last `@`.
-        let authority_len = rest
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'') || c.is_whitespace())
-            .unwrap_or(rest.len());
+        let authority_len = authority_len(rest);
         search = authority_start + authority_len;
         let Some(userinfo_len) = rest[..authority_len].rfind('@') else {
             continue;
@@ -58,6 +55,20 @@ fn secrets(text: &str) -> Vec<(usize, usize)> {
         }
     }
     found
+}
+
+/// Where the authority of a URL ends: at the first `/`, `?`, `#` or blank, or at a `"` that is
+/// not escaped (the end of a JSON string). A `'` may be part of a password (RFC 3986 allows it
+/// in userinfo), so it does not end anything; userinfo then ends at the authority's last `@`.
+fn authority_len(rest: &str) -> usize {
+    let mut previous = '\0';
+    for (at, c) in rest.char_indices() {
+        if matches!(c, '/' | '?' | '#') || c.is_whitespace() || (c == '"' && previous != '\\') {
+            return at;
+        }
+        previous = c;
+    }
+    rest.len()
 }
 
 /// [`redact`] into an owned string.
@@ -89,6 +100,16 @@ mod tests {
                 "https://user:****@host/simple",
             ),
             ("\"https://u:p@h\"", "\"https://u:****@h\""),
+            ("'https://u:p@h'", "'https://u:****@h'"),
+            (
+                "https://u:it's-s3cret@pypi.example/simple",
+                "https://u:****@pypi.example/simple",
+            ),
+            // In JSON text a `"` of the password is escaped.
+            (
+                r#"{"v":"https://u:a\"b@h/s","w":"x@y"}"#,
+                r#"{"v":"https://u:****@h/s","w":"x@y"}"#,
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(redact(input), expected, "{input}");

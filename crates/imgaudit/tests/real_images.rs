@@ -364,3 +364,108 @@ fn multi_arch_indexes_and_multi_image_archives_select() {
     }
     assert_ne!(configs[0], configs[1]);
 }
+
+/// The rule ids `imgaudit scan` reports for an image, sorted, with repeats.
+fn rule_ids(image: &str) -> Vec<String> {
+    let report = json(&["scan", "--format", "json", image], None);
+    let mut ids: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn python_rules_fire_exactly_where_the_fixtures_say() {
+    // tests/real-images/python-rules/Dockerfile sets up each rule's hazard once (PIP001 three
+    // times: Env, a conditional start-up file line, an XDG pip.conf); python-traps holds every
+    // look-alike that must stay silent; hygiene has the PIP_NO_USER leak, a user site and the
+    // removed marker.
+    let (dir, catalog) = catalog();
+    let fixture = |name: &str| {
+        let path = catalog["python_fixtures"][name].as_str().unwrap();
+        format!("oci:{}", dir.join(path).display())
+    };
+    let expected_rules = [
+        "PIP001", "PIP001", "PIP001", "PIP002", "PIP003", "PIP004", "PY001", "PY002", "PY003",
+        "PY004", "PY005",
+    ];
+    assert_eq!(rule_ids(&fixture("python-rules")), expected_rules);
+    assert_eq!(rule_ids(&fixture("python-traps")), Vec::<String>::new());
+
+    // The conditional start-up line is reported, with lower precision; the Env one is certain.
+    let report = json(
+        &["scan", "--format", "json", &fixture("python-rules")],
+        None,
+    );
+    let mut precisions: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "PIP001")
+        .map(|f| {
+            (
+                f["evidence"]["source"].as_str().unwrap(),
+                f["precision"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    precisions.sort_unstable();
+    assert_eq!(
+        precisions,
+        [
+            ("env", "high"),
+            ("pip_config", "high"),
+            ("startup_file", "low")
+        ]
+    );
+
+    // Every export of the hygiene image, from either storage driver, gives the same findings.
+    for image in catalog["images"].as_array().unwrap() {
+        let name = image["name"].as_str().unwrap();
+        if name != "hygiene" && name != "hygiene-vfs" {
+            continue;
+        }
+        for format in image["formats"].as_object().unwrap().keys() {
+            assert_eq!(
+                rule_ids(&argument(&dir, image, format)),
+                ["PIP001", "PY001", "PY002"],
+                "{name} {format}"
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn the_index_token_of_the_fixture_is_never_printed() {
+    let (dir, catalog) = catalog();
+    let image = format!(
+        "oci:{}",
+        dir.join(catalog["python_fixtures"]["python-rules"].as_str().unwrap())
+            .display()
+    );
+    for args in [
+        vec!["scan", &image],
+        vec!["scan", "--format", "json", &image],
+        vec!["facts", &image],
+        vec!["inspect", &image],
+        vec!["inspect", "--format", "json", &image],
+    ] {
+        let output = run(&args, None);
+        assert!(output.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            text.contains("ci-bot:****@"),
+            "{args:?} does not show the masked URL"
+        );
+        assert!(
+            !text.contains("hunter2-not-a-real-token"),
+            "{args:?} printed the token"
+        );
+    }
+}
