@@ -37,6 +37,8 @@ deny contains finding if {
 which_installs(s) := sprintf("`pip install` %s (while %s wins %s)", [launches(s.decides_in), concat(" and ", s.overridden_by), launches(s.overridden_in)]) if {
 	count(s.overridden_in) > 0
 	count(s.decides_in) > 0
+} else := sprintf("`pip install` where nothing overrides it (%s wins %s)", [concat(" and ", s.overridden_by), launches(s.overridden_in)]) if {
+	count(s.overridden_in) > 0
 } else := "every `pip install`"
 
 launches(names) := "started through a shell (sh -c, bash -c: RUN, shell-form CMD)" if {

@@ -22,3 +22,18 @@ test_apt_installed_is_fine if {
 test_source_built_python_is_fine if {
 	count(py004.deny) == 0 with input as {"pythons": [python("source_built", [dist("flask", "pip")])]}
 }
+
+test_unmarked_distro_release_is_fine if {
+	p := object.union(python("distro", [dist("flask", "pip")]), {"marker": {"state": "absent", "shipped_by": null}})
+	count(py004.deny) == 0 with input as {"pythons": [p]}
+}
+
+test_marker_removed_still_counts if {
+	p := object.union(python("distro", [dist("flask", "pip")]), {"marker": {"state": "absent", "shipped_by": "libpython3.11-stdlib"}})
+	count(py004.deny) == 1 with input as {"pythons": [p]}
+}
+
+test_package_owned_dist_is_fine if {
+	d := object.union(dist("py3-foo", "pip"), {"owned_by_package": "py3-foo"})
+	count(py004.deny) == 0 with input as {"pythons": [python("distro", [d])]}
+}

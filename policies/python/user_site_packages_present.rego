@@ -22,11 +22,21 @@ deny contains finding if {
 	some site in input.user_sites
 	site.entries > 0
 	finding := {
-		"msg": sprintf("%s is a user site with %s%s, imported before the site-packages of every Python %s run %s.", [site.path, entries(site.entries), listing(site), site.python_version, whom(site)]),
+		"msg": sprintf("%s is a user site with %s%s, %s.", [site.path, entries(site.entries), listing(site), effect(site)]),
+		"severity": severity,
 		"evidence": {"path": site.path, "distributions": [sprintf("%s==%s", [d.name, d.version]) | some d in site.distributions]},
 		"locations": [site.origin],
 	}
 }
+
+effect(site) := sprintf("which PYTHONNOUSERSITE=%s hides from Python in this image's environment, but not from programs started without it", [input.runtime.python_no_user_site]) if {
+	input.runtime.user_site_disabled
+} else := sprintf("imported before the site-packages of every Python %s run %s", [site.python_version, whom(site)])
+
+# Hidden by PYTHONNOUSERSITE, it is a stray directory rather than an active one.
+severity := "low" if input.runtime.user_site_disabled
+
+else := "medium"
 
 entries(1) := "1 entry"
 

@@ -19,8 +19,7 @@ import rego.v1
 
 deny contains finding if {
 	some s in input.shadowed_distributions
-	some p in input.pythons
-	p.id == s.python
+	p := input.pythons[s.python]
 	finding := {
 		"msg": sprintf("%s %s in %s shadows %s %s in %s: the %s Python at %s imports the user-site copy first.", [s.name, s.user_version, s.user_site, s.name, s.environment_version, s.environment_path, p.kind, p.prefix]),
 		"evidence": {"distribution": s.name, "user_version": s.user_version, "environment_version": s.environment_version, "user_site": s.user_site, "environment": s.environment_path},

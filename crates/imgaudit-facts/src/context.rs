@@ -41,7 +41,11 @@ impl<'a> Context<'a> {
                 None => (entry.clone(), String::new()),
             })
             .collect();
-        let env_steps = env.iter().map(|(name, _)| env_step(image, name)).collect();
+        let steps = env_steps(image);
+        let env_steps = env
+            .iter()
+            .map(|(name, _)| steps.get(name.as_str()).copied())
+            .collect();
         Context {
             image,
             env,
@@ -49,11 +53,11 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The value of a variable in the config's `Env` (the last one wins, as in Docker).
+    /// The value of a variable in the config's `Env`: the first one, as `getenv` finds it
+    /// (builders write each name once; a hand-made config may not).
     pub(crate) fn env_var(&self, name: &str) -> Option<&str> {
         self.env
             .iter()
-            .rev()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
@@ -126,21 +130,20 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The last history step whose `ENV` instruction sets `name`. Builders record `ENV A=1 B=2`
-/// (BuildKit) or `/bin/sh -c #(nop) ENV A=1` (classic builder, buildah).
-fn env_step(image: &LoadedImage, name: &str) -> Option<usize> {
-    image
-        .history
-        .iter()
-        .enumerate()
-        .rev()
-        .find_map(|(i, step)| {
-            let command = step.created_by.as_deref()?;
-            let at = command.find("ENV ")?;
-            let words = &command[at + 4..];
-            let sets = words
-                .split_whitespace()
-                .any(|word| word.split_once('=').map_or(word, |(n, _)| n) == name);
-            sets.then_some(i)
-        })
+/// For each variable, the last history step whose `ENV` instruction sets it. Builders record
+/// `ENV A=1 B=2` (BuildKit) or `/bin/sh -c #(nop) ENV A=1` (classic builder, buildah).
+fn env_steps(image: &LoadedImage) -> std::collections::HashMap<&str, usize> {
+    let mut steps = std::collections::HashMap::new();
+    for (i, step) in image.history.iter().enumerate() {
+        let Some(command) = step.created_by.as_deref() else {
+            continue;
+        };
+        let Some(at) = command.find("ENV ") else {
+            continue;
+        };
+        for word in command[at + 4..].split_whitespace() {
+            steps.insert(word.split_once('=').map_or(word, |(n, _)| n), i);
+        }
+    }
+    steps
 }

@@ -1,15 +1,19 @@
 //! What pip decides for `pip install PKG` run by the image's user, per interpreter and launch,
 //! computed by [`imgaudit_pip`] with the semantics of the pip that interpreter imports.
 
+use std::collections::HashMap;
+
 use imgaudit_layer::EntryKind;
 use imgaudit_pip::{
     ConfigFileState, ConfigSource, Decision as PipDecision, Launch, MarkerState, PipCommand,
-    PipVersion, Scenario, SettingRef, VenvKind,
+    PipVersion, Scenario, SettingRef, SettingStatus, VenvKind,
 };
 
 use crate::context::{Context, image_path};
 use crate::model::{Decision, PipConfigFile, PipSetting, Python, Runtime};
 use crate::pipconf;
+use crate::redact::redacted;
+use crate::settings::NEWEST_MEASURED;
 
 pub(crate) fn decide_all(
     ctx: &Context<'_>,
@@ -19,18 +23,29 @@ pub(crate) fn decide_all(
     runtime: &Runtime,
 ) {
     let candidates = pipconf::candidates(ctx, &[], runtime, pythons);
+    let mut statuses: HashMap<usize, Vec<SettingStatus>> = HashMap::new();
     for python in pythons.iter_mut() {
-        let Some(version) = python
+        // Without a pip of its own, the pip someone installs later decides: the newest measured.
+        let version = python
             .pip
             .as_ref()
             .and_then(|pip| pip.version.parse::<PipVersion>().ok())
-        else {
-            continue;
-        };
+            .unwrap_or(NEWEST_MEASURED);
         let mut scenario = scenario(ctx, python, version, runtime, &candidates);
         for launch in [Launch::Exec, Launch::Shell] {
             scenario.launch = launch;
             let outcome = imgaudit_pip::evaluate_install(&scenario);
+            let seen = outcome
+                .settings
+                .use_user_site
+                .seen
+                .iter()
+                .chain(&outcome.settings.break_system_packages.seen);
+            for seen in seen {
+                if let Some(id) = setting_id(settings, &seen.setting) {
+                    statuses.entry(id).or_default().push(seen.status);
+                }
+            }
             let (kind, reason) = match &outcome.decision {
                 PipDecision::User => ("user", "user install".to_owned()),
                 PipDecision::Site => ("site", "install into the environment".to_owned()),
@@ -48,21 +63,19 @@ pub(crate) fn decide_all(
                 .rev()
                 .find(|line| line.text.contains("install"))
                 .map_or(reason, |line| line.text.clone());
+            let reason = redacted(&reason);
             let user_setting = outcome
                 .settings
                 .use_user_site
                 .decided_by
                 .as_ref()
                 .and_then(|r| setting_id(settings, r));
-            let break_system_packages_setting = match outcome.settings.break_system_packages.value {
-                Some(true) => outcome
-                    .settings
-                    .break_system_packages
-                    .decided_by
-                    .as_ref()
-                    .and_then(|r| setting_id(settings, r)),
-                _ => None,
-            };
+            let break_system_packages_setting = outcome
+                .settings
+                .break_system_packages
+                .decided_by
+                .as_ref()
+                .and_then(|r| setting_id(settings, r));
             python.decisions.push(Decision {
                 launch: match launch {
                     Launch::Exec => "exec",
@@ -76,7 +89,39 @@ pub(crate) fn decide_all(
             });
         }
     }
+    mark_never_read(settings, &statuses);
     mark_overridden(settings, pythons);
+}
+
+/// Settings pip meets but never uses in any decision: a later file's same key replaced it
+/// before conversion, its section or file is not read, or this pip has no such option.
+fn mark_never_read(settings: &mut [PipSetting], statuses: &HashMap<usize, Vec<SettingStatus>>) {
+    for (id, seen) in statuses {
+        let unused = seen.iter().all(|status| {
+            matches!(
+                status,
+                SettingStatus::Shadowed
+                    | SettingStatus::SectionNotRead
+                    | SettingStatus::FileNotRead
+                    | SettingStatus::NoSuchOption
+                    | SettingStatus::NameNotRecognised
+            )
+        });
+        if unused {
+            let why = match seen[0] {
+                SettingStatus::Shadowed => {
+                    "a later file sets the same key, so pip never reads this one"
+                }
+                SettingStatus::SectionNotRead => "pip does not read this section",
+                SettingStatus::FileNotRead => "pip does not read this file",
+                _ => "the pip in the image has no such option",
+            };
+            let setting = &mut settings[*id];
+            if !setting.ignored_because.iter().any(|w| w == why) {
+                setting.ignored_because.push(why.to_owned());
+            }
+        }
+    }
 }
 
 /// The runtime user's `pip install PKG` with this interpreter.
@@ -87,15 +132,7 @@ fn scenario(
     runtime: &Runtime,
     candidates: &[pipconf::Candidate],
 ) -> Scenario {
-    let purelib = python.site_packages.first().map_or_else(
-        || {
-            format!(
-                "{}/lib/python{}/site-packages",
-                python.prefix, python.version
-            )
-        },
-        |s| s.path.clone(),
-    );
+    let purelib = purelib(python);
     let mut scenario = Scenario::new(
         version,
         PipCommand::Install,
@@ -104,8 +141,8 @@ fn scenario(
     );
     scenario.env.clone_from(&ctx.env);
     scenario.passwd_home = Some(runtime.home.clone());
-    let home_scope = format!("home:{}", runtime.home.trim_end_matches('/'));
-    let prefix_scope = format!("prefix:{}", python.prefix);
+    let home_scope = pipconf::scope("home", &runtime.home);
+    let prefix_scope = pipconf::scope("prefix", &python.prefix);
     scenario.config_files = candidates
         .iter()
         .filter(|c| c.scope == "everyone" || c.scope == home_scope || c.scope == prefix_scope)
@@ -132,8 +169,26 @@ fn scenario(
         Some("dangling_link") => MarkerState::DanglingLink,
         _ => MarkerState::Absent,
     };
-    scenario.site_packages_writable = runtime.is_root || writable(ctx, &purelib, runtime.uid);
+    scenario.site_packages_writable =
+        runtime.is_root || writable(ctx, &purelib, runtime.uid, runtime.gid);
     scenario
+}
+
+/// Where `pip install` writes for this interpreter (`sysconfig` purelib): Debian's patched
+/// scheme sends a distro Python's installs to `/usr/local/lib/pythonX.Y/dist-packages` (§2.5).
+fn purelib(python: &Python) -> String {
+    if python.kind == "distro"
+        && python.prefix == "/usr"
+        && python.package_manager.as_deref() == Some("dpkg")
+    {
+        format!("/usr/local/lib/python{}/dist-packages", python.version)
+    } else {
+        format!(
+            "{}/lib/python{}/site-packages",
+            python.prefix.trim_end_matches('/'),
+            python.version
+        )
+    }
 }
 
 fn config_source(ctx: &Context<'_>, candidate: &pipconf::Candidate) -> ConfigSource {
@@ -155,13 +210,20 @@ fn config_source(ctx: &Context<'_>, candidate: &pipconf::Candidate) -> ConfigSou
     }
 }
 
-/// `os.access(W_OK)` on the nearest existing ancestor, from the owner and mode bits.
-fn writable(ctx: &Context<'_>, dir: &str, uid: Option<u64>) -> bool {
+/// `os.access(W_OK)` on the nearest existing ancestor, from the owner, group and mode bits
+/// (the primary group only: supplementary groups from `/etc/group` are not read).
+fn writable(ctx: &Context<'_>, dir: &str, uid: Option<u64>, gid: Option<u64>) -> bool {
     let mut path = image_path(dir);
     while let Some(current) = path {
         if let Some(node) = ctx.node(&current, true) {
-            let mode = node.entry.mode;
-            return mode & 0o002 != 0 || (Some(node.entry.uid) == uid && mode & 0o200 != 0);
+            let (mode, entry) = (node.entry.mode, &node.entry);
+            return if Some(entry.uid) == uid {
+                mode & 0o200 != 0
+            } else if Some(entry.gid) == gid {
+                mode & 0o020 != 0
+            } else {
+                mode & 0o002 != 0
+            };
         }
         if current.is_root() {
             break;
@@ -197,29 +259,34 @@ fn mark_overridden(settings: &mut [PipSetting], pythons: &[Python]) {
         .map(|s| format!("{}={}", s.name, s.value))
         .collect();
     for setting in settings.iter_mut() {
-        if !matches!(setting.option.as_str(), "user" | "no-user")
-            || setting.effect != "user_install"
-            || setting.source == "startup_file"
-        {
+        if setting.source == "startup_file" {
             continue;
         }
+        // The settings that turn something on, and the effect that turns it off again.
+        let (winner_of, off): (fn(&Decision) -> Option<usize>, &str) =
+            match (setting.option.as_str(), setting.effect.as_str()) {
+                ("user" | "no-user", "user_install") => (|d| d.user_setting, "non_user_install"),
+                ("break-system-packages", "bypass_pep668") => {
+                    (|d| d.break_system_packages_setting, "keep_pep668")
+                }
+                _ => continue,
+            };
         for decision in &decisions {
-            let Some(winner) = decision.user_setting else {
+            let Some(winner) = winner_of(decision) else {
                 continue;
             };
             if winner == setting.id {
                 push_unique(&mut setting.decides_in, &decision.launch);
-            } else if effects[winner] == "non_user_install" {
+            } else if effects[winner] == off {
                 push_unique(&mut setting.overridden_in, &decision.launch);
                 push_unique(&mut setting.overridden_by, &described[winner]);
             }
         }
         let beaten_everywhere = !decisions.is_empty()
             && setting.decides_in.is_empty()
-            && decisions.iter().all(|d| {
-                d.user_setting
-                    .is_some_and(|w| effects[w] == "non_user_install")
-            });
+            && decisions
+                .iter()
+                .all(|d| winner_of(d).is_some_and(|w| effects[w] == off));
         if beaten_everywhere {
             setting.ignored_because.push(format!(
                 "overridden by {} wherever pip runs as the image's user",

@@ -93,8 +93,10 @@ pub fn collect(image: &LoadedImage) -> Facts {
             platform: meta.platform.to_string(),
             manifest_digest: meta.manifest_digest.as_ref().map(ToString::to_string),
             config_digest: meta.config_digest.to_string(),
-            user: config.and_then(|c| c.user().clone()).unwrap_or_default(),
-            working_dir: config.and_then(|c| c.working_dir().clone()),
+            user: redact::redacted(&config.and_then(|c| c.user().clone()).unwrap_or_default()),
+            working_dir: config
+                .and_then(|c| c.working_dir().as_deref())
+                .map(redact::redacted),
             entrypoint: config
                 .and_then(|c| c.entrypoint().clone())
                 .unwrap_or_default()
@@ -135,8 +137,12 @@ pub fn collect(image: &LoadedImage) -> Facts {
             .enumerate()
             .map(|(index, (name, value))| EnvVar {
                 index,
-                name: name.clone(),
-                value: redact::redacted(value),
+                name: redact::redacted(name),
+                value: if redact::is_secret_name(name) && !value.is_empty() {
+                    redact::MASK.to_owned()
+                } else {
+                    redact::redacted(value)
+                },
                 origin: ctx.env_origin(index),
             })
             .collect(),
@@ -148,6 +154,6 @@ pub fn collect(image: &LoadedImage) -> Facts {
         pythons: found.interpreters,
         user_sites: found.user_sites,
         shadowed_distributions: found.shadowed,
-        notes,
+        notes: notes.iter().map(|n| redact::redacted(n)).collect(),
     }
 }

@@ -98,6 +98,8 @@ pub struct EnvVar {
 pub struct Runtime {
     /// The config's `User` resolved against `/etc/passwd`; `None` when a name is not found.
     pub uid: Option<u64>,
+    /// The primary group: the number after `:` in `User`, else the passwd entry's.
+    pub gid: Option<u64>,
     pub user_name: Option<String>,
     pub is_root: bool,
     /// `HOME` as a container gets it: the `Env` value, else the passwd home, else `/`.
@@ -280,8 +282,8 @@ pub struct PipInstall {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Marker {
     pub path: String,
-    /// `present` (a regular file, or a link to one: it blocks, even malformed), `directory`
-    /// or `dangling_link` (pip ignores both), `absent`.
+    /// `present` (a regular file, or a link to one: it blocks, even malformed), `directory`,
+    /// `dangling_link` or `not_a_file` (a fifo or device; pip ignores all three), `absent`.
     pub state: String,
     /// For a present marker: whether it has the `[externally-managed]` section pip reads.
     pub well_formed: Option<bool>,

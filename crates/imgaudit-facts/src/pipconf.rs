@@ -29,6 +29,12 @@ pub(crate) fn kind_name(kind: ConfigFileKind) -> &'static str {
     }
 }
 
+/// The scope label of a home or prefix, the same wherever it is built (`home:/`, `home:/root`).
+pub(crate) fn scope(kind: &str, dir: &str) -> String {
+    let dir = dir.trim_end_matches('/');
+    format!("{kind}:{}", if dir.is_empty() { "/" } else { dir })
+}
+
 /// Where pip looks, for every home and every interpreter prefix, in merge order.
 pub(crate) fn candidates(
     ctx: &Context<'_>,
@@ -67,7 +73,7 @@ pub(crate) fn candidates(
         .env_var("XDG_CONFIG_HOME")
         .filter(|v| v.starts_with('/'));
     for home in &homes {
-        let scope = format!("home:{}", if home.is_empty() { "/" } else { home });
+        let scope = scope("home", home);
         out.push(Candidate {
             path: format!("{home}/.pip/pip.conf"),
             kind: ConfigFileKind::Legacy,
@@ -88,7 +94,7 @@ pub(crate) fn candidates(
         out.push(Candidate {
             path: format!("{prefix}/pip.conf"),
             kind: ConfigFileKind::Site,
-            scope: format!("prefix:{}", if prefix.is_empty() { "/" } else { prefix }),
+            scope: scope("prefix", prefix),
         });
     }
     if let Some(file) = &runtime.pip_config_file {

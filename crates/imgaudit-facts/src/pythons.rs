@@ -10,8 +10,8 @@ use imgaudit_layer::{EntryKind, ImagePath};
 
 use crate::context::{Context, display, image_path};
 use crate::model::{
-    Distribution, Marker, PipInstall, Python, Runtime, Shadowing, SitePackages, User, UserSite,
-    Venv,
+    Distribution, Marker, Origin, PipInstall, Python, Runtime, Shadowing, SitePackages, User,
+    UserSite, Venv,
 };
 use crate::packages::Ownership;
 
@@ -239,7 +239,12 @@ fn distribution(
         version: version.to_owned(),
         installer,
         owned_by_package: ownership.owner(&shown).map(|(_, p)| p.to_owned()),
-        origin: ctx.layer_origin(Some(shown.clone()), Some(layer)),
+        // The step's command is in `history`; repeating it for thousands of records would
+        // only bloat the document.
+        origin: Origin {
+            created_by: None,
+            ..ctx.layer_origin(Some(shown.clone()), Some(layer))
+        },
         path: shown,
     })
 }
@@ -290,9 +295,12 @@ fn marker(ctx: &Context<'_>, ownership: &Ownership, stdlib: &str) -> Marker {
         Some(EntryKind::Symlink) => match ctx.node(&path, true).map(imgaudit_fs::Node::kind) {
             Some(EntryKind::File) => ("present", ctx.content(&path).map(well_formed_marker)),
             Some(EntryKind::Dir) => ("directory", None),
-            _ => ("dangling_link", None),
+            None => ("dangling_link", None),
+            Some(_) => ("not_a_file", None),
         },
-        Some(_) => ("present", ctx.content(&path).map(well_formed_marker)),
+        Some(EntryKind::File) => ("present", ctx.content(&path).map(well_formed_marker)),
+        // A fifo or a device is not `os.path.isfile`: pip ignores it.
+        Some(_) => ("not_a_file", None),
     };
     let removed = if state == "absent" {
         ctx.image
@@ -354,9 +362,15 @@ fn venv(
             (k.trim() == key).then(|| v.trim().to_owned())
         })
     };
-    // CPython lower-cases the value; `true` is the only value that turns it on.
-    let include_system_site_packages =
-        value("include-system-site-packages").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    // CPython's reading (default true, case-insensitive, last line wins), which decides
+    // whether the user site is on `sys.path`; pip's own reading decides its refusals.
+    let include_system_site_packages = match imgaudit_pip::VenvKind::from_pyvenv_cfg(&text) {
+        imgaudit_pip::VenvKind::SystemSitePackages => true,
+        imgaudit_pip::VenvKind::Inconsistent {
+            cpython_user_site, ..
+        } => cpython_user_site,
+        _ => false,
+    };
     let home = value("home");
     // The venv's own lib/pythonX.Y tells its version; pyvenv.cfg's `version` is a fallback.
     let lib = image_path(&format!("{prefix}/lib"))?;
@@ -474,29 +488,45 @@ fn user_sites(
     sites
 }
 
-/// Distributions of a user site that shadow another version of themselves in an environment
-/// of the same Python version that puts the user site on its path (PIP-SEMANTICS.md §3).
+/// Distributions of the runtime user's user site that shadow another version of themselves in
+/// an environment of the same Python version that puts the user site on its path
+/// (PIP-SEMANTICS.md §3). A `--system-site-packages` venv imports its own site-packages first,
+/// then the user site, then its base's: only the base's copies can be shadowed there.
 fn shadowing(pythons: &[Python], user_sites: &[UserSite]) -> Vec<Shadowing> {
     let mut out = Vec::new();
-    for site in user_sites {
+    for site in user_sites.iter().filter(|s| s.runtime) {
         for python in pythons
             .iter()
             .filter(|p| p.sees_user_site && p.version == site.python_version)
         {
-            let installed: BTreeMap<&str, (&str, &str)> = python
-                .site_packages
-                .iter()
-                .flat_map(|s| {
-                    s.distributions.iter().map(move |d| {
-                        (
-                            d.normalized_name.as_str(),
-                            (d.version.as_str(), s.path.as_str()),
-                        )
-                    })
-                })
-                .rev()
-                .collect();
+            let shadowable: &[SitePackages] = match &python.venv {
+                None => &python.site_packages,
+                Some(_) => pythons
+                    .iter()
+                    .find(|b| b.venv.is_none() && b.stdlib.is_some() && b.stdlib == python.stdlib)
+                    .map_or(&[], |base| base.site_packages.as_slice()),
+            };
+            let own: BTreeSet<&str> = match &python.venv {
+                None => BTreeSet::new(),
+                Some(_) => python
+                    .site_packages
+                    .iter()
+                    .flat_map(|s| s.distributions.iter().map(|d| d.normalized_name.as_str()))
+                    .collect(),
+            };
+            // The first copy on the path is the one imported.
+            let mut installed: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+            for s in shadowable {
+                for d in &s.distributions {
+                    installed
+                        .entry(d.normalized_name.as_str())
+                        .or_insert((d.version.as_str(), s.path.as_str()));
+                }
+            }
             for dist in &site.distributions {
+                if own.contains(dist.normalized_name.as_str()) {
+                    continue;
+                }
                 if let Some((version, path)) = installed.get(dist.normalized_name.as_str()) {
                     if *version != dist.version {
                         out.push(Shadowing {

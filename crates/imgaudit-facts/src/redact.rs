@@ -1,5 +1,6 @@
-//! Secrets found in an image never leave imgaudit: credentials in URLs are masked wherever a
-//! string from the image is copied into the facts.
+//! Secrets found in an image never leave imgaudit: credentials in URLs, and the values of
+//! variables whose names say they hold a secret (`GITHUB_TOKEN=...`), are masked wherever a
+//! string from the image is copied into the facts, and once more in everything printed.
 
 use std::borrow::Cow;
 
@@ -12,10 +13,33 @@ pub fn has_credentials(text: &str) -> bool {
     !secrets(text).is_empty()
 }
 
-/// Masks the secret part of every `scheme://userinfo@` in `text`. A `user:password` keeps the
-/// user and masks the password; a lone userinfo is taken to be a token and masked whole.
+/// Whether a variable's name says it holds a secret (`PYPI_TOKEN`, `DB_PASSWORD`,
+/// `AWS_SECRET_ACCESS_KEY`). Plain `*_KEY` is left alone: images publish key ids that way
+/// (`GPG_KEY` in the official Python images).
+pub fn is_secret_name(name: &str) -> bool {
+    const MARKERS: [&str; 8] = [
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "PRIVATE_KEY",
+    ];
+    let upper = name.to_ascii_uppercase();
+    MARKERS.iter().any(|m| upper.contains(m))
+}
+
+/// Masks the secret part of every `scheme://userinfo@` in `text` (a `user:password` keeps the
+/// user; a lone userinfo is taken to be a token and masked whole) and the value of every
+/// `NAME=value` whose name says it is a secret.
 pub fn redact(text: &str) -> Cow<'_, str> {
-    let found: Vec<(usize, usize)> = secrets(text)
+    let mut found: Vec<(usize, usize)> = secrets(text);
+    found.extend(secret_assignments(text));
+    found.sort_unstable();
+    found.dedup_by(|later, earlier| later.0 < earlier.1);
+    let found: Vec<(usize, usize)> = found
         .into_iter()
         .filter(|&(start, end)| &text[start..end] != MASK)
         .collect();
@@ -31,6 +55,34 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     }
     out.push_str(&text[done..]);
     Cow::Owned(out)
+}
+
+/// Byte ranges of the values of `NAME=value` assignments whose name is a secret's: the value
+/// runs to a blank, a quote or `;`, past one opening quote.
+fn secret_assignments(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut found = Vec::new();
+    for (eq, _) in text.match_indices('=') {
+        let mut start = eq;
+        while start > 0 && is_name(bytes[start - 1]) {
+            start -= 1;
+        }
+        if start == eq || !is_secret_name(&text[start..eq]) {
+            continue;
+        }
+        let mut value = eq + 1;
+        if matches!(bytes.get(value), Some(b'"' | b'\'')) {
+            value += 1;
+        }
+        let end = text[value..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '\\'))
+            .map_or(text.len(), |n| value + n);
+        if end > value {
+            found.push((value, end));
+        }
+    }
+    found
 }
 
 /// Byte ranges of the secrets in `text`: the password of `user:password@`, or a lone token.
@@ -114,6 +166,32 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(redact(input), expected, "{input}");
             assert!(has_credentials(input));
+        }
+    }
+
+    #[test]
+    fn masks_values_of_secret_variables() {
+        for (input, expected) in [
+            ("GITHUB_TOKEN=ghp_abc123", "GITHUB_TOKEN=****"),
+            (
+                "ENV A=1 PYPI_TOKEN=pypi-xyz B=2",
+                "ENV A=1 PYPI_TOKEN=**** B=2",
+            ),
+            ("export DB_PASSWORD='hunter2'", "export DB_PASSWORD='****'"),
+            (
+                r#"["AWS_SECRET_ACCESS_KEY=abc/def"]"#,
+                r#"["AWS_SECRET_ACCESS_KEY=****"]"#,
+            ),
+        ] {
+            assert_eq!(redact(input), expected, "{input}");
+        }
+        for clean in [
+            "GPG_KEY=A035C8C19219BA821E",
+            "TOKEN_FILE",
+            "PASSWORD=",
+            "x=y",
+        ] {
+            assert!(matches!(redact(clean), Cow::Borrowed(_)), "{clean}");
         }
     }
 

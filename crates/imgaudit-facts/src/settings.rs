@@ -17,7 +17,7 @@ const OPTIONS: &[&str] = &[
 ];
 
 /// The pip whose semantics apply when the image has none (the user will install a current one).
-const NEWEST_MEASURED: PipVersion = PipVersion::new(26, 3, 0);
+pub(crate) const NEWEST_MEASURED: PipVersion = PipVersion::new(26, 3, 0);
 
 /// The pip versions installed in the image.
 pub(crate) fn pip_versions(pythons: &[Python]) -> Vec<PipVersion> {
@@ -133,6 +133,28 @@ impl Builder<'_> {
     }
 }
 
+/// Whether the image's entry point is a login shell (`bash -l`, `bash -lc`, `su -`...), which
+/// reads `/etc/profile` and the home's profile files.
+fn starts_login_shell(ctx: &Context<'_>) -> bool {
+    let config = ctx.image.meta.config.config().as_ref();
+    let words: Vec<String> = config
+        .and_then(|c| c.entrypoint().clone())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(config.and_then(|c| c.cmd().clone()).unwrap_or_default())
+        .collect();
+    let shell = words
+        .iter()
+        .any(|w| w.ends_with("sh") || w == "su" || w == "sudo" || w == "runuser");
+    shell
+        && words.iter().any(|w| {
+            w == "--login"
+                || w == "-"
+                || w == "-i"
+                || (w.starts_with('-') && !w.starts_with("--") && w.contains('l'))
+        })
+}
+
 pub(crate) fn collect(
     ctx: &Context<'_>,
     startup_files: &[StartupFile],
@@ -169,6 +191,7 @@ pub(crate) fn collect(
             ctx.env_origin(index),
         );
     }
+    let login_entrypoint = starts_login_shell(ctx);
     for file in startup_files {
         for a in &file.assignments {
             let Some(value) = &a.value else { continue };
@@ -178,13 +201,20 @@ pub(crate) fn collect(
             if !OPTIONS.contains(&option.as_str()) {
                 continue;
             }
-            // Start-up files are conditional sources (§5.3): medium at best, low inside a
-            // shell conditional, for interactive shells only, or when the value is a guess.
-            let precision = if a.conditional || a.after_interactive_guard || !a.certain {
+            // Start-up files are conditional sources (§5.2, §5.3): low, medium when the
+            // image's own entry point is a login shell or the file is $BASH_ENV (every
+            // `bash -c`); low again inside a shell conditional or with a guessed value.
+            let reaches_entrypoint = file.kind == "bash_env_file"
+                || (login_entrypoint && a.readers.iter().any(|r| r.ends_with("_login")));
+            let precision = if a.conditional || !a.certain || !reaches_entrypoint {
                 "low"
             } else {
                 "medium"
             };
+            let mut ignored = Vec::new();
+            if a.readers.is_empty() {
+                ignored.push("no shell entry point reads this line".to_owned());
+            }
             builder.push(
                 "startup_file",
                 &a.name,
@@ -195,13 +225,21 @@ pub(crate) fn collect(
                 a.readers.clone(),
                 true,
                 precision,
-                Vec::new(),
+                ignored,
                 a.origin.clone(),
             );
         }
     }
     for file in pip_config_files {
+        // `[DEFAULT]` only reaches pip through a `[global]` or `[install]` of the same file.
+        let has_read_section = file
+            .entries
+            .iter()
+            .any(|e| e.section == "global" || e.section == "install");
         for entry in &file.entries {
+            if entry.section == "DEFAULT" && !has_read_section {
+                continue;
+            }
             // Section names are case-sensitive; only [global] and the command's count (§1.2).
             if !matches!(entry.section.as_str(), "global" | "install" | "DEFAULT") {
                 continue;

@@ -102,13 +102,20 @@ pub(crate) fn collect(ctx: &Context<'_>, users: &[User]) -> Vec<StartupFile> {
     files
 }
 
-/// Assignments that a later, unconditional `unset` (or `export -n`) in the same file undoes.
+/// Assignments that a later, unconditional `unset` (or `export -n`), or a later unconditional
+/// assignment of the same name, in the same file undoes.
 fn unset_later(file: &ShellFile) -> std::collections::HashSet<u32> {
     let mut cancelled = std::collections::HashSet::new();
     let mut pending: std::collections::HashMap<&str, Vec<u32>> = std::collections::HashMap::new();
     for event in file.events() {
         match event {
-            imgaudit_shell::Event::Assign(a) => pending.entry(&a.name).or_default().push(a.seq),
+            imgaudit_shell::Event::Assign(a) => {
+                let earlier = pending.entry(&a.name).or_default();
+                if !a.conditional {
+                    cancelled.extend(earlier.drain(..));
+                }
+                earlier.push(a.seq);
+            }
             imgaudit_shell::Event::Unset(u) if !u.conditional => {
                 cancelled.extend(pending.remove(u.name.as_str()).unwrap_or_default());
             }

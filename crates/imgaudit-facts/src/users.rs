@@ -2,6 +2,7 @@
 
 use crate::context::{Context, image_path};
 use crate::model::{Origin, Runtime, User};
+use crate::redact::redacted;
 
 /// One `/etc/passwd` line: `name:password:uid:gid:gecos:home:shell`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,13 +127,17 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
         users,
         runtime: Runtime {
             uid,
+            gid: config_user
+                .split_once(':')
+                .and_then(|(_, group)| group.parse().ok())
+                .or_else(|| entry.map(|e| e.gid)),
             user_name: entry.map(|e| e.name.clone()),
             is_root: uid == Some(0),
-            home,
-            user_base,
-            python_no_user_site,
+            home: redacted(&home),
+            user_base: redacted(&user_base),
+            python_no_user_site: python_no_user_site.as_deref().map(redacted),
             user_site_disabled,
-            pip_config_file,
+            pip_config_file: pip_config_file.as_deref().map(redacted),
             pip_config_file_exists,
         },
         notes,

@@ -447,8 +447,9 @@ fn startup_files_say_who_reads_them() {
     assert_eq!(profile.origin.line, Some(2));
     assert!(profile.readers.iter().any(|r| r == "bash_login"));
     assert!(!profile.readers.iter().any(|r| r == "sh_c"));
+    // §5.2: only in start-up files is low, unless the image's entry point reads them.
     let environment = setting(&facts, "PIP_NO_USER");
-    assert_eq!(environment.precision, "medium");
+    assert_eq!(environment.precision, "low");
     assert!(environment.readers.iter().any(|r| r == "su_login"));
     let bashrc = setting(&facts, "PIP_BREAK_SYSTEM_PACKAGES");
     assert!(bashrc.readers.iter().any(|r| r == "bash_login"));
@@ -466,6 +467,8 @@ fn bash_env_names_a_start_up_file() {
     let s = setting(&facts, "PIP_USER");
     assert_eq!(s.origin.path.as_deref(), Some("/opt/env.sh"));
     assert!(s.readers.iter().any(|r| r == "bash_c"));
+    // §5.2: `BASH_ENV` in Env whose file sets PIP_* is medium.
+    assert_eq!(s.precision, "medium");
 }
 
 #[test]
@@ -617,4 +620,133 @@ fn non_root_users_fall_back_to_user_installs_without_a_setting() {
     let local = python(&facts, "/usr/local");
     assert_eq!(outcomes(local), [("exec", "user"), ("shell", "user")]);
     assert!(local.decisions.iter().all(|d| d.user_setting.is_none()));
+}
+
+#[test]
+fn overrides_count_even_without_pip_in_the_image() {
+    // §1.4/§1.5 with the newest measured pip when the image has none: PIP_USER=1 then
+    // PIP_NO_USER=0 is S in both launches (bash/dash put PIP_NO_USER last too).
+    let no_pip = LayerBuilder::new().whiteout("usr/lib/python3/dist-packages/pip-23.0.1.dist-info");
+    let facts = facts_of(&image(
+        vec![debian_base(), no_pip],
+        &["PIP_BREAK_SYSTEM_PACKAGES=1", "PIP_USER=1", "PIP_NO_USER=0"],
+    ));
+    assert!(python(&facts, "/usr").pip.is_none());
+    let user = setting(&facts, "PIP_USER");
+    assert!(!user.ignored_because.is_empty(), "{user:?}");
+}
+
+#[test]
+fn a_later_false_turns_the_pep668_bypass_off() {
+    // §2.3 "PIP_BREAK_SYSTEM_PACKAGES=0 beats =true in a file".
+    let conf =
+        LayerBuilder::new().file("etc/pip.conf", b"[global]\nbreak-system-packages = true\n");
+    let facts = facts_of(&image(
+        vec![debian_base(), conf],
+        &["PIP_BREAK_SYSTEM_PACKAGES=0"],
+    ));
+    let file = setting(&facts, "break-system-packages");
+    assert!(
+        file.ignored_because
+            .iter()
+            .any(|w| w.contains("PIP_BREAK_SYSTEM_PACKAGES=0")),
+        "{file:?}"
+    );
+}
+
+#[test]
+fn config_values_pip_never_converts_do_not_count() {
+    // §1.2: [DEFAULT] only reaches pip through a section it reads; a key a later file sets
+    // again is replaced before pip converts it (merged keys, pip < 25.2 and >= 26.0).
+    let files = LayerBuilder::new()
+        .file(
+            "etc/xdg/pip/pip.conf",
+            b"[DEFAULT]\nuser = true\n[freeze]\nall = true\n",
+        )
+        .file("etc/pip.conf", b"[global]\nno-user = maybe\n")
+        .file("root/.config/pip/pip.conf", b"[global]\nno-user = 0\n");
+    let facts = facts_of(&image(vec![debian_base(), files], &[]));
+    assert!(
+        !facts
+            .pip_settings
+            .iter()
+            .any(|s| s.origin.path.as_deref() == Some("/etc/xdg/pip/pip.conf")),
+        "{:#?}",
+        facts.pip_settings
+    );
+    let maybe = facts
+        .pip_settings
+        .iter()
+        .find(|s| s.value == "maybe")
+        .unwrap();
+    assert_eq!(maybe.parsed, "invalid");
+    assert!(!maybe.ignored_because.is_empty(), "{maybe:?}");
+}
+
+#[test]
+fn pyvenv_without_the_key_includes_system_site_packages() {
+    // CPython's site.venv defaults include-system-site-packages to true (§1.8).
+    let layer = LayerBuilder::new()
+        .file("opt/v/pyvenv.cfg", b"home = /usr/bin\n")
+        .dir("opt/v/lib/python3.11/site-packages");
+    let facts = facts_of(&image(vec![debian_base(), layer], &[]));
+    let venv = python(&facts, "/opt/v");
+    assert!(venv.venv.as_ref().unwrap().include_system_site_packages);
+    assert!(venv.sees_user_site);
+}
+
+#[test]
+fn a_fifo_named_like_the_marker_does_not_block() {
+    // §2.1: only os.path.isfile counts.
+    let layer = LayerBuilder::new()
+        .whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED")
+        .fifo("usr/lib/python3.11/EXTERNALLY-MANAGED");
+    let facts = facts_of(&image(vec![debian_base(), layer], &[]));
+    assert_eq!(
+        python(&facts, "/usr").marker.as_ref().unwrap().state,
+        "not_a_file"
+    );
+}
+
+#[test]
+fn group_writable_site_packages_takes_installs_for_its_group() {
+    // §1.7: site_packages_writable is os.access(W_OK), and only without it does pip >= 20.0
+    // fall back to a user install. OpenShift-style images make site-packages writable by group
+    // 0 and run as 1001:0.
+    for (mode, outcome) in [(0o775, "site"), (0o755, "user")] {
+        let local = LayerBuilder::new()
+            .file("usr/local/lib/python3.12/os.py", b"")
+            .dir_with("usr/local/lib/python3.12/site-packages", mode, 0, 0)
+            .dir("usr/local/lib/python3.12/site-packages/pip-24.0.dist-info");
+        let mut test_image = image(vec![debian_base(), local], &[]);
+        test_image.user = Some("1001:0".into());
+        let facts = facts_of(&test_image);
+        assert_eq!(
+            outcomes(python(&facts, "/usr/local")),
+            [("exec", outcome), ("shell", outcome)],
+            "mode {mode:o}"
+        );
+    }
+}
+
+#[test]
+fn values_of_secret_variables_are_masked() {
+    let facts = facts_of(&image(
+        vec![debian_base()],
+        &[
+            "PYPI_TOKEN=pypi-AgEIcHlwaS5vcmc",
+            "GPG_KEY=A035C8C19219BA821E",
+        ],
+    ));
+    let value = |name: &str| {
+        facts
+            .env
+            .iter()
+            .find(|v| v.name == name)
+            .unwrap()
+            .value
+            .clone()
+    };
+    assert_eq!(value("PYPI_TOKEN"), "****");
+    assert_eq!(value("GPG_KEY"), "A035C8C19219BA821E");
 }

@@ -30,8 +30,10 @@ pub(crate) struct EnvVar<'a> {
 /// (as in an image's `Env`); a name still containing `=` cannot occur in envp and is skipped.
 pub(crate) fn environ(env: &[(String, String)]) -> Vec<EnvVar<'_>> {
     let mut out: Vec<EnvVar<'_>> = Vec::with_capacity(env.len());
+    // A set, not a scan of `out`: an image's Env can be hostile and huge.
+    let mut seen = std::collections::HashSet::with_capacity(env.len());
     for (index, (name, value)) in env.iter().enumerate() {
-        if name.contains('=') || out.iter().any(|v| v.name == name) {
+        if name.contains('=') || !seen.insert(name.as_str()) {
             continue;
         }
         out.push(EnvVar { index, name, value });
@@ -41,10 +43,9 @@ pub(crate) fn environ(env: &[(String, String)]) -> Vec<EnvVar<'_>> {
 
 /// `os.environ.get(name)` / C `getenv(name)`: the first occurrence.
 pub(crate) fn getenv<'a>(env: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    environ(env)
-        .into_iter()
-        .find(|v| v.name == name)
-        .map(|v| v.value)
+    env.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, value)| value.as_str())
 }
 
 /// The order in which pip meets the variables. bash/dash were only measured to emit `PIP_USER`

@@ -48,6 +48,13 @@ impl LayerBuilder {
         self.entry(path, header(tar::EntryType::Directory, 0o755, 0), b"")
     }
 
+    pub fn dir_with(self, path: &str, mode: u32, uid: u64, gid: u64) -> Self {
+        let mut h = header(tar::EntryType::Directory, mode, 0);
+        h.set_uid(uid);
+        h.set_gid(gid);
+        self.entry(path, h, b"")
+    }
+
     pub fn file(self, path: &str, content: &[u8]) -> Self {
         self.file_with(path, content, 0o644, 0, 0)
     }

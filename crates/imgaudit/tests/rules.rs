@@ -491,10 +491,10 @@ fn pip001_reports_each_source_once() {
 
 #[test]
 fn settings_in_start_up_files_are_not_certain() {
-    // §4 and §5.3 "Start-up files are conditional sources. Never rate them like image Env":
-    // medium precision in a start-up file, low inside a shell conditional.
+    // §4, §5.2 ("PIP_* only in start-up files: low; medium for bash -l... entrypoints") and
+    // §5.3 "Start-up files are conditional sources. Never rate them like image Env".
     for (script, precision) in [
-        (&b"export PIP_USER=1\n"[..], "medium"),
+        (&b"export PIP_USER=1\n"[..], "low"),
         (
             &b"if [ -n \"$CI\" ]; then\n  export PIP_USER=1\nfi\n"[..],
             "low",
@@ -899,7 +899,7 @@ fn py003_user_site_shadows_environment() {
             &["PY002"],
         ),
         case(
-            "a --system-site-packages venv sees it",
+            "trap: a --system-site-packages venv imports its own copy before the user site",
             "§3 In a system-site venv the order is venv, USER_SITE, base",
             vec![
                 official_python(),
@@ -913,7 +913,25 @@ fn py003_user_site_shadows_environment() {
                 user_site_with_six(),
             ],
             &[],
-            &["PY002", "PY003"],
+            &["PY002"],
+        ),
+        case(
+            "a --system-site-packages venv sees the user site before its base's copy",
+            "§3 In a system-site venv the order is venv, USER_SITE, base",
+            vec![
+                dist(
+                    official_python(),
+                    "usr/local/lib/python3.11/site-packages",
+                    "six",
+                    "1.16.0",
+                    "pip",
+                ),
+                venv(true),
+                user_site_with_six(),
+            ],
+            &[],
+            // The base itself and the venv on top of it.
+            &["PY002", "PY003", "PY003"],
         ),
         case(
             "trap: the same version is not shadowing",
