@@ -476,7 +476,9 @@ policy_evaluation() {
         return 0
     fi
     "$IMGAUDIT" facts "oci:$OCI_DIR:bench" >"$RUN_DIR/facts.json"
-    "$EVALUATE" "$RUN_DIR/facts.json" 50 | tee "$CACHE/policy-evaluation.json" \
+    # As extracted, then padded to 2,000 distributions per site (a large image's worth).
+    { "$EVALUATE" "$RUN_DIR/facts.json" 50; "$EVALUATE" "$RUN_DIR/facts.json" 20 2000; } \
+        | tee "$CACHE/policy-evaluation.json" \
         | jq -r '"policy evaluation: \(.rules) rules on a \(.input_bytes / 1000 | round) KB facts document: median \(.median_ms * 100 | round / 100) ms, min \(.min_ms * 100 | round / 100) ms (target < 50 ms; \(.findings) findings)"'
 }
 

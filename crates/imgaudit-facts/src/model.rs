@@ -152,6 +152,8 @@ pub struct StartupAssignment {
     /// The entry points that read this line (`bash_login`, `su_login`...).
     pub readers: Vec<String>,
     pub source_line: String,
+    /// Whether the value, before masking, held credentials in a URL.
+    pub has_credentials: bool,
     pub origin: Origin,
 }
 
@@ -175,6 +177,8 @@ pub struct PipConfigEntry {
     pub key: String,
     pub value: String,
     pub line: u32,
+    /// Whether the value, before masking, held credentials in a URL.
+    pub has_credentials: bool,
 }
 
 /// One setting that steers `pip install`.

@@ -5,7 +5,7 @@ use imgaudit_pip::ConfigFileKind;
 
 use crate::context::{Context, image_path};
 use crate::model::{PipConfigEntry, PipConfigFile, Python, Runtime, User};
-use crate::redact::redacted;
+use crate::redact::{has_credentials, redacted};
 
 /// The capture patterns this module reads: every `pip.conf` (XDG dirs, `/etc`, homes, prefixes).
 pub(crate) const CAPTURE: &[&str] = &["**/pip.conf"];
@@ -148,6 +148,7 @@ pub(crate) fn collect(
                     key: entry.key.clone(),
                     value: redacted(&entry.value),
                     line: u32::try_from(entry.line).unwrap_or(u32::MAX),
+                    has_credentials: has_credentials(&entry.value),
                 })
                 .collect();
             Some(PipConfigFile {

@@ -7,10 +7,34 @@ use std::borrow::Cow;
 /// What a masked secret reads as.
 pub const MASK: &str = "****";
 
-/// Whether a URL-looking string carries credentials (`scheme://user:secret@host`, or a token
-/// alone as the user part, as index services issue them), masked already or not.
+/// Whether a URL-looking string carries credentials: a password (masked already or not)
+/// (`scheme://user:secret@host`), or a lone user part that looks like a token (a known token
+/// prefix, or 20 characters or more mixing letters and digits). A lone user name such as
+/// `oauth2accesstoken` or `VssSessionToken` (how keyring-based setups name the user) is not a
+/// secret, though it is still masked in output.
 pub fn has_credentials(text: &str) -> bool {
-    !secrets(text).is_empty()
+    secrets(text).into_iter().any(|(start, end)| {
+        let secret = &text[start..end];
+        let lone = text[..start].ends_with("://");
+        !lone || looks_like_token(secret)
+    })
+}
+
+fn looks_like_token(text: &str) -> bool {
+    const PREFIXES: [&str; 8] = [
+        "ghp_",
+        "gho_",
+        "ghs_",
+        "github_pat_",
+        "glpat-",
+        "pypi-",
+        "npm_",
+        "AKIA",
+    ];
+    PREFIXES.iter().any(|p| text.starts_with(p))
+        || (text.len() >= 20
+            && text.bytes().any(|b| b.is_ascii_digit())
+            && text.bytes().any(|b| b.is_ascii_alphabetic()))
 }
 
 /// Whether a variable's name says it holds a secret (`PYPI_TOKEN`, `DB_PASSWORD`,
@@ -166,6 +190,21 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(redact(input), expected, "{input}");
             assert!(has_credentials(input));
+        }
+    }
+
+    #[test]
+    fn lone_user_names_are_masked_but_are_not_credentials() {
+        for user in ["oauth2accesstoken", "VssSessionToken", "__token__"] {
+            let url = format!("https://{user}@pkgs.example/simple");
+            assert_eq!(redact(&url), "https://****@pkgs.example/simple");
+            assert!(!has_credentials(&url), "{user}");
+        }
+        for token in ["ghp_abc", "pypi-AgEIcHlwaS5vcmc", "a1b2c3d4e5f6g7h8i9j0k"] {
+            assert!(
+                has_credentials(&format!("https://{token}@h/simple")),
+                "{token}"
+            );
         }
     }
 

@@ -68,6 +68,7 @@ impl Builder<'_> {
         precision: &str,
         mut ignored_because: Vec<String>,
         origin: Origin,
+        credentials: bool,
     ) {
         let boolean = matches!(option, "user" | "no-user" | "break-system-packages");
         let (parsed, effect) = if boolean {
@@ -124,7 +125,7 @@ impl Builder<'_> {
             decides_in: Vec::new(),
             overridden_in: Vec::new(),
             overridden_by: Vec::new(),
-            has_credentials: !boolean && has_credentials(raw),
+            has_credentials: !boolean && credentials,
             conditional,
             precision: precision.to_owned(),
             readers,
@@ -189,6 +190,7 @@ pub(crate) fn collect(
             "high",
             Vec::new(),
             ctx.env_origin(index),
+            has_credentials(value),
         );
     }
     let login_entrypoint = starts_login_shell(ctx);
@@ -227,6 +229,7 @@ pub(crate) fn collect(
                 precision,
                 ignored,
                 a.origin.clone(),
+                a.has_credentials,
             );
         }
     }
@@ -279,6 +282,7 @@ pub(crate) fn collect(
                     line: Some(entry.line),
                     ..file.origin.clone()
                 },
+                entry.has_credentials,
             );
         }
     }

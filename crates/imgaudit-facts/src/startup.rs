@@ -5,7 +5,7 @@ use imgaudit_shell::{Assignment, ShellFile, StartupFile as Kind, Value};
 
 use crate::context::{Context, display, image_path};
 use crate::model::{Origin, StartupAssignment, StartupFile, User};
-use crate::redact::redacted;
+use crate::redact::{has_credentials, redacted};
 
 /// The capture patterns this module reads; `$BASH_ENV` comes from [`crate::config_paths`].
 pub(crate) const CAPTURE: &[&str] = &[
@@ -127,10 +127,12 @@ fn unset_later(file: &ShellFile) -> std::collections::HashSet<u32> {
 
 fn assignment(a: &Assignment, kind: Kind, is_root_home: bool, file: &Origin) -> StartupAssignment {
     let (value, certain) = match &a.value {
-        Value::Literal(text) => (Some(redacted(text)), true),
-        Value::Expanded { text, certain } => (Some(redacted(text)), *certain),
+        Value::Literal(text) => (Some(text.as_str()), true),
+        Value::Expanded { text, certain } => (Some(text.as_str()), *certain),
         Value::Unknown { .. } => (None, false),
     };
+    let has_credentials = value.is_some_and(has_credentials);
+    let value = value.map(redacted);
     StartupAssignment {
         name: a.name.clone(),
         value,
@@ -142,6 +144,7 @@ fn assignment(a: &Assignment, kind: Kind, is_root_home: bool, file: &Origin) -> 
             .map(name_of)
             .collect(),
         source_line: redacted(&a.source_line),
+        has_credentials,
         origin: Origin {
             line: Some(a.line),
             ..file.clone()

@@ -480,7 +480,7 @@ fn credentials_never_reach_the_document() {
         )
         .file(
             "etc/profile.d/idx.sh",
-            b"export PIP_INDEX_URL=https://tok3n-value@idx.example/simple\n",
+            b"export PIP_INDEX_URL=https://ghp_tok3nvalue0123456789@idx.example/simple\n",
         );
     let mut test_image = image(
         vec![debian_base(), layer],
@@ -495,7 +495,7 @@ fn credentials_never_reach_the_document() {
     ]);
     let facts = facts_of(&test_image);
     let text = serde_json::to_string(&facts).unwrap();
-    for secret in ["s3cr3t-token", "tok3n-value", "an0ther-secret"] {
+    for secret in ["s3cr3t-token", "tok3nvalue0123456789", "an0ther-secret"] {
         assert!(!text.contains(secret), "{secret} leaked into the facts");
     }
     let with_credentials: Vec<_> = facts

@@ -661,13 +661,26 @@ fn pip004_index_credentials_in_image() {
             &["PIP004"],
         ),
         case(
+            "trap: a keyring user name alone is not a credential",
+            "pip's keyring support names the user in the URL",
+            vec![
+                official_python(),
+                LayerBuilder::new().file(
+                    "etc/pip.conf",
+                    b"[global]\nindex-url = https://oauth2accesstoken@pkgs.example/simple\n",
+                ),
+            ],
+            &[],
+            &[],
+        ),
+        case(
             "token in extra-index-url of a pip.conf",
             "§1.6 config files",
             vec![
                 official_python(),
                 LayerBuilder::new().file(
                     "etc/pip.conf",
-                    b"[global]\nextra-index-url = https://t0ken@pkgs.example/simple\n",
+                    b"[global]\nextra-index-url = https://pypi-AgEIcHlwaS5vcmcCJDk0@pkgs.example/simple\n",
                 ),
             ],
             &[],
@@ -1093,7 +1106,7 @@ fn credentials_appear_in_no_output() {
     const SECRETS: [&str; 4] = [
         "env-pa55word",
         "conf-s3cr3t",
-        "profile-t0ken",
+        "ghp_profilet0ken0123456789",
         "history-hunter2",
     ];
     let layer = LayerBuilder::new()
@@ -1103,7 +1116,7 @@ fn credentials_appear_in_no_output() {
         )
         .file(
             "etc/profile.d/index.sh",
-            b"export PIP_INDEX_URL=https://profile-t0ken@idx.example/simple\n",
+            b"export PIP_INDEX_URL=https://ghp_profilet0ken0123456789@idx.example/simple\n",
         );
     let mut test_image = image(
         vec![official_python(), layer],
