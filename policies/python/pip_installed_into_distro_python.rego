@@ -24,7 +24,7 @@ deny contains finding if {
 	names := sort([sprintf("%s %s", [d.name, d.version]) | some d in site.distributions; by_pip(d)])
 	count(names) > 0
 	finding := {
-		"msg": sprintf("pip installed %d distribution(s) into %s, a dist-packages of the distribution's Python %s%s: %s. They shadow or break what the package manager installed.", [count(names), site.path, p.version, marker_note(p), concat(", ", names)]),
+		"msg": sprintf("pip installed %d distribution(s) into %s, a dist-packages of the distribution's Python %s%s: %s. They shadow or break what the package manager installed.", [count(names), site.path, p.version, marker_note(p), first_ten(names)]),
 		"evidence": {"path": site.path, "distributions": names},
 		"locations": [first_origin(site)],
 	}
@@ -41,6 +41,10 @@ by_pip(d) if {
 	d.installer == "pip"
 	object.get(d, "owned_by_package", null) == null
 }
+
+first_ten(names) := sprintf("%s and %d more", [concat(", ", array.slice(names, 0, 10)), count(names) - 10]) if {
+	count(names) > 10
+} else := concat(", ", names)
 
 marker_note(p) := " although its EXTERNALLY-MANAGED marker is present (so the guard was bypassed)" if {
 	p.marker.state == "present"

@@ -21,10 +21,11 @@ import rego.v1
 deny contains finding if {
 	some site in input.user_sites
 	site.entries > 0
+	names := sort([sprintf("%s %s", [d.name, d.version]) | some d in site.distributions])
 	finding := {
-		"msg": sprintf("%s is a user site with %s%s, %s.", [site.path, entries(site.entries), listing(site), effect(site)]),
+		"msg": sprintf("%s is a user site with %s%s, %s.", [site.path, entries(site.entries), listing(names), effect(site)]),
 		"severity": severity,
-		"evidence": {"path": site.path, "distributions": [sprintf("%s==%s", [d.name, d.version]) | some d in site.distributions]},
+		"evidence": {"path": site.path, "distributions": names},
 		"locations": [site.origin],
 	}
 }
@@ -42,8 +43,11 @@ entries(1) := "1 entry"
 
 entries(n) := sprintf("%d entries", [n]) if n != 1
 
-listing(site) := sprintf(" (%s)", [concat(", ", sort([sprintf("%s %s", [d.name, d.version]) | some d in site.distributions]))]) if {
-	count(site.distributions) > 0
+# The first ten in the message; all of them in the evidence.
+listing(names) := sprintf(" (%s and %d more)", [concat(", ", array.slice(names, 0, 10)), count(names) - 10]) if {
+	count(names) > 10
+} else := sprintf(" (%s)", [concat(", ", names)]) if {
+	count(names) > 0
 } else := ""
 
 whom(site) := sprintf("as %s", [site.user]) if {

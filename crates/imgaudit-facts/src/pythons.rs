@@ -73,7 +73,7 @@ pub(crate) fn collect(
             package_manager: owner.map(|(m, _)| m.to_owned()),
             venv: None,
             sees_user_site: !runtime.user_site_disabled,
-            site_packages: site_packages(&found, &site_dirs),
+            site_packages: site_packages(ctx, &found, &site_dirs),
             pip: None,
             marker: Some(marker),
             decisions: Vec::new(),
@@ -191,11 +191,18 @@ fn site_dirs(ctx: &Context<'_>, kind: &str, prefix: &str, version: &str) -> Vec<
     dirs
 }
 
-fn site_packages(found: &Found, dirs: &[String]) -> Vec<SitePackages> {
+/// The site directories as the tree holds them: links resolved inside the image (a venv's
+/// `lib64 -> lib`), each directory once.
+fn site_packages(ctx: &Context<'_>, found: &Found, dirs: &[String]) -> Vec<SitePackages> {
+    let mut seen = BTreeSet::new();
     dirs.iter()
-        .map(|dir| SitePackages {
-            path: dir.clone(),
-            distributions: found.distributions.get(dir).cloned().unwrap_or_default(),
+        .filter_map(|dir| {
+            let resolved = ctx.image.fs.resolve(&image_path(dir)?, true).ok()?;
+            let path = display(&resolved);
+            seen.insert(path.clone()).then(|| SitePackages {
+                distributions: found.distributions.get(&path).cloned().unwrap_or_default(),
+                path,
+            })
         })
         .collect()
 }
@@ -415,7 +422,7 @@ fn venv(
             home,
         }),
         sees_user_site: include_system_site_packages && !runtime.user_site_disabled,
-        site_packages: site_packages(found, &site_dirs),
+        site_packages: site_packages(ctx, found, &site_dirs),
         pip: None,
         marker: None,
         decisions: Vec::new(),

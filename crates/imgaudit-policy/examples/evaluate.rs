@@ -5,13 +5,10 @@
 //! cargo run --release -p imgaudit-policy --example evaluate -- facts.json [RUNS [DISTRIBUTIONS]]
 //! ```
 //!
-//! With DISTRIBUTIONS, every site-packages and user site of the document is padded with made-up
-//! distributions (half of them also in the user site, at another version) up to that many, to
-//! see how evaluation scales on images with thousands of packages.
-//!
-//! Prints one line of JSON: the document's size, the number of findings, and the median and
-//! minimum time of one evaluation (JSON input conversion included, compilation excluded: a scan
-//! compiles once and evaluates once per image).
+//! With DISTRIBUTIONS, the document's site-packages directories and user sites are padded,
+//! round robin, with made-up distributions (every other one recorded as installed by pip, user
+//! sites at another version) until the document holds that many, to see how evaluation scales
+//! on images with thousands of packages.
 
 use std::time::{Duration, Instant};
 
@@ -52,37 +49,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Pads every distribution list of the document to `count` entries.
+/// Pads the distribution lists of the document, round robin, to `count` distributions in all.
 fn pad_distributions(input: &mut serde_json::Value, count: usize) {
-    let pad = |list: &mut Vec<serde_json::Value>, version: &str| {
-        for i in list.len()..count {
+    // JSON pointers to every distribution list, and the version its padding gets.
+    let mut lists: Vec<(String, &str)> = Vec::new();
+    for (p, python) in input["pythons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        for s in 0..python["site_packages"].as_array().map_or(0, Vec::len) {
+            lists.push((
+                format!("/pythons/{p}/site_packages/{s}/distributions"),
+                "1.0",
+            ));
+        }
+    }
+    for u in 0..input["user_sites"].as_array().map_or(0, Vec::len) {
+        lists.push((format!("/user_sites/{u}/distributions"), "2.0"));
+    }
+    let length = |input: &serde_json::Value, pointer: &str| {
+        input
+            .pointer(pointer)
+            .and_then(|l| l.as_array())
+            .map_or(0, Vec::len)
+    };
+    let mut total: usize = lists
+        .iter()
+        .map(|(pointer, _)| length(input, pointer))
+        .sum();
+    let mut i = 0;
+    while total < count && !lists.is_empty() {
+        let (pointer, version) = &lists[i % lists.len()];
+        if let Some(list) = input.pointer_mut(pointer).and_then(|l| l.as_array_mut()) {
             list.push(serde_json::json!({
                 "name": format!("package-{i}"),
                 "normalized_name": format!("package-{i}"),
-                "version": if i % 2 == 0 { version } else { "1.0" },
-                "installer": "pip",
+                "version": version,
+                "installer": if i % 2 == 0 { serde_json::json!("pip") } else { serde_json::Value::Null },
                 "owned_by_package": null,
-                "path": format!("/x/package_{i}-1.0.dist-info"),
+                "path": format!("/x/package_{i}-{version}.dist-info"),
                 "origin": {"layer": 0, "history_step": 0},
             }));
         }
-    };
-    if let Some(pythons) = input["pythons"].as_array_mut() {
-        for python in pythons {
-            if let Some(sites) = python["site_packages"].as_array_mut() {
-                for site in sites {
-                    if let Some(list) = site["distributions"].as_array_mut() {
-                        pad(list, "1.0");
-                    }
-                }
-            }
-        }
-    }
-    if let Some(sites) = input["user_sites"].as_array_mut() {
-        for site in sites {
-            if let Some(list) = site["distributions"].as_array_mut() {
-                pad(list, "2.0");
-            }
-        }
+        total += 1;
+        i += 1;
     }
 }
