@@ -5,37 +5,9 @@ use imgaudit_facts::{Facts, PipSetting, Python, capture_patterns, collect, confi
 use imgaudit_image::ImageSpec;
 use imgaudit_layer::{CaptureRules, DEFAULT_MAX_CAPTURE_SIZE};
 use imgaudit_loader::LoadOptions;
-use imgaudit_testkit::{LayerBuilder, TestImage, write_oci_layout};
-
-const MARKER: &[u8] =
-    b"[externally-managed]\nError=To install Python packages system-wide, try apt install\n";
-
-/// A Debian 12 shaped base: Debian's Python 3.11 with its marker, owned per dpkg's lists,
-/// Debian's pip 23.0.1 in /usr/lib/python3/dist-packages, root and one user.
-fn debian_base() -> LayerBuilder {
-    LayerBuilder::new()
-        .file(
-            "etc/passwd",
-            b"root:x:0:0:root:/root:/bin/bash\napp:x:1000:1000::/home/app:/bin/sh\n",
-        )
-        .file("usr/lib/python3.11/os.py", b"# stdlib\n")
-        .file("usr/lib/python3.11/EXTERNALLY-MANAGED", MARKER)
-        .dir("usr/lib/python3/dist-packages/pip-23.0.1.dist-info")
-        .file(
-            "var/lib/dpkg/info/libpython3.11-minimal:amd64.list",
-            b"/usr/lib/python3.11\n/usr/lib/python3.11/os.py\n",
-        )
-        .file(
-            "var/lib/dpkg/info/libpython3.11-stdlib:amd64.list",
-            b"/usr/lib/python3.11/EXTERNALLY-MANAGED\n",
-        )
-        .file(
-            "var/lib/dpkg/info/python3-pip.list",
-            b"/usr/lib/python3/dist-packages/pip-23.0.1.dist-info\n",
-        )
-        .dir("root")
-        .dir("home/app")
-}
+use imgaudit_testkit::{
+    DEBIAN_MARKER, LayerBuilder, TestImage, debian_python_base, write_oci_layout,
+};
 
 fn image(layers: Vec<LayerBuilder>, env: &[&str]) -> TestImage {
     let mut image = TestImage::new(layers.into_iter().map(LayerBuilder::finish).collect());
@@ -74,7 +46,7 @@ fn setting<'f>(facts: &'f Facts, name: &str) -> &'f PipSetting {
 #[test]
 fn debian_python_is_distro_managed_with_its_marker() {
     // §2.4 (Debian 12 row) and §2.6 (dpkg lists).
-    let facts = facts_of(&image(vec![debian_base()], &[]));
+    let facts = facts_of(&image(vec![debian_python_base()], &[]));
     let p = python(&facts, "/usr");
     assert_eq!(p.kind, "distro");
     assert_eq!(p.version, "3.11");
@@ -92,7 +64,7 @@ fn marker_removed_by_a_whiteout_names_the_layer() {
     // §2.5, last row: a package-owned marker that a layer whiteout removed.
     let facts = facts_of(&image(
         vec![
-            debian_base(),
+            debian_python_base(),
             LayerBuilder::new().whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED"),
         ],
         &[],
@@ -123,7 +95,7 @@ fn marker_forms_pip_ignores_and_forms_that_still_block() {
         ),
         (
             LayerBuilder::new()
-                .file("usr/lib/python/EXTERNALLY-MANAGED", MARKER)
+                .file("usr/lib/python/EXTERNALLY-MANAGED", DEBIAN_MARKER)
                 .whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED")
                 .symlink(
                     "usr/lib/python3.11/EXTERNALLY-MANAGED",
@@ -144,7 +116,7 @@ fn marker_forms_pip_ignores_and_forms_that_still_block() {
         ),
     ];
     for (layer, state, well_formed) in cases {
-        let facts = facts_of(&image(vec![debian_base(), layer], &[]));
+        let facts = facts_of(&image(vec![debian_python_base(), layer], &[]));
         let marker = python(&facts, "/usr").marker.clone().unwrap();
         assert_eq!(marker.state, state);
         assert_eq!(marker.well_formed, well_formed, "{state}");
@@ -172,7 +144,7 @@ fn interpreter_kinds() {
         )
         .dir("opt/sys/lib/python3.11/site-packages")
         .file("root/.pyenv/versions/3.9.18/lib/python3.9/os.py", b"");
-    let facts = facts_of(&image(vec![debian_base(), extra], &[]));
+    let facts = facts_of(&image(vec![debian_python_base(), extra], &[]));
     let local = python(&facts, "/usr/local");
     assert_eq!(local.kind, "source_built");
     assert_eq!(local.marker.as_ref().unwrap().state, "absent");
@@ -226,7 +198,7 @@ fn user_site_shadows_the_same_distribution_unless_disabled() {
         (&["PYTHONNOUSERSITE=false"][..], false),
         (&["PYTHONNOUSERSITE=1"][..], false),
     ] {
-        let facts = facts_of(&image(vec![debian_base(), user_site_layer()], env));
+        let facts = facts_of(&image(vec![debian_python_base(), user_site_layer()], env));
         let site = &facts.user_sites[0];
         assert_eq!(site.path, "/root/.local/lib/python3.11/site-packages");
         assert_eq!(site.entries, 3);
@@ -258,7 +230,7 @@ fn user_site_shadows_the_same_distribution_unless_disabled() {
 fn a_user_site_removed_by_a_later_layer_is_gone() {
     let facts = facts_of(&image(
         vec![
-            debian_base(),
+            debian_python_base(),
             user_site_layer(),
             LayerBuilder::new().whiteout("root/.local"),
         ],
@@ -275,7 +247,7 @@ fn pythonuserbase_moves_the_user_site() {
         .file("data/pyuser/lib/python3.11/site-packages/six.py", b"")
         .file("home/app/.local/lib/python3.11/site-packages/x.py", b"");
     let facts = facts_of(&image(
-        vec![debian_base(), layer],
+        vec![debian_python_base(), layer],
         &["PYTHONUSERBASE=/data/pyuser"],
     ));
     assert_eq!(facts.runtime.user_base, "/data/pyuser");
@@ -319,7 +291,7 @@ fn env_values_are_read_as_pip_reads_them() {
         ),
         ("PIP_user=1", "user", "true", "user_install"),
     ] {
-        let facts = facts_of(&image(vec![debian_base()], &[var]));
+        let facts = facts_of(&image(vec![debian_python_base()], &[var]));
         let name = var.split('=').next().unwrap();
         let s = setting(&facts, name);
         assert_eq!(
@@ -335,7 +307,7 @@ fn env_values_are_read_as_pip_reads_them() {
         );
     }
     // §1.2: pip >= 10 needs the upper-case prefix.
-    let facts = facts_of(&image(vec![debian_base()], &["pip_user=1"]));
+    let facts = facts_of(&image(vec![debian_python_base()], &["pip_user=1"]));
     assert!(facts.pip_settings.is_empty());
 }
 
@@ -346,7 +318,7 @@ fn settings_old_pips_ignore() {
         .whiteout("usr/lib/python3/dist-packages/pip-23.0.1.dist-info")
         .dir("usr/lib/python3/dist-packages/pip-9.0.3.dist-info");
     let facts = facts_of(&image(
-        vec![debian_base(), old],
+        vec![debian_python_base(), old],
         &["PIP_NO_USER=1", "PIP_BREAK_SYSTEM_PACKAGES=1", "PIP_USER=1"],
     ));
     assert!(!setting(&facts, "PIP_NO_USER").ignored_because.is_empty());
@@ -375,7 +347,7 @@ fn pip_config_files_in_pips_order_with_hiding() {
             b"[global]\nindex-url = https://u:pw@idx.example/simple\n",
         );
     let facts = facts_of(&image(
-        vec![debian_base(), layer],
+        vec![debian_python_base(), layer],
         &["PIP_CONFIG_FILE=/opt/pip.conf"],
     ));
     let files: Vec<_> = facts
@@ -440,7 +412,7 @@ fn startup_files_say_who_reads_them() {
             "root/.bashrc",
             b"export PIP_BREAK_SYSTEM_PACKAGES=1\nalias ll='ls -l'\n",
         );
-    let facts = facts_of(&image(vec![debian_base(), layer], &[]));
+    let facts = facts_of(&image(vec![debian_python_base(), layer], &[]));
     let profile = setting(&facts, "PIP_USER");
     assert_eq!(profile.source, "startup_file");
     assert_eq!(profile.precision, "low");
@@ -461,7 +433,7 @@ fn bash_env_names_a_start_up_file() {
     // §4 footnote 8: every non-interactive bash reads $BASH_ENV.
     let layer = LayerBuilder::new().file("opt/env.sh", b"export PIP_USER=1\n");
     let facts = facts_of(&image(
-        vec![debian_base(), layer],
+        vec![debian_python_base(), layer],
         &["BASH_ENV=/opt/env.sh"],
     ));
     let s = setting(&facts, "PIP_USER");
@@ -483,7 +455,7 @@ fn credentials_never_reach_the_document() {
             b"export PIP_INDEX_URL=https://ghp_tok3nvalue0123456789@idx.example/simple\n",
         );
     let mut test_image = image(
-        vec![debian_base(), layer],
+        vec![debian_python_base(), layer],
         &["PIP_EXTRA_INDEX_URL=https://ci:an0ther-secret@pkgs.example/simple"],
     );
     test_image.history = Some(vec![
@@ -537,7 +509,7 @@ fn decisions_follow_the_environment_order_per_launch() {
     // §1.4: Env [PIP_NO_USER=1, PIP_USER=0] gives S by direct exec but U via sh -c; Debian's
     // pip 23.0.1 honours the bypass (§2.3), else the marker blocks (§2.1).
     let facts = facts_of(&image(
-        vec![debian_base()],
+        vec![debian_python_base()],
         &["PIP_BREAK_SYSTEM_PACKAGES=1", "PIP_NO_USER=1", "PIP_USER=0"],
     ));
     let debian = python(&facts, "/usr");
@@ -561,7 +533,7 @@ fn decisions_follow_the_environment_order_per_launch() {
     let bypass = debian.decisions[0].break_system_packages_setting.unwrap();
     assert_eq!(facts.pip_settings[bypass].name, "PIP_BREAK_SYSTEM_PACKAGES");
 
-    let facts = facts_of(&image(vec![debian_base()], &["PIP_NO_USER=1"]));
+    let facts = facts_of(&image(vec![debian_python_base()], &["PIP_NO_USER=1"]));
     assert_eq!(
         outcomes(python(&facts, "/usr")),
         [("exec", "error"), ("shell", "error")],
@@ -581,7 +553,10 @@ fn conda_environments_take_user_installs_silently() {
             b"home = /opt/conda/bin\ninclude-system-site-packages = false\n",
         )
         .dir("opt/venv/lib/python3.11/site-packages/pip-24.0.dist-info");
-    let facts = facts_of(&image(vec![debian_base(), conda], &["PIP_NO_USER=1"]));
+    let facts = facts_of(&image(
+        vec![debian_python_base(), conda],
+        &["PIP_NO_USER=1"],
+    ));
     assert_eq!(
         outcomes(python(&facts, "/opt/conda")),
         [("exec", "user"), ("shell", "user")]
@@ -594,7 +569,7 @@ fn conda_environments_take_user_installs_silently() {
     // Falsy is fine (§1.3).
     let facts = facts_of(&image(
         vec![
-            debian_base(),
+            debian_python_base(),
             LayerBuilder::new()
                 .file("opt/conda/lib/python3.11/os.py", b"")
                 .dir("opt/conda/conda-meta")
@@ -614,7 +589,7 @@ fn non_root_users_fall_back_to_user_installs_without_a_setting() {
     let local = LayerBuilder::new()
         .file("usr/local/lib/python3.12/os.py", b"")
         .dir("usr/local/lib/python3.12/site-packages/pip-24.0.dist-info");
-    let mut test_image = image(vec![debian_base(), local], &[]);
+    let mut test_image = image(vec![debian_python_base(), local], &[]);
     test_image.user = Some("app".into());
     let facts = facts_of(&test_image);
     let local = python(&facts, "/usr/local");
@@ -628,7 +603,7 @@ fn overrides_count_even_without_pip_in_the_image() {
     // PIP_NO_USER=0 is S in both launches (bash/dash put PIP_NO_USER last too).
     let no_pip = LayerBuilder::new().whiteout("usr/lib/python3/dist-packages/pip-23.0.1.dist-info");
     let facts = facts_of(&image(
-        vec![debian_base(), no_pip],
+        vec![debian_python_base(), no_pip],
         &["PIP_BREAK_SYSTEM_PACKAGES=1", "PIP_USER=1", "PIP_NO_USER=0"],
     ));
     assert!(python(&facts, "/usr").pip.is_none());
@@ -642,7 +617,7 @@ fn a_later_false_turns_the_pep668_bypass_off() {
     let conf =
         LayerBuilder::new().file("etc/pip.conf", b"[global]\nbreak-system-packages = true\n");
     let facts = facts_of(&image(
-        vec![debian_base(), conf],
+        vec![debian_python_base(), conf],
         &["PIP_BREAK_SYSTEM_PACKAGES=0"],
     ));
     let file = setting(&facts, "break-system-packages");
@@ -665,7 +640,7 @@ fn config_values_pip_never_converts_do_not_count() {
         )
         .file("etc/pip.conf", b"[global]\nno-user = maybe\n")
         .file("root/.config/pip/pip.conf", b"[global]\nno-user = 0\n");
-    let facts = facts_of(&image(vec![debian_base(), files], &[]));
+    let facts = facts_of(&image(vec![debian_python_base(), files], &[]));
     assert!(
         !facts
             .pip_settings
@@ -689,7 +664,7 @@ fn pyvenv_without_the_key_includes_system_site_packages() {
     let layer = LayerBuilder::new()
         .file("opt/v/pyvenv.cfg", b"home = /usr/bin\n")
         .dir("opt/v/lib/python3.11/site-packages");
-    let facts = facts_of(&image(vec![debian_base(), layer], &[]));
+    let facts = facts_of(&image(vec![debian_python_base(), layer], &[]));
     let venv = python(&facts, "/opt/v");
     assert!(venv.venv.as_ref().unwrap().include_system_site_packages);
     assert!(venv.sees_user_site);
@@ -701,7 +676,7 @@ fn a_fifo_named_like_the_marker_does_not_block() {
     let layer = LayerBuilder::new()
         .whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED")
         .fifo("usr/lib/python3.11/EXTERNALLY-MANAGED");
-    let facts = facts_of(&image(vec![debian_base(), layer], &[]));
+    let facts = facts_of(&image(vec![debian_python_base(), layer], &[]));
     assert_eq!(
         python(&facts, "/usr").marker.as_ref().unwrap().state,
         "not_a_file"
@@ -718,7 +693,7 @@ fn group_writable_site_packages_takes_installs_for_its_group() {
             .file("usr/local/lib/python3.12/os.py", b"")
             .dir_with("usr/local/lib/python3.12/site-packages", mode, 0, 0)
             .dir("usr/local/lib/python3.12/site-packages/pip-24.0.dist-info");
-        let mut test_image = image(vec![debian_base(), local], &[]);
+        let mut test_image = image(vec![debian_python_base(), local], &[]);
         test_image.user = Some("1001:0".into());
         let facts = facts_of(&test_image);
         assert_eq!(
@@ -732,7 +707,7 @@ fn group_writable_site_packages_takes_installs_for_its_group() {
 #[test]
 fn values_of_secret_variables_are_masked() {
     let facts = facts_of(&image(
-        vec![debian_base()],
+        vec![debian_python_base()],
         &[
             "PYPI_TOKEN=pypi-AgEIcHlwaS5vcmc",
             "GPG_KEY=A035C8C19219BA821E",

@@ -497,6 +497,37 @@ pub fn tar_directory(dir: &Path) -> Vec<u8> {
 
 /// The README's example image: a Debian-like Python whose PEP 668 marker a later layer removed,
 /// `PIP_NO_USER=1` leaked into the environment, and packages installed into `/root/.local`.
+/// The `EXTERNALLY-MANAGED` marker Debian 12 ships (its first lines).
+pub const DEBIAN_MARKER: &[u8] =
+    b"[externally-managed]\nError=To install Python packages system-wide, try apt install\n";
+
+/// A Debian 12 shaped base layer: Debian's Python 3.11 with its PEP 668 marker, both owned per
+/// dpkg's file lists, Debian's pip 23.0.1 in `/usr/lib/python3/dist-packages`, root and `app`.
+pub fn debian_python_base() -> LayerBuilder {
+    LayerBuilder::new()
+        .file(
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/bash\napp:x:1000:1000::/home/app:/bin/sh\n",
+        )
+        .file("usr/lib/python3.11/os.py", b"# stdlib\n")
+        .file("usr/lib/python3.11/EXTERNALLY-MANAGED", DEBIAN_MARKER)
+        .dir("usr/lib/python3/dist-packages/pip-23.0.1.dist-info")
+        .file(
+            "var/lib/dpkg/info/libpython3.11-minimal:amd64.list",
+            b"/usr/lib/python3.11\n/usr/lib/python3.11/os.py\n",
+        )
+        .file(
+            "var/lib/dpkg/info/libpython3.11-stdlib:amd64.list",
+            b"/usr/lib/python3.11/EXTERNALLY-MANAGED\n",
+        )
+        .file(
+            "var/lib/dpkg/info/python3-pip.list",
+            b"/usr/lib/python3/dist-packages/pip-23.0.1.dist-info\n",
+        )
+        .dir("root")
+        .dir("home/app")
+}
+
 pub fn example_image() -> TestImage {
     let base = LayerBuilder::new()
         .dir("etc")

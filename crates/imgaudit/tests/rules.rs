@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use imgaudit_testkit::{LayerBuilder, TestImage, write_oci_layout};
+use imgaudit_testkit::{
+    DEBIAN_MARKER, LayerBuilder, TestImage, debian_python_base, write_oci_layout,
+};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -67,36 +69,6 @@ fn fails(args: &[&str], names: &[&str]) -> String {
 // ---------------------------------------------------------------------------------------------
 // Synthetic images
 // ---------------------------------------------------------------------------------------------
-
-const MARKER: &[u8] =
-    b"[externally-managed]\nError=To install Python packages system-wide, try apt install\n";
-
-/// A Debian 12 shaped base (as in `imgaudit-facts/tests/facts.rs`): Debian's Python 3.11 with
-/// its marker, owned per dpkg's lists, Debian's pip 23.0.1, root and one user.
-fn debian_base() -> LayerBuilder {
-    LayerBuilder::new()
-        .file(
-            "etc/passwd",
-            b"root:x:0:0:root:/root:/bin/bash\napp:x:1000:1000::/home/app:/bin/sh\n",
-        )
-        .file("usr/lib/python3.11/os.py", b"# stdlib\n")
-        .file("usr/lib/python3.11/EXTERNALLY-MANAGED", MARKER)
-        .dir("usr/lib/python3/dist-packages/pip-23.0.1.dist-info")
-        .file(
-            "var/lib/dpkg/info/libpython3.11-minimal:amd64.list",
-            b"/usr/lib/python3.11\n/usr/lib/python3.11/os.py\n",
-        )
-        .file(
-            "var/lib/dpkg/info/libpython3.11-stdlib:amd64.list",
-            b"/usr/lib/python3.11/EXTERNALLY-MANAGED\n",
-        )
-        .file(
-            "var/lib/dpkg/info/python3-pip.list",
-            b"/usr/lib/python3/dist-packages/pip-23.0.1.dist-info\n",
-        )
-        .dir("root")
-        .dir("home/app")
-}
 
 /// A Debian 11 shaped base: its Python package ships no marker (§2.4, "Debian <= 11" row).
 fn debian_without_marker() -> LayerBuilder {
@@ -550,7 +522,7 @@ fn pip002_invalid_pip_boolean() {
         case(
             "PIP_BREAK_SYSTEM_PACKAGES=garbage with pip 23.0.1",
             "§2.3",
-            vec![debian_base()],
+            vec![debian_python_base()],
             &["PIP_BREAK_SYSTEM_PACKAGES=garbage"],
             &["PIP002"],
         ),
@@ -584,7 +556,7 @@ fn pip002_invalid_pip_boolean() {
 /// A Debian base whose only pip is 22.3.1 (no `--break-system-packages` yet).
 fn debian_with_pip_22() -> Vec<LayerBuilder> {
     vec![
-        debian_base(),
+        debian_python_base(),
         LayerBuilder::new()
             .whiteout("usr/lib/python3/dist-packages/pip-23.0.1.dist-info")
             .dir("usr/lib/python3/dist-packages/pip-22.3.1.dist-info"),
@@ -597,7 +569,7 @@ fn pip003_pep668_bypass_persisted() {
         case(
             "PIP_BREAK_SYSTEM_PACKAGES=1 with Debian's pip 23.0.1",
             "§2.3 23.0.1 column",
-            vec![debian_base()],
+            vec![debian_python_base()],
             &["PIP_BREAK_SYSTEM_PACKAGES=1"],
             &["PIP003"],
         ),
@@ -605,7 +577,7 @@ fn pip003_pep668_bypass_persisted() {
             "break-system-packages = true in /etc/pip.conf",
             "§2.3 any file",
             vec![
-                debian_base(),
+                debian_python_base(),
                 LayerBuilder::new()
                     .file("etc/pip.conf", b"[install]\nbreak-system-packages = true\n"),
             ],
@@ -622,14 +594,14 @@ fn pip003_pep668_bypass_persisted() {
         case(
             "trap: PIP_BREAK_SYSTEM_PACKAGES=0",
             "§2.3 =0/false: no bypass",
-            vec![debian_base()],
+            vec![debian_python_base()],
             &["PIP_BREAK_SYSTEM_PACKAGES=0"],
             &[],
         ),
         case(
             "trap: PIP_BREAK_SYSTEM_PACKAGES= (empty)",
             "§2.3 \"\": no bypass",
-            vec![debian_base()],
+            vec![debian_python_base()],
             &["PIP_BREAK_SYSTEM_PACKAGES="],
             &[],
         ),
@@ -643,7 +615,7 @@ fn pip003_pep668_bypass_persisted() {
     ]);
     // The message names the interpreters that lose their guard.
     let found = findings(
-        &image(vec![debian_base()], &["PIP_BREAK_SYSTEM_PACKAGES=1"]),
+        &image(vec![debian_python_base()], &["PIP_BREAK_SYSTEM_PACKAGES=1"]),
         &[],
     );
     let msg = found[0]["message"].as_str().unwrap();
@@ -715,7 +687,7 @@ fn pip004_index_credentials_in_image() {
 fn py001_externally_managed_marker_missing() {
     let mut removed = image(
         vec![
-            debian_base(),
+            debian_python_base(),
             LayerBuilder::new().whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED"),
         ],
         &[],
@@ -738,7 +710,7 @@ fn py001_externally_managed_marker_missing() {
             "marker replaced by a directory",
             "§2.1 a directory is not a marker",
             vec![
-                debian_base(),
+                debian_python_base(),
                 LayerBuilder::new()
                     .whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED")
                     .dir("usr/lib/python3.11/EXTERNALLY-MANAGED"),
@@ -750,7 +722,7 @@ fn py001_externally_managed_marker_missing() {
             "marker replaced by a dangling link",
             "§2.1 nor a dangling symlink",
             vec![
-                debian_base(),
+                debian_python_base(),
                 LayerBuilder::new()
                     .whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED")
                     .symlink("usr/lib/python3.11/EXTERNALLY-MANAGED", "../nowhere"),
@@ -761,7 +733,7 @@ fn py001_externally_managed_marker_missing() {
         case(
             "trap: Debian with its marker",
             "§2.4 Debian 12 row",
-            vec![debian_base()],
+            vec![debian_python_base()],
             &[],
             &[],
         ),
@@ -769,7 +741,7 @@ fn py001_externally_managed_marker_missing() {
             "trap: an empty (malformed) marker still blocks",
             "§2.2",
             vec![
-                debian_base(),
+                debian_python_base(),
                 LayerBuilder::new().file("usr/lib/python3.11/EXTERNALLY-MANAGED", b""),
             ],
             &[],
@@ -779,9 +751,9 @@ fn py001_externally_managed_marker_missing() {
             "trap: a Gentoo-style marker link to a file",
             "§2.1 a symlink to a regular file",
             vec![
-                debian_base(),
+                debian_python_base(),
                 LayerBuilder::new()
-                    .file("usr/lib/python/EXTERNALLY-MANAGED", MARKER)
+                    .file("usr/lib/python/EXTERNALLY-MANAGED", DEBIAN_MARKER)
                     .whiteout("usr/lib/python3.11/EXTERNALLY-MANAGED")
                     .symlink(
                         "usr/lib/python3.11/EXTERNALLY-MANAGED",
@@ -974,7 +946,7 @@ fn py004_pip_installed_into_distro_python() {
             "INSTALLER=pip in Debian's /usr/local/lib/python3.11/dist-packages",
             "§2.5 evidence table",
             vec![
-                debian_base(),
+                debian_python_base(),
                 dist(LayerBuilder::new(), debian_local, "flask", "3.0.0", "pip"),
             ],
             &[],
@@ -984,7 +956,7 @@ fn py004_pip_installed_into_distro_python() {
             "trap: apt's dists (no INSTALLER, or INSTALLER=debian)",
             "§2.5 no INSTALLER / INSTALLER = debian",
             vec![
-                debian_base(),
+                debian_python_base(),
                 dist(
                     dist(
                         LayerBuilder::new(),
@@ -1022,7 +994,7 @@ fn py004_pip_installed_into_distro_python() {
             "trap: INSTALLER=pip in a venv on Debian's Python",
             "§2.3 inside a venv",
             vec![
-                debian_base(),
+                debian_python_base(),
                 dist(
                     LayerBuilder::new().file(
                         "opt/venv/pyvenv.cfg",
@@ -1041,7 +1013,7 @@ fn py004_pip_installed_into_distro_python() {
     let found = findings(
         &image(
             vec![
-                debian_base(),
+                debian_python_base(),
                 dist(LayerBuilder::new(), debian_local, "flask", "3.0.0", "pip"),
             ],
             &[],
