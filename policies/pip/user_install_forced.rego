@@ -24,7 +24,7 @@ deny contains finding if {
 	s.option in {"user", "no-user"}
 	s.effect == "user_install"
 	finding := {
-		"msg": sprintf("%s in %s makes %s go to the user site (~/.local). %s", [describe.setting(s), describe.source(s), which_installs(s), why(s)]),
+		"msg": sprintf("%s in %s makes %s %s. %s", [describe.setting(s), describe.source(s), which_installs(s), where_to(s), why(s)]),
 		"severity": severity,
 		"precision": precision(s),
 		"evidence": {"variable": s.name, "value": s.value, "source": s.source, "setting": s.id},
@@ -46,6 +46,15 @@ launches(names) := "started through a shell (sh -c, bash -c: RUN, shell-form CMD
 } else := "started directly (exec-form CMD or ENTRYPOINT, docker exec)" if {
 	names == ["exec"]
 } else := "however started"
+
+# Where pip decides with it and every such decision fails (only plain venvs, or the user site
+# disabled on pip >= 25.3), the install breaks instead of landing in ~/.local.
+where_to(s) := "fail: user installs are refused in every environment of this image that has pip" if {
+	count(s.outcomes) > 0
+	every outcome in s.outcomes {
+		outcome == "refused"
+	}
+} else := "go to the user site (~/.local)"
 
 precision(s) := "medium" if {
 	count(s.overridden_in) > 0

@@ -7,7 +7,7 @@ setting(name, option, value, effect) := {
 	"id": 0, "source": "env", "name": name, "option": option, "value": value,
 	"parsed": "true", "effect": effect, "ignored_because": [], "precision": "high",
 	"readers": ["all"], "origin": {"history_step": 2, "created_by": "ENV x"},
-	"decides_in": ["exec", "shell"], "overridden_in": [], "overridden_by": [],
+	"decides_in": ["exec", "shell"], "overridden_in": [], "overridden_by": [], "outcomes": ["user"],
 }
 
 test_pip_no_user_1_is_a_user_install if {
@@ -58,4 +58,18 @@ test_launch_dependent_is_medium_and_says_when if {
 	f.precision == "medium"
 	contains(f.msg, "started through a shell")
 	contains(f.msg, "PIP_USER=0 wins started directly")
+}
+
+test_says_pip_fails_where_user_installs_are_refused if {
+	s := object.union(setting("PIP_USER", "user", "1", "user_install"), {"outcomes": ["refused"]})
+	findings := pip001.deny with input as {"pip_settings": [s], "pythons": []}
+	some f in findings
+	contains(f.msg, "fail: user installs are refused")
+}
+
+test_other_errors_do_not_change_the_message if {
+	s := object.union(setting("PIP_USER", "user", "1", "user_install"), {"outcomes": ["error"]})
+	findings := pip001.deny with input as {"pip_settings": [s], "pythons": []}
+	some f in findings
+	contains(f.msg, "go to the user site")
 }

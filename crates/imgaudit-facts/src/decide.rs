@@ -76,7 +76,12 @@ pub(crate) fn decide_all(
                 .decided_by
                 .as_ref()
                 .and_then(|r| setting_id(settings, r));
+            let error = match &outcome.decision {
+                PipDecision::Error(reason) => Some(reason.code()),
+                _ => None,
+            };
             python.decisions.push(Decision {
+                error,
                 launch: match launch {
                     Launch::Exec => "exec",
                     Launch::Shell => "shell",
@@ -277,6 +282,18 @@ fn mark_overridden(settings: &mut [PipSetting], pythons: &[Python]) {
             };
             if winner == setting.id {
                 push_unique(&mut setting.decides_in, &decision.launch);
+                let refused = matches!(
+                    decision.error.as_deref(),
+                    Some("venv-no-user" | "user-site-disabled")
+                );
+                push_unique(
+                    &mut setting.outcomes,
+                    if refused {
+                        "refused"
+                    } else {
+                        &decision.outcome
+                    },
+                );
             } else if effects[winner] == off {
                 push_unique(&mut setting.overridden_in, &decision.launch);
                 push_unique(&mut setting.overridden_by, &described[winner]);

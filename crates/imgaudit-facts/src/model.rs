@@ -213,6 +213,10 @@ pub struct PipSetting {
     /// shell reorders `PIP_USER` and `PIP_NO_USER`), with the winners (`PIP_USER=0`).
     pub overridden_in: Vec<String>,
     pub overridden_by: Vec<String>,
+    /// What `pip install` does where this setting decides: `user`, `refused` (a plain venv
+    /// refuses user installs; pip >= 25.3 refuses them with the user site disabled), `error`
+    /// (another reason, such as PEP 668).
+    pub outcomes: Vec<String>,
     /// For index URLs: whether the URL carried a password or token (now redacted).
     pub has_credentials: bool,
     /// True for start-up files: only some entry points read them.
@@ -306,6 +310,9 @@ pub struct Decision {
     pub launch: String,
     /// `user`, `site`, `error`.
     pub outcome: String,
+    /// For errors, pip's reason as a short code: `venv-no-user` and `user-site-disabled`
+    /// (user installs refused), `EM` (PEP 668), `badvalue`, `config`, `perm`...
+    pub error: Option<String>,
     pub reason: String,
     /// The setting that decided user vs non-user, when one did.
     pub user_setting: Option<usize>,

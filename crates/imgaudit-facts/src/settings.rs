@@ -125,6 +125,7 @@ impl Builder<'_> {
             decides_in: Vec::new(),
             overridden_in: Vec::new(),
             overridden_by: Vec::new(),
+            outcomes: Vec::new(),
             has_credentials: !boolean && credentials,
             conditional,
             precision: precision.to_owned(),

@@ -725,3 +725,23 @@ fn values_of_secret_variables_are_masked() {
     assert_eq!(value("PYPI_TOKEN"), "****");
     assert_eq!(value("GPG_KEY"), "A035C8C19219BA821E");
 }
+
+#[test]
+fn a_user_install_setting_knows_where_pip_refuses_it() {
+    // §1.8: a plain venv refuses an explicit user install; the PEP 668 marker is another error.
+    let venv_only = LayerBuilder::new()
+        .whiteout("usr/lib/python3/dist-packages/pip-23.0.1.dist-info")
+        .file(
+            "opt/venv/pyvenv.cfg",
+            b"home = /usr/bin\ninclude-system-site-packages = false\n",
+        )
+        .dir("opt/venv/lib/python3.11/site-packages/pip-24.0.dist-info");
+    let facts = facts_of(&image(
+        vec![debian_python_base(), venv_only],
+        &["PIP_USER=1"],
+    ));
+    let user = setting(&facts, "PIP_USER");
+    assert!(user.outcomes.contains(&"refused".to_owned()), "{user:?}");
+    let facts = facts_of(&image(vec![debian_python_base()], &["PIP_USER=1"]));
+    assert_eq!(setting(&facts, "PIP_USER").outcomes, ["error"]);
+}
