@@ -97,6 +97,34 @@ pub(crate) struct ScanArgs {
     pub(crate) format: Format,
     #[command(flatten)]
     pub(crate) policies: PolicyArgs,
+    /// Exit with 1 when a finding is at or above this severity: critical, high, medium, low,
+    /// info, or none (never). Independent of --min-severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_threshold)]
+    pub(crate) fail_on: Threshold,
+    /// Leave findings below this severity out of the report (they still count for --fail-on).
+    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
+    pub(crate) min_severity: imgaudit_policy::Severity,
+}
+
+/// The severity from which findings fail the build, or never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Threshold {
+    Never,
+    AtOrAbove(imgaudit_policy::Severity),
+}
+
+fn parse_severity(text: &str) -> Result<imgaudit_policy::Severity, String> {
+    text.parse()
+        .map_err(|_| format!("`{text}` is not a severity: use critical, high, medium, low or info"))
+}
+
+fn parse_threshold(text: &str) -> Result<Threshold, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(Threshold::Never);
+    }
+    text.parse().map(Threshold::AtOrAbove).map_err(|_| {
+        format!("`{text}` is not a severity: use critical, high, medium, low, info or none")
+    })
 }
 
 /// Which policies to evaluate.

@@ -1,5 +1,5 @@
 //! The `imgaudit` command: parses arguments, runs one command, prints, and exits with 0 (done),
-//! 1 (findings at or above the threshold, from later commands) or 2 (the audit could not be done).
+//! 1 (findings at or above `--fail-on`, or failing policy tests) or 2 (the audit could not be done).
 
 mod args;
 mod files;
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Inspect(args)) => inspect::run(&cli.global, args).map(Report::ok),
         Some(Command::Files(args)) => files::run(&cli.global, args).map(Report::ok),
-        Some(Command::Scan(args)) => scan::run(&cli.global, args).map(Report::ok),
+        Some(Command::Scan(args)) => scan::run(&cli.global, args),
         Some(Command::Facts(args)) => scan::facts(&cli.global, args).map(Report::ok),
         Some(Command::Rules(args)) => rules::list(args),
         Some(Command::Rule(args)) => rules::show(args),
@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         Some(Command::Policy(PolicyCommand::Schema)) => {
             output::to_json(&imgaudit_facts::input_schema()).map(Report::ok)
         }
-        None => scan::run(&cli.global, &cli.scan).map(Report::ok),
+        None => scan::run(&cli.global, &cli.scan),
     };
     // Secrets found in the image (credentials in URLs) are masked in everything printed,
     // whichever command and format printed them.

@@ -10,7 +10,8 @@ use imgaudit_loader::LoadedImage;
 use imgaudit_policy::{Finding, PolicySet, Severity};
 use serde::Serialize;
 
-use crate::args::{FactsArgs, Format, GlobalArgs, PolicyArgs, ScanArgs};
+use crate::Report;
+use crate::args::{FactsArgs, Format, GlobalArgs, PolicyArgs, ScanArgs, Threshold};
 use crate::output::{Identity, SCHEMA_VERSION, to_json};
 
 #[derive(Debug, Serialize)]
@@ -22,6 +23,10 @@ struct ScanReport<'a> {
     summary: serde_json::Map<String, serde_json::Value>,
     rules: Vec<&'a str>,
     disabled: &'a [String],
+    /// The build gate: the `--fail-on` threshold (`none` for never) and how many findings,
+    /// reported or not, reach it (exit status 1 when any does).
+    fail_on: String,
+    failing: usize,
     notes: &'a [String],
 }
 
@@ -52,7 +57,9 @@ fn evaluate(facts: &Facts, policies: &PolicyArgs) -> anyhow::Result<(PolicySet, 
     Ok((set, findings))
 }
 
-pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<String> {
+/// Runs the audit; the exit status is 1 when a finding reaches `--fail-on`, whatever
+/// `--min-severity` leaves in the report.
+pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report> {
     let image_arg = args
         .image
         .as_deref()
@@ -61,7 +68,18 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<String
     policy_set(&args.policies.policy_dirs)?.compile(&args.policies.disable)?;
     let image = load_for_facts(global, image_arg)?;
     let facts = imgaudit_facts::collect(&image);
-    let (set, findings) = evaluate(&facts, &args.policies)?;
+    let (set, all_findings) = evaluate(&facts, &args.policies)?;
+    let failing = match args.fail_on {
+        Threshold::Never => 0,
+        Threshold::AtOrAbove(threshold) => all_findings
+            .iter()
+            .filter(|f| f.severity >= threshold)
+            .count(),
+    };
+    let findings: Vec<Finding> = all_findings
+        .into_iter()
+        .filter(|f| f.severity >= args.min_severity)
+        .collect();
     let mut notes: Vec<String> = image.notes.clone();
     notes.extend(facts.notes.iter().cloned());
     notes.extend(set.warnings().iter().map(ToString::to_string));
@@ -83,12 +101,32 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<String
             .map(|r| r.id.as_str())
             .collect(),
         disabled: &disabled,
+        fail_on: match args.fail_on {
+            Threshold::Never => "none".to_owned(),
+            Threshold::AtOrAbove(severity) => severity.to_string(),
+        },
+        failing,
         notes: &notes,
     };
-    match args.format {
-        Format::Json => to_json(&report),
-        Format::Text => Ok(text(&report, &set)),
-    }
+    let text = match args.format {
+        Format::Json => to_json(&report)?,
+        Format::Text => {
+            let mut out = text(&report, &set);
+            if let Threshold::AtOrAbove(threshold) = args.fail_on {
+                if failing > 0 {
+                    let _ = writeln!(
+                        out,
+                        "Failing: {failing} finding(s) at or above {threshold} (--fail-on)"
+                    );
+                }
+            }
+            out
+        }
+    };
+    Ok(Report {
+        text,
+        status: u8::from(failing > 0),
+    })
 }
 
 pub(crate) fn facts(global: &GlobalArgs, args: &FactsArgs) -> anyhow::Result<String> {

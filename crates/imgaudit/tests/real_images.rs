@@ -367,7 +367,10 @@ fn multi_arch_indexes_and_multi_image_archives_select() {
 
 /// The rule ids `imgaudit scan` reports for an image, sorted, with repeats.
 fn rule_ids(image: &str) -> Vec<String> {
-    let report = json(&["scan", "--format", "json", image], None);
+    let report = json(
+        &["scan", "--format", "json", "--fail-on", "none", image],
+        None,
+    );
     let mut ids: Vec<String> = report["findings"]
         .as_array()
         .unwrap()
@@ -396,10 +399,21 @@ fn python_rules_fire_exactly_where_the_fixtures_say() {
     ];
     assert_eq!(rule_ids(&fixture("python-rules")), expected_rules);
     assert_eq!(rule_ids(&fixture("python-traps")), Vec::<String>::new());
+    // The build gate: high and critical findings fail it by default, the traps pass.
+    let status = |image: &str| run(&["scan", image], None).status.code();
+    assert_eq!(status(&fixture("python-rules")), Some(1));
+    assert_eq!(status(&fixture("python-traps")), Some(0));
 
     // The conditional start-up line is reported, with lower precision; the Env one is certain.
     let report = json(
-        &["scan", "--format", "json", &fixture("python-rules")],
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            &fixture("python-rules"),
+        ],
         None,
     );
     let mut precisions: Vec<(&str, &str)> = report["findings"]
@@ -450,8 +464,8 @@ fn the_index_token_of_the_fixture_is_never_printed() {
             .display()
     );
     for args in [
-        vec!["scan", &image],
-        vec!["scan", "--format", "json", &image],
+        vec!["scan", "--fail-on", "none", &image],
+        vec!["scan", "--format", "json", "--fail-on", "none", &image],
         vec!["facts", &image],
         vec!["inspect", &image],
         vec!["inspect", "--format", "json", &image],

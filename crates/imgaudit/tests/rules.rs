@@ -178,7 +178,15 @@ fn layout(image: &TestImage) -> Layout {
 /// `scan --format json`'s findings.
 fn findings(image: &TestImage, extra: &[&str]) -> Vec<Value> {
     let layout = layout(image);
-    let mut args = vec!["scan", layout.arg.as_str(), "--format", "json"];
+    // The build gate is tested on its own; here only the report matters.
+    let mut args = vec![
+        "scan",
+        layout.arg.as_str(),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ];
     args.extend_from_slice(extra);
     let report = json(&args);
     assert_eq!(report["schema_version"], 1);
@@ -1104,9 +1112,9 @@ fn credentials_appear_in_no_output() {
     let layout = layout(&test_image);
     let arg = layout.arg.as_str();
     for args in [
-        &["scan", arg][..],
-        &["scan", arg, "--format", "json"],
-        &[arg],
+        &["scan", arg, "--fail-on", "none"][..],
+        &["scan", arg, "--format", "json", "--fail-on", "none"],
+        &[arg, "--fail-on", "none"],
         &["facts", arg],
         &["inspect", arg],
         &["inspect", arg, "--format", "json"],
@@ -1151,7 +1159,7 @@ fn a_quote_in_a_password_is_masked_too() {
     );
     let layout = layout(&test_image);
     for args in [
-        &["scan", layout.arg.as_str()][..],
+        &["scan", layout.arg.as_str(), "--fail-on", "none"][..],
         &["facts", &layout.arg],
         &["inspect", &layout.arg],
     ] {
@@ -1194,6 +1202,49 @@ fn imgaudit_image_is_scan_image() {
         ids(report["findings"].as_array().unwrap()),
         ["PIP001", "PY001", "PY002"]
     );
+}
+
+#[test]
+fn the_build_gate_fails_on_the_threshold_whatever_the_report_shows() {
+    // The example has three medium findings.
+    let image = example();
+    let status = |args: &[&str]| imgaudit(args).status.code();
+    assert_eq!(status(&[&image]), Some(0), "default --fail-on high");
+    assert_eq!(status(&[&image, "--fail-on", "medium"]), Some(1));
+    assert_eq!(status(&[&image, "--fail-on", "MEDIUM"]), Some(1));
+    assert_eq!(status(&[&image, "--fail-on", "none"]), Some(0));
+    assert_eq!(status(&[&image, "--fail-on", "critical"]), Some(0));
+    // --min-severity filters the report, not the gate.
+    let output = imgaudit(&[
+        &image,
+        "--format",
+        "json",
+        "--min-severity",
+        "high",
+        "--fail-on",
+        "medium",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(report["findings"].as_array().unwrap().is_empty());
+    assert_eq!(report["failing"], 3);
+    assert_eq!(report["fail_on"], "medium");
+    let text = stdout(&imgaudit(&[&image, "--fail-on", "medium"]));
+    assert!(
+        text.contains("Failing: 3 finding(s) at or above medium"),
+        "{text}"
+    );
+    // A critical finding fails the default gate.
+    let leaked = image_with_env(&["PIP_INDEX_URL=https://u:pw@idx.example/simple"]);
+    let layout = layout(&leaked);
+    assert_eq!(status(&[&layout.arg]), Some(1));
+    // A bad threshold is a usage error.
+    fails(&[&image, "--fail-on", "severe"], &["severe"]);
+    fails(&[&image, "--min-severity", "none"], &["none"]);
+}
+
+fn image_with_env(env: &[&str]) -> TestImage {
+    image(vec![official_python()], env)
 }
 
 const BUILTIN_IDS: [&str; 9] = [
@@ -1362,9 +1413,14 @@ fn user_policies_add_rules() {
         "json",
         "--policy",
         &policies,
+        "--fail-on",
+        "none",
     ]);
     let found = report["findings"].as_array().unwrap();
     assert_eq!(ids(found), ["ORG001", "PIP001"], "{found:#?}");
+    // A user rule's high finding fails the default gate like a built-in one.
+    let gate = imgaudit(&["scan", &layout.arg, "--policy", &policies]);
+    assert_eq!(gate.status.code(), Some(1), "{}", stderr(&gate));
     let org = only(found, "ORG001")[0];
     assert_eq!(org["severity"], "high");
     assert_eq!(org["rule_name"], "corp-token-in-env");
