@@ -10,14 +10,13 @@ use imgaudit_pip::{
 };
 
 use crate::context::{Context, image_path};
-use crate::model::{Decision, PipConfigFile, PipSetting, Python, Runtime};
+use crate::model::{Decision, PipSetting, Python, Runtime};
 use crate::pipconf;
 use crate::redact::redacted;
 use crate::settings::NEWEST_MEASURED;
 
 pub(crate) fn decide_all(
     ctx: &Context<'_>,
-    _files: &[PipConfigFile],
     settings: &mut [PipSetting],
     pythons: &mut [Python],
     runtime: &Runtime,

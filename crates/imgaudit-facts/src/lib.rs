@@ -76,10 +76,16 @@ pub fn collect(image: &LoadedImage) -> Facts {
         &accounts.runtime,
         &found.interpreters,
     );
-    let pip_settings = settings::collect(
+    let mut pip_settings = settings::collect(
         &ctx,
         &startup_files,
         &pip_config_files,
+        &found.interpreters,
+        &accounts.runtime,
+    );
+    decide::decide_all(
+        &ctx,
+        &mut pip_settings,
         &mut found.interpreters,
         &accounts.runtime,
     );

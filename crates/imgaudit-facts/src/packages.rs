@@ -19,8 +19,7 @@ pub(crate) const CAPTURE: &[&str] = &["/var/lib/dpkg/info/*python*.list", "/lib/
 pub(crate) struct Ownership {
     /// Absolute path -> (manager, package).
     owners: HashMap<String, (&'static str, String)>,
-    pub(crate) has_dpkg: bool,
-    pub(crate) has_apk: bool,
+    /// An rpm database is present (its contents are not read yet).
     pub(crate) has_rpm: bool,
 }
 
@@ -84,18 +83,13 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Ownership {
             .extension()
             .is_some_and(|ext| ext == "list")
         {
-            ownership.has_dpkg = true;
             if let Some(content) = node.content() {
                 ownership.add_dpkg_list(&name, &String::from_utf8_lossy(content));
             }
         }
     }
-    if ctx.exists(&image_path("/var/lib/dpkg/status").expect("a valid path")) {
-        ownership.has_dpkg = true;
-    }
     let apk = image_path("/lib/apk/db/installed").expect("a valid path");
     if let Some(content) = ctx.content(&apk) {
-        ownership.has_apk = true;
         ownership.add_apk_installed(&String::from_utf8_lossy(content));
     }
     let rpm = image_path("/var/lib/rpm").expect("a valid path");

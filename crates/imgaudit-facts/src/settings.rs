@@ -49,7 +49,6 @@ fn ignored_by_every_pip(
 
 struct Builder<'a> {
     versions: &'a [PipVersion],
-    semantics: PipVersion,
     settings: Vec<PipSetting>,
 }
 
@@ -110,7 +109,6 @@ impl Builder<'_> {
                 "the option",
             ));
         }
-        let _ = self.semantics;
         let id = self.settings.len();
         self.settings.push(PipSetting {
             id,
@@ -161,7 +159,7 @@ pub(crate) fn collect(
     ctx: &Context<'_>,
     startup_files: &[StartupFile],
     pip_config_files: &[PipConfigFile],
-    pythons: &mut [Python],
+    pythons: &[Python],
     runtime: &Runtime,
 ) -> Vec<PipSetting> {
     let versions = pip_versions(pythons);
@@ -169,7 +167,6 @@ pub(crate) fn collect(
     let semantics = versions.last().copied().unwrap_or(NEWEST_MEASURED);
     let mut builder = Builder {
         versions: &versions,
-        semantics,
         settings: Vec::new(),
     };
     for (index, (name, value)) in ctx.env.iter().enumerate() {
@@ -287,7 +284,5 @@ pub(crate) fn collect(
             );
         }
     }
-    let mut settings = builder.settings;
-    crate::decide::decide_all(ctx, pip_config_files, &mut settings, pythons, runtime);
-    settings
+    builder.settings
 }

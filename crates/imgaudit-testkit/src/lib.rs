@@ -495,8 +495,6 @@ pub fn tar_directory(dir: &Path) -> Vec<u8> {
     builder.into_inner().unwrap()
 }
 
-/// The README's example image: a Debian-like Python whose PEP 668 marker a later layer removed,
-/// `PIP_NO_USER=1` leaked into the environment, and packages installed into `/root/.local`.
 /// The `EXTERNALLY-MANAGED` marker Debian 12 ships (its first lines).
 pub const DEBIAN_MARKER: &[u8] =
     b"[externally-managed]\nError=To install Python packages system-wide, try apt install\n";
@@ -528,6 +526,8 @@ pub fn debian_python_base() -> LayerBuilder {
         .dir("home/app")
 }
 
+/// The README's example image: a Debian-like Python whose PEP 668 marker a later layer removed,
+/// `PIP_NO_USER=1` leaked into the environment, and packages installed into `/root/.local`.
 pub fn example_image() -> TestImage {
     let base = LayerBuilder::new()
         .dir("etc")

@@ -2,9 +2,7 @@
 //! format gives the same tree, selection works, and every kind of bad input exits 2 with a
 //! message that names the input and the problem, and nothing on stdout.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 use imgaudit_testkit::{
     Compress, LayerBuilder, TestImage, blob, docker_archive_25, docker_archive_legacy, gzip,
@@ -12,54 +10,15 @@ use imgaudit_testkit::{
 };
 use serde_json::Value;
 
-fn imgaudit(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imgaudit"))
-        .args(args)
-        .env_clear()
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    child.wait_with_output().unwrap()
-}
+mod common;
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use common::{fails, run as imgaudit, stderr};
 
 /// Runs a command that must succeed and parses its JSON output.
 fn json(args: &[&str], stdin: Option<&[u8]>) -> Value {
     let output = imgaudit(args, stdin);
     assert!(output.status.success(), "{args:?}: {}", stderr(&output));
     serde_json::from_slice(&output.stdout).unwrap()
-}
-
-/// Runs a command that must fail with exit code 2, an error naming `names`, and no stdout.
-fn fails(args: &[&str], stdin: Option<&[u8]>, names: &[&str]) -> String {
-    let output = imgaudit(args, stdin);
-    let message = stderr(&output);
-    assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
-    assert!(
-        output.stdout.is_empty(),
-        "{args:?} printed a partial report"
-    );
-    assert!(message.starts_with("error: "), "{message}");
-    assert!(!message.contains("panicked"), "{message}");
-    for name in names {
-        assert!(
-            message.contains(name),
-            "{args:?}: `{name}` not in: {message}"
-        );
-    }
-    message
 }
 
 fn python_image() -> TestImage {

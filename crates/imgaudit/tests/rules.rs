@@ -4,7 +4,7 @@
 //! expectation rests on, and asserts the exact list of rule ids `scan` reports.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use imgaudit_testkit::{
     DEBIAN_MARKER, LayerBuilder, TestImage, debian_python_base, write_oci_layout,
@@ -15,21 +15,12 @@ use serde_json::Value;
 // Running the binary
 // ---------------------------------------------------------------------------------------------
 
+mod common;
+
+use common::{stderr, stdout};
+
 fn imgaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_imgaudit"))
-        .args(args)
-        .env_clear()
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    common::run(args, None)
 }
 
 /// Runs a command that must exit 0 and returns its stdout.
@@ -51,19 +42,7 @@ fn json(args: &[&str]) -> Value {
 
 /// Runs a command that must exit 2 with an error naming every one of `names`, and no stdout.
 fn fails(args: &[&str], names: &[&str]) -> String {
-    let output = imgaudit(args);
-    let message = stderr(&output);
-    assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
-    assert!(output.stdout.is_empty(), "{args:?} printed on stdout");
-    assert!(message.starts_with("error: "), "{message}");
-    assert!(!message.contains("panicked"), "{message}");
-    for name in names {
-        assert!(
-            message.contains(name),
-            "{args:?}: `{name}` not in: {message}"
-        );
-    }
-    message
+    common::fails(args, None, names)
 }
 
 // ---------------------------------------------------------------------------------------------
