@@ -27,7 +27,7 @@ deny contains finding if {
 	setting := [input.pip_settings[d.user_setting] | some d in p.decisions; d.outcome == "user"; d.user_setting != null][0]
 	finding := {
 		"msg": sprintf("%s makes `pip install` in the conda environment %s install into %s instead (%s launches): pip does not treat conda environments as virtual environments, so nothing stops it.", [describe.setting(setting), p.prefix, input.runtime.user_base, concat(", ", launches)]),
-		"evidence": {"environment": p.prefix, "setting": setting.name, "value": setting.value, "launches": launches},
+		"evidence": {"path": p.prefix, "variable": setting.name, "value": setting.value, "source": setting.source, "launches": launches},
 		"locations": [setting.origin],
 	}
 }

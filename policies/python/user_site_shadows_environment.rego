@@ -22,7 +22,7 @@ deny contains finding if {
 	p := input.pythons[s.python]
 	finding := {
 		"msg": sprintf("%s %s in %s shadows %s %s in %s: the %s Python at %s imports the user-site copy first.", [s.name, s.user_version, s.user_site, s.name, s.environment_version, s.environment_path, p.kind, p.prefix]),
-		"evidence": {"distribution": s.name, "user_version": s.user_version, "environment_version": s.environment_version, "user_site": s.user_site, "environment": s.environment_path},
+		"evidence": {"path": sprintf("%s/%s", [s.user_site, s.name]), "distribution": s.name, "user_version": s.user_version, "environment_version": s.environment_version, "user_site": s.user_site, "environment": s.environment_path},
 		"locations": [s.user_origin],
 	}
 }

@@ -17,6 +17,7 @@ mod archive;
 mod docker;
 mod oci;
 mod platform;
+mod reference;
 mod spec;
 mod stream;
 
@@ -27,6 +28,7 @@ use imgaudit_digest::Digest;
 use oci_spec::image::ImageConfiguration;
 
 pub use platform::{Platform, PlatformError};
+pub use reference::{image_repository, repository};
 pub use spec::{ImageSpec, Selection};
 pub use stream::read_docker_save_stream;
 

@@ -93,25 +93,96 @@ pub(crate) struct ScanArgs {
     /// The image (as for `inspect`).
     #[arg(required = true)]
     pub(crate) image: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub(crate) format: Format,
+    /// The report printed on standard output [default: text, or nothing when --output is given]
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<ReportFormat>,
+    /// Also write a report to a file: FORMAT=PATH, `-` for standard output (`--output
+    /// sarif=imgaudit.sarif --output text=-`). Repeatable.
+    #[arg(long = "output", short = 'o', value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub(crate) outputs: Vec<OutputTarget>,
+    /// The Dockerfile that built the image: findings are mapped to its lines through the
+    /// image's history [default: ./Dockerfile or ./Containerfile when present]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) dockerfile: Option<std::path::PathBuf>,
+    /// The name reports, fingerprints and suppressions use for the image [default: its
+    /// repository, without tag or digest]
+    #[arg(long, value_name = "NAME")]
+    pub(crate) image_name: Option<String>,
+    /// SARIF's automationDetails.id [default: imgaudit/<image name>/]
+    #[arg(long, value_name = "CATEGORY")]
+    pub(crate) sarif_category: Option<String>,
+    /// The configuration file [default: ./imgaudit.toml when present]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub(crate) config: Option<std::path::PathBuf>,
+    /// Ignore ./imgaudit.toml.
+    #[arg(long)]
+    pub(crate) no_config: bool,
+    /// Colour in the text report on standard output: auto (a terminal, and NO_COLOR unset),
+    /// always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub(crate) color: ColorChoice,
     #[command(flatten)]
     pub(crate) policies: PolicyArgs,
-    /// Exit with 1 when a finding is at or above this severity: critical, high, medium, low,
-    /// info, or none (never). Independent of --min-severity.
-    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_threshold)]
-    pub(crate) fail_on: Threshold,
-    /// Leave findings below this severity out of the report (they still count for --fail-on).
-    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
-    pub(crate) min_severity: imgaudit_policy::Severity,
+    /// Exit with 1 when an unsuppressed finding is at or above this severity: critical, high,
+    /// medium, low, info, or none (never). Independent of --min-severity [default: high]
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_threshold)]
+    pub(crate) fail_on: Option<Threshold>,
+    /// Leave findings below this severity out of the report (they still count for --fail-on)
+    /// [default: info]
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub(crate) min_severity: Option<imgaudit_policy::Severity>,
 }
 
-/// The severity from which findings fail the build, or never.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Threshold {
-    Never,
-    AtOrAbove(imgaudit_policy::Severity),
+/// The formats of a scan report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// For people: grouped by rule, with evidence and fixes.
+    Text,
+    /// The documented JSON report (docs/json.md).
+    Json,
+    /// SARIF 2.1.0 for code scanning (GitHub, Azure DevOps, …).
+    Sarif,
+    /// GitLab's Code Quality report.
+    Codequality,
 }
+
+/// `--output FORMAT=PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OutputTarget {
+    pub(crate) format: ReportFormat,
+    /// `None` for standard output.
+    pub(crate) path: Option<std::path::PathBuf>,
+}
+
+fn parse_output(text: &str) -> Result<OutputTarget, String> {
+    let Some((format, path)) = text.split_once('=') else {
+        return Err(format!(
+            "`{text}` is not FORMAT=PATH (e.g. sarif=imgaudit.sarif, text=-)"
+        ));
+    };
+    let format = ReportFormat::from_str(format, true).map_err(|_| {
+        format!("`{format}` is not a report format: use text, json, sarif or codequality")
+    })?;
+    let path = match path {
+        "" => {
+            return Err(format!(
+                "`{text}` names no file (use `-` for standard output)"
+            ));
+        }
+        "-" => None,
+        path => Some(std::path::PathBuf::from(path)),
+    };
+    Ok(OutputTarget { format, path })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+pub(crate) use imgaudit_config::Threshold;
 
 fn parse_severity(text: &str) -> Result<imgaudit_policy::Severity, String> {
     text.parse()
@@ -119,10 +190,7 @@ fn parse_severity(text: &str) -> Result<imgaudit_policy::Severity, String> {
 }
 
 fn parse_threshold(text: &str) -> Result<Threshold, String> {
-    if text.eq_ignore_ascii_case("none") {
-        return Ok(Threshold::Never);
-    }
-    text.parse().map(Threshold::AtOrAbove).map_err(|_| {
+    text.parse().map_err(|_| {
         format!("`{text}` is not a severity: use critical, high, medium, low, info or none")
     })
 }

@@ -1,34 +1,30 @@
-//! `imgaudit scan IMAGE` (and `imgaudit IMAGE`): facts, policies, findings; `imgaudit facts`.
+//! `imgaudit scan IMAGE` (and `imgaudit IMAGE`): configuration, facts, policies, findings,
+//! reports; `imgaudit facts`.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use imgaudit_facts::Facts;
+use imgaudit_config::Config;
+use imgaudit_dockerfile::{Dockerfile, HistoryMap, MatchKind};
+use imgaudit_facts::redact::redact;
 use imgaudit_layer::CaptureRules;
 use imgaudit_loader::LoadedImage;
-use imgaudit_policy::{Finding, PolicySet, Severity};
-use serde::Serialize;
+use imgaudit_policy::{Finding, PolicySet, Rule, Severity};
+use imgaudit_report::{
+    Applied, Audit, DockerfileUse, Gate, ImageInfo, InImage, Reported, RuleInfo, SourceLines,
+    Subject, SuppressionStatus, Tool,
+};
+use serde_json::Value as Json;
 
 use crate::Report;
-use crate::args::{FactsArgs, Format, GlobalArgs, PolicyArgs, ScanArgs, Threshold};
-use crate::output::{Identity, SCHEMA_VERSION, to_json};
+use crate::args::{
+    ColorChoice, FactsArgs, GlobalArgs, OutputTarget, ReportFormat, ScanArgs, Threshold,
+};
+use crate::output::to_json;
 
-#[derive(Debug, Serialize)]
-struct ScanReport<'a> {
-    schema_version: u32,
-    image: Identity,
-    findings: &'a [Finding],
-    /// Findings per severity, every severity present (zero included).
-    summary: serde_json::Map<String, serde_json::Value>,
-    rules: Vec<&'a str>,
-    disabled: &'a [String],
-    /// The build gate: the `--fail-on` threshold (`none` for never) and how many findings,
-    /// reported or not, reach it (exit status 1 when any does).
-    fail_on: String,
-    failing: usize,
-    notes: &'a [String],
-}
+const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// Loads an image with everything the facts need captured.
 fn load_for_facts(global: &GlobalArgs, image: &str) -> anyhow::Result<LoadedImage> {
@@ -40,7 +36,7 @@ fn load_for_facts(global: &GlobalArgs, image: &str) -> anyhow::Result<LoadedImag
 }
 
 /// The built-in policies plus the user's directories.
-pub(crate) fn policy_set(dirs: &[std::path::PathBuf]) -> anyhow::Result<PolicySet> {
+pub(crate) fn policy_set(dirs: &[PathBuf]) -> anyhow::Result<PolicySet> {
     let mut set = PolicySet::builtin().context("the built-in policies do not load")?;
     for dir in dirs {
         set.add_dir(dir)
@@ -49,164 +45,477 @@ pub(crate) fn policy_set(dirs: &[std::path::PathBuf]) -> anyhow::Result<PolicySe
     Ok(set)
 }
 
-fn evaluate(facts: &Facts, policies: &PolicyArgs) -> anyhow::Result<(PolicySet, Vec<Finding>)> {
-    let set = policy_set(&policies.policy_dirs)?;
-    let engine = set.compile(&policies.disable)?;
-    let input = serde_json::to_value(facts)?;
-    let findings = engine.evaluate(&input)?;
-    Ok((set, findings))
+/// The scan's settings: flags over the configuration file over defaults.
+struct Settings {
+    config: Option<Config>,
+    fail_on: Threshold,
+    min_severity: Severity,
+    policy_dirs: Vec<PathBuf>,
+    dockerfile: Option<(PathBuf, bool)>,
+    image_name: Option<String>,
+    category: Option<String>,
 }
 
-/// Runs the audit; the exit status is 1 when a finding reaches `--fail-on`, whatever
-/// `--min-severity` leaves in the report.
+impl Settings {
+    fn new(args: &ScanArgs) -> anyhow::Result<Settings> {
+        let config = if args.no_config {
+            None
+        } else if let Some(path) = &args.config {
+            Some(Config::load(path)?)
+        } else {
+            let cwd = std::env::current_dir().context("cannot read the working directory")?;
+            Config::discover(&cwd)
+                .map(|path| Config::load(&path))
+                .transpose()?
+        };
+        let file = config.as_ref();
+        let mut policy_dirs: Vec<PathBuf> = file.map(|c| c.policies.clone()).unwrap_or_default();
+        policy_dirs.extend(args.policies.policy_dirs.iter().cloned());
+        // An explicit Dockerfile must be usable; a discovered one is used only if it is.
+        let dockerfile = args
+            .dockerfile
+            .clone()
+            .or_else(|| file.and_then(|c| c.dockerfile.clone()))
+            .map(|path| (path, true))
+            .or_else(|| {
+                ["Dockerfile", "Containerfile"]
+                    .into_iter()
+                    .map(PathBuf::from)
+                    .find(|path| path.is_file())
+                    .map(|path| (path, false))
+            });
+        Ok(Settings {
+            fail_on: args
+                .fail_on
+                .or_else(|| file.and_then(|c| c.fail_on))
+                .unwrap_or(Threshold::AtOrAbove(Severity::High)),
+            min_severity: args
+                .min_severity
+                .or_else(|| file.and_then(|c| c.min_severity))
+                .unwrap_or(Severity::Info),
+            policy_dirs,
+            dockerfile,
+            image_name: args
+                .image_name
+                .clone()
+                .or_else(|| file.and_then(|c| c.image_name.clone())),
+            category: args
+                .sarif_category
+                .clone()
+                .or_else(|| file.and_then(|c| c.sarif_category.clone())),
+            config,
+        })
+    }
+}
+
+/// The rules to evaluate and the severities they report with.
+struct Selection {
+    disabled: Vec<String>,
+    severity: BTreeMap<String, Severity>,
+}
+
+fn select_rules(
+    set: &PolicySet,
+    settings: &Settings,
+    args: &ScanArgs,
+) -> anyhow::Result<Selection> {
+    let mut disabled: Vec<String> = Vec::new();
+    let mut severity = BTreeMap::new();
+    if let Some(config) = &settings.config {
+        let known: Vec<imgaudit_config::RuleKey<'_>> = set
+            .rules()
+            .iter()
+            .map(|rule| imgaudit_config::RuleKey {
+                id: &rule.id,
+                name: &rule.name,
+            })
+            .collect();
+        let resolved = config.resolve_rules(&known)?;
+        disabled.extend(resolved.disabled);
+        severity = resolved.severity;
+    }
+    // `--disable` adds to the file's list; an unknown name is an error before the image is read.
+    set.compile(&args.policies.disable)?;
+    for key in &args.policies.disable {
+        if let Some(rule) = set.find_rule(key) {
+            disabled.push(rule.id.clone());
+        }
+    }
+    disabled.sort();
+    disabled.dedup();
+    Ok(Selection { disabled, severity })
+}
+
+/// Runs the audit and writes its reports; the exit status is 1 when an unsuppressed finding
+/// reaches `--fail-on`, whatever `--min-severity` leaves in the reports.
 pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report> {
     let image_arg = args
         .image
         .as_deref()
         .context("no image given: `imgaudit IMAGE` or `imgaudit scan IMAGE`")?;
-    // Policies are checked before the image is read: a typo in --disable costs nothing.
-    policy_set(&args.policies.policy_dirs)?.compile(&args.policies.disable)?;
+    let outputs = outputs(args)?;
+    let settings = Settings::new(args)?;
+    // Everything that can be checked without the image is checked first: a typo costs nothing.
+    let set = policy_set(&settings.policy_dirs)?;
+    let selection = select_rules(&set, &settings, args)?;
+    let engine = set.compile(&selection.disabled)?;
+    let dockerfile = match &settings.dockerfile {
+        Some((path, explicit)) => read_dockerfile(path, *explicit)?,
+        None => None,
+    };
+
+    let spec = imgaudit_image::ImageSpec::parse(image_arg)?;
     let image = load_for_facts(global, image_arg)?;
     let facts = imgaudit_facts::collect(&image);
-    let (set, all_findings) = evaluate(&facts, &args.policies)?;
-    let failing = match args.fail_on {
-        Threshold::Never => 0,
-        Threshold::AtOrAbove(threshold) => all_findings
+    let input = serde_json::to_value(&facts)?;
+    let mut findings = engine.evaluate(&input)?;
+    for finding in &mut findings {
+        if let Some(severity) = selection.severity.get(&finding.rule_id) {
+            finding.severity = *severity;
+        }
+    }
+
+    let repository = settings
+        .image_name
+        .clone()
+        .unwrap_or_else(|| imgaudit_image::image_repository(&image.meta, &spec));
+    let history_map = dockerfile.as_ref().and_then(|(_, file)| {
+        let steps: Vec<imgaudit_dockerfile::HistoryStep<'_>> = image
+            .history
             .iter()
-            .filter(|f| f.severity >= threshold)
+            .map(|step| imgaudit_dockerfile::HistoryStep {
+                created_by: step.created_by.as_deref(),
+                empty_layer: step.empty_layer,
+            })
+            .collect();
+        imgaudit_dockerfile::map_history(file, &steps)
+    });
+    let platform = image.meta.platform.to_string();
+    let today = imgaudit_config::Date::today_utc();
+    let suppressions = settings
+        .config
+        .as_ref()
+        .map_or(&[][..], |c| c.suppressions.as_slice());
+    let mut matched = vec![0usize; suppressions.len()];
+
+    let mut reported: Vec<Reported> = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let subject = Subject::of(&finding);
+        let fingerprint =
+            imgaudit_report::fingerprint(&finding.rule_id, &repository, &platform, &subject);
+        let in_image = in_image(&image, &finding);
+        let lines = dockerfile
+            .as_ref()
+            .zip(history_map.as_ref())
+            .and_then(|((uri, file), map)| {
+                source_lines(uri, file, map, &in_image, &subject, &finding)
+            });
+        let mut suppressed = None;
+        for (index, suppression) in suppressions.iter().enumerate() {
+            if suppression.matches(
+                &finding.rule_id,
+                &finding.rule_name,
+                &repository,
+                &subject.targets(),
+            ) {
+                matched[index] += 1;
+                if suppressed.is_none() && !suppression.is_expired(today) {
+                    suppressed = Some(Applied {
+                        reason: suppression.reason.clone(),
+                        expires: suppression.expires.map(|d| d.to_string()),
+                        line: suppression.line,
+                    });
+                }
+            }
+        }
+        reported.push(Reported {
+            finding,
+            subject,
+            fingerprint,
+            in_image,
+            dockerfile: lines,
+            suppressed,
+        });
+    }
+
+    let failing = match settings.fail_on {
+        Threshold::Never => 0,
+        Threshold::AtOrAbove(threshold) => reported
+            .iter()
+            .filter(|r| r.suppressed.is_none() && r.finding.severity >= threshold)
             .count(),
     };
-    let findings: Vec<Finding> = all_findings
-        .into_iter()
-        .filter(|f| f.severity >= args.min_severity)
-        .collect();
+    reported.retain(|r| r.finding.severity >= settings.min_severity);
+
     let mut notes: Vec<String> = image.notes.clone();
     notes.extend(facts.notes.iter().cloned());
     notes.extend(set.warnings().iter().map(ToString::to_string));
-    let disabled: Vec<String> = args
-        .policies
-        .disable
+    let suppression_status = suppressions
         .iter()
-        .filter_map(|id| set.find_rule(id).map(|r| r.id.clone()))
+        .zip(&matched)
+        .map(|(s, &matched)| SuppressionStatus {
+            rule: s.rule.clone(),
+            image: s.image.clone(),
+            target: s.target.clone(),
+            reason: s.reason.clone(),
+            expires: s.expires.map(|d| d.to_string()),
+            line: s.line,
+            status: if s.is_expired(today) {
+                "expired"
+            } else if matched == 0 {
+                "unused"
+            } else {
+                "used"
+            },
+            matched,
+        })
         .collect();
-    let report = ScanReport {
-        schema_version: SCHEMA_VERSION,
-        image: Identity::of(&image),
-        findings: &findings,
-        summary: summary(&findings),
-        rules: set
-            .rules()
-            .iter()
-            .filter(|r| !disabled.contains(&r.id))
-            .map(|r| r.id.as_str())
-            .collect(),
-        disabled: &disabled,
-        fail_on: match args.fail_on {
-            Threshold::Never => "none".to_owned(),
-            Threshold::AtOrAbove(severity) => severity.to_string(),
+    let rules: Vec<RuleInfo> = set
+        .rules()
+        .iter()
+        .filter(|rule| !selection.disabled.contains(&rule.id))
+        .map(|rule| rule_info(rule, selection.severity.get(&rule.id).copied()))
+        .collect();
+    let meta = &image.meta;
+    let audit = Audit {
+        tool: Tool {
+            name: "imgaudit".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            information_uri: REPOSITORY.to_owned(),
         },
-        failing,
-        notes: &notes,
+        image: ImageInfo {
+            source: meta.source.clone(),
+            transport: meta.transport,
+            name: meta.name.clone(),
+            manifest_digest: meta.manifest_digest.as_ref().map(ToString::to_string),
+            config_digest: meta.config_digest.to_string(),
+            platform,
+            repository: repository.clone(),
+        },
+        rules,
+        disabled: selection.disabled.clone(),
+        findings: reported,
+        gate: Gate {
+            fail_on: settings.fail_on.to_string(),
+            failing,
+        },
+        suppressions: suppression_status,
+        dockerfile: dockerfile.as_ref().map(|(uri, _)| DockerfileUse {
+            file: uri.clone(),
+            matched: history_map.is_some(),
+            stage: history_map.as_ref().map(|m| m.stage),
+        }),
+        category: settings
+            .category
+            .clone()
+            .unwrap_or_else(|| imgaudit_report::default_category(&repository)),
+        notes,
+        config_file: settings
+            .config
+            .as_ref()
+            .map(|c| c.path.display().to_string()),
     };
-    let text = match args.format {
-        Format::Json => to_json(&report)?,
-        Format::Text => {
-            let mut out = text(&report, &set);
-            if let Threshold::AtOrAbove(threshold) = args.fail_on {
-                if failing > 0 {
-                    let _ = writeln!(
-                        out,
-                        "Failing: {failing} finding(s) at or above {threshold} (--fail-on)"
-                    );
-                }
-            }
-            out
+
+    // Every report is rendered before anything is written: a failure leaves no half report.
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
+    let mut stdout = String::new();
+    let mut files: Vec<(&Path, String)> = Vec::new();
+    for target in &outputs {
+        let to_stdout = target.path.is_none();
+        let text = match target.format {
+            ReportFormat::Text => imgaudit_report::text::render(&audit, color && to_stdout),
+            ReportFormat::Json => imgaudit_report::json::render(&audit),
+            ReportFormat::Sarif => imgaudit_report::sarif::render(&audit),
+            ReportFormat::Codequality => imgaudit_report::codequality::render(&audit),
+        };
+        match &target.path {
+            None => stdout = text,
+            Some(path) => files.push((path, redact(&text).into_owned())),
+        }
+    }
+    for (path, text) in &files {
+        write_atomically(path, text)?;
+    }
     Ok(Report {
-        text,
+        text: stdout,
         status: u8::from(failing > 0),
     })
+}
+
+/// The reports to write: `--output`s, plus `--format` (or text) on standard output when no
+/// `--output` goes there.
+fn outputs(args: &ScanArgs) -> anyhow::Result<Vec<OutputTarget>> {
+    let mut outputs = args.outputs.clone();
+    if let Some(format) = args.format {
+        outputs.push(OutputTarget { format, path: None });
+    } else if outputs.is_empty() {
+        outputs.push(OutputTarget {
+            format: ReportFormat::Text,
+            path: None,
+        });
+    }
+    if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
+        anyhow::bail!(
+            "only one report can go to standard output: give the others a file with --output FORMAT=PATH"
+        );
+    }
+    let mut seen: Vec<&Path> = Vec::new();
+    for path in outputs.iter().filter_map(|o| o.path.as_deref()) {
+        if seen.contains(&path) {
+            anyhow::bail!("--output names {} twice", path.display());
+        }
+        seen.push(path);
+    }
+    Ok(outputs)
+}
+
+/// Writes `text` to a temporary file beside `path`, then renames it into place: a reader never
+/// sees half a report, and a failed run leaves the previous one.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let context = || format!("cannot write the report {}", path.display());
+    let mut temp = tempfile::NamedTempFile::new_in(dir).with_context(context)?;
+    std::io::Write::write_all(&mut temp, text.as_bytes()).with_context(context)?;
+    temp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(context)?;
+    Ok(())
+}
+
+/// Reads and parses the Dockerfile; returns its URI (relative to the working directory) too.
+/// A discovered file that cannot be used is skipped; one the user named is an error.
+fn read_dockerfile(path: &Path, explicit: bool) -> anyhow::Result<Option<(String, Dockerfile)>> {
+    let parsed = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the Dockerfile {}", path.display()))
+        .and_then(|text| {
+            Dockerfile::parse(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))
+        })
+        .and_then(|file| Ok((relative_uri(path)?, file)));
+    match parsed {
+        Ok(found) => Ok(Some(found)),
+        Err(error) if explicit => Err(error),
+        Err(_) => Ok(None),
+    }
+}
+
+/// `path` relative to the working directory with `/` separators: what code scanning matches
+/// against the files of the repository.
+fn relative_uri(path: &Path) -> anyhow::Result<String> {
+    let cwd = std::env::current_dir()?.canonicalize()?;
+    let absolute = path
+        .canonicalize()
+        .with_context(|| format!("cannot read the Dockerfile {}", path.display()))?;
+    let relative = absolute.strip_prefix(&cwd).map_err(|_| {
+        anyhow::anyhow!(
+            "the Dockerfile {} is outside the working directory {}: run imgaudit from the repository's root so that findings can point at it",
+            path.display(),
+            cwd.display()
+        )
+    })?;
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Ok(parts.join("/"))
+}
+
+/// Where the finding's first location is in the image, with the layer's digest.
+fn in_image(image: &LoadedImage, finding: &Finding) -> InImage {
+    let Some(location) = finding.locations.first() else {
+        return InImage::default();
+    };
+    let text = |key: &str| location.get(key).and_then(Json::as_str).map(str::to_owned);
+    let number = |key: &str| location.get(key).and_then(Json::as_u64);
+    let layer = number("layer").and_then(|n| usize::try_from(n).ok());
+    InImage {
+        path: text("path"),
+        line: number("line").and_then(|n| u32::try_from(n).ok()),
+        layer,
+        layer_digest: layer
+            .and_then(|index| image.meta.layers.get(index))
+            .map(|layer| layer.digest.as_ref().unwrap_or(&layer.diff_id).to_string()),
+        history_step: number("history_step").and_then(|n| usize::try_from(n).ok()),
+        created_by: text("created_by"),
+    }
+}
+
+/// The Dockerfile lines of a finding: its history step's instruction, else (for a variable of
+/// the image's Env) the `ENV` that sets it.
+fn source_lines(
+    uri: &str,
+    file: &Dockerfile,
+    map: &HistoryMap,
+    in_image: &InImage,
+    subject: &Subject,
+    finding: &Finding,
+) -> Option<SourceLines> {
+    if let Some(mapped) = in_image
+        .history_step
+        .and_then(|step| map.steps.get(step))
+        .and_then(Option::as_ref)
+    {
+        return Some(SourceLines {
+            file: uri.to_owned(),
+            start_line: mapped.start_line,
+            end_line: mapped.end_line,
+            instruction: mapped.keyword.to_string(),
+            how: match mapped.how {
+                MatchKind::BaseImage => "base-image",
+                MatchKind::Instruction => "instruction",
+            },
+        });
+    }
+    let from_env = finding.evidence.get("source").and_then(Json::as_str) == Some("env");
+    let variable = subject.variable.as_deref().filter(|_| from_env)?;
+    let instruction = file.env_instruction(map.stage, variable)?;
+    Some(SourceLines {
+        file: uri.to_owned(),
+        start_line: instruction.start_line,
+        end_line: instruction.end_line,
+        instruction: instruction.keyword.to_string(),
+        how: "env",
+    })
+}
+
+fn rule_info(rule: &Rule, severity: Option<Severity>) -> RuleInfo {
+    let builtin = matches!(rule.origin, imgaudit_policy::Origin::Builtin);
+    let help_uri = if builtin {
+        let doc = rule.path.strip_suffix(".rego").unwrap_or(&rule.path);
+        format!("{REPOSITORY}/blob/main/{doc}.md")
+    } else {
+        rule.references
+            .first()
+            .cloned()
+            .unwrap_or_else(|| REPOSITORY.to_owned())
+    };
+    RuleInfo {
+        id: rule.id.clone(),
+        name: rule.name.clone(),
+        title: rule.title.clone(),
+        description: rule.description.clone(),
+        severity: severity.unwrap_or(rule.severity),
+        remediation: rule.remediation.clone(),
+        doc: rule.doc.clone(),
+        help_uri,
+        // The directory the rule sits in: `pip`, `python`, or the user's own grouping.
+        category: Path::new(&rule.path)
+            .parent()
+            .and_then(Path::file_name)
+            .map(|dir| dir.to_string_lossy().into_owned()),
+    }
 }
 
 pub(crate) fn facts(global: &GlobalArgs, args: &FactsArgs) -> anyhow::Result<String> {
     let image = load_for_facts(global, &args.image)?;
     to_json(&imgaudit_facts::collect(&image))
-}
-
-const SEVERITIES: [Severity; 5] = [
-    Severity::Critical,
-    Severity::High,
-    Severity::Medium,
-    Severity::Low,
-    Severity::Info,
-];
-
-/// Counts per severity, most severe first.
-fn summary(findings: &[Finding]) -> serde_json::Map<String, serde_json::Value> {
-    SEVERITIES
-        .iter()
-        .map(|severity| {
-            let count = findings.iter().filter(|f| f.severity == *severity).count();
-            (severity.to_string(), count.into())
-        })
-        .collect()
-}
-
-/// Findings grouped by rule, most severe first, each with its evidence; then a summary line.
-fn text(report: &ScanReport<'_>, set: &PolicySet) -> String {
-    let mut out = String::new();
-    let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
-    for finding in report.findings {
-        by_rule
-            .entry((std::cmp::Reverse(finding.severity), &finding.rule_id))
-            .or_default()
-            .push(finding);
-    }
-    for ((_, rule_id), findings) in &by_rule {
-        let title = set.find_rule(rule_id).map_or("", |r| r.title.as_str());
-        let name = &findings[0].rule_name;
-        let _ = writeln!(out, "{rule_id} {name}: {title}");
-        for finding in findings {
-            let precision = match finding.precision.to_string().as_str() {
-                "high" => String::new(),
-                other => format!(", {other} precision"),
-            };
-            let _ = writeln!(
-                out,
-                "  [{}{precision}] {}",
-                finding.severity, finding.message
-            );
-        }
-        let _ = writeln!(out, "  see: imgaudit rule {rule_id}");
-        out.push('\n');
-    }
-    for note in report.notes {
-        let _ = writeln!(out, "note: {note}");
-    }
-    let counts: Vec<String> = report
-        .summary
-        .iter()
-        .filter(|(_, n)| n.as_u64().unwrap_or(0) > 0)
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect();
-    let total = report.findings.len();
-    let _ = writeln!(
-        out,
-        "{} in {} [{}] from {} rules{}",
-        match total {
-            0 => "No findings".to_owned(),
-            1 => "1 finding".to_owned(),
-            n => format!("{n} findings"),
-        },
-        report.image.source,
-        report.image.platform,
-        report.rules.len(),
-        if counts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", counts.join(", "))
-        }
-    );
-    out
 }

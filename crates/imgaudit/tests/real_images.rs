@@ -483,3 +483,243 @@ fn the_index_token_of_the_fixture_is_never_printed() {
         );
     }
 }
+
+/// Where the reports of the real images are kept for the SARIF Multitool that `ci/test.sh` runs
+/// after these tests: `IMGAUDIT_REPORTS_OUT`, else a directory that is removed.
+fn reports_dir() -> (PathBuf, Option<tempfile::TempDir>) {
+    if let Some(dir) = std::env::var_os("IMGAUDIT_REPORTS_OUT") {
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        (dir, None)
+    } else {
+        let temp = tempfile::tempdir().unwrap();
+        (temp.path().to_owned(), Some(temp))
+    }
+}
+
+/// Digests and the images directory differ from one build of the fixtures to the next.
+fn normalize(text: &str, images: &Path) -> String {
+    let text = text.replace(&images.display().to_string(), "<images>");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("sha256:") {
+        let digest = &rest[at + 7..];
+        let hex = digest.bytes().take_while(u8::is_ascii_hexdigit).count();
+        out.push_str(&rest[..at + 7]);
+        if hex == 64 {
+            out.push_str("<digest>");
+            rest = &digest[64..];
+        } else {
+            rest = digest;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Runs a scan of `image` from the repository's root (so that the Dockerfile's URI is the
+/// repository's path), writing every format into `out` as `NAME.*`.
+fn scan_to_files(image: &str, dockerfile: Option<&str>, out: &Path, name: &str) -> (i32, String) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let outputs: Vec<String> = [
+        ("json", "json"),
+        ("sarif", "sarif"),
+        ("codequality", "codequality.json"),
+    ]
+    .iter()
+    .map(|(format, extension)| {
+        format!(
+            "{format}={}",
+            out.join(format!("{name}.{extension}")).display()
+        )
+    })
+    .collect();
+    let mut args = vec!["scan", image, "--no-config", "--output", "text=-"];
+    for output in &outputs {
+        args.extend(["--output", output.as_str()]);
+    }
+    if let Some(path) = dockerfile {
+        args.extend(["--dockerfile", path]);
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_imgaudit"))
+        .args(&args)
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+fn line_of(dockerfile: &str, starts_with: &str) -> u64 {
+    let index = dockerfile
+        .lines()
+        .position(|line| line.starts_with(starts_with))
+        .unwrap_or_else(|| panic!("no line starting with {starts_with}"));
+    u64::try_from(index).unwrap() + 1
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn reports_point_at_the_dockerfile_and_match_their_snapshots() {
+    let (dir, catalog) = catalog();
+    let (out, _keep) = reports_dir();
+    let fixture = |name: &str| {
+        let path = catalog["python_fixtures"][name].as_str().unwrap();
+        format!("oci:{}", dir.join(path).display())
+    };
+    let dockerfile_path = "tests/real-images/python-rules/Dockerfile";
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dockerfile = std::fs::read_to_string(root.join(dockerfile_path)).unwrap();
+    let (status, text) = scan_to_files(
+        &fixture("python-rules"),
+        Some(dockerfile_path),
+        &out,
+        "python-rules",
+    );
+    assert_eq!(status, 1);
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("python-rules.sarif")).unwrap())
+            .unwrap();
+    let run = &sarif["runs"][0];
+    // The fixture's OCI layout names the image by tag only: the directory names it.
+    assert_eq!(run["automationDetails"]["id"], "imgaudit/oci/");
+
+    // Each finding on the line of the instruction that caused it.
+    let mut located: Vec<(String, String, u64)> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| {
+            let location = &result["locations"][0]["physicalLocation"];
+            (
+                result["ruleId"].as_str().unwrap().to_owned(),
+                location["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                location["region"]["startLine"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    located.sort();
+    let at = |rule: &str, instruction: &str| {
+        (
+            rule.to_owned(),
+            dockerfile_path.to_owned(),
+            line_of(&dockerfile, instruction),
+        )
+    };
+    let mut expected = vec![
+        at("PIP001", "ENV PIP_NO_USER=1"),
+        at("PIP001", "RUN printf 'if [ -n \"$CI\" ]"),
+        at("PIP001", "RUN mkdir -p /etc/xdg/pip"),
+        at("PIP002", "RUN printf 'export PIP_USER=enabled"),
+        at("PIP003", "ENV PIP_BREAK_SYSTEM_PACKAGES=1"),
+        at("PIP004", "ENV PIP_EXTRA_INDEX_URL="),
+        at("PY001", "RUN rm /usr/lib/python3.11/EXTERNALLY-MANAGED"),
+        at("PY002", "RUN pip install --user"),
+        at("PY003", "RUN pip install --user"),
+        at("PY004", "RUN pip install --no-index"),
+        at("PY005", "ENV PIP_NO_USER=1"),
+    ];
+    expected.sort();
+    assert_eq!(located, expected);
+
+    assert_snapshot_file("python-rules.txt", &normalize(&text, &dir));
+    for (file, snapshot) in [
+        ("python-rules.sarif", "python-rules.sarif"),
+        ("python-rules.json", "python-rules.json"),
+    ] {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        assert!(!text.contains("hunter2-not-a-real-token"), "{file}");
+        assert_snapshot_file(snapshot, &normalize(&text, &dir));
+    }
+
+    // The traps: a valid report with no results.
+    let (status, _) = scan_to_files(&fixture("python-traps"), None, &out, "python-traps");
+    assert_eq!(status, 0);
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("python-traps.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["runs"][0]["results"], Value::Array(vec![]));
+
+    // Every export of the hygiene images: the same fingerprints whatever the format, and the
+    // repository from the tag (`imgaudit-test/hygiene`) wherever the export keeps one.
+    for image in catalog["images"].as_array().unwrap() {
+        let name = image["name"].as_str().unwrap();
+        if name != "hygiene" && name != "hygiene-vfs" {
+            continue;
+        }
+        let dockerfile = "tests/real-images/hygiene/Dockerfile";
+        let mut fingerprints_of_tagged = None;
+        for format in image["formats"].as_object().unwrap().keys() {
+            let report = format!("{name}-{format}");
+            let (status, _) = scan_to_files(
+                &argument(&dir, image, format),
+                Some(dockerfile),
+                &out,
+                &report,
+            );
+            assert_eq!(status, 0, "{report}");
+            let json: Value = serde_json::from_str(
+                &std::fs::read_to_string(out.join(format!("{report}.json"))).unwrap(),
+            )
+            .unwrap();
+            if json["image"]["repository"] != format!("imgaudit-test/{name}") {
+                continue;
+            }
+            let mut fingerprints: Vec<&str> = json["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["fingerprint"].as_str().unwrap())
+                .collect();
+            fingerprints.sort_unstable();
+            let fingerprints: Vec<String> = fingerprints.iter().map(|s| (*s).to_owned()).collect();
+            match &fingerprints_of_tagged {
+                None => fingerprints_of_tagged = Some(fingerprints),
+                Some(first) => assert_eq!(first, &fingerprints, "{report}"),
+            }
+            assert!(
+                json["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|f| f["dockerfile"]["file"] == dockerfile),
+                "{report}: {json:#}"
+            );
+        }
+        assert!(
+            fingerprints_of_tagged.is_some(),
+            "{name}: no export kept its tag"
+        );
+    }
+}
+
+/// The snapshot helper of the other end-to-end tests, for this file (which does not share
+/// their runner).
+fn assert_snapshot_file(name: &str, text: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots/real-images")
+        .join(name);
+    if std::env::var_os("IMGAUDIT_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "snapshot {} cannot be read ({e}); IMGAUDIT_BLESS=1 writes it",
+            path.display()
+        )
+    });
+    assert!(
+        expected == text,
+        "{name} differs from its snapshot {} (IMGAUDIT_BLESS=1 rewrites it after a review):\n{text}",
+        path.display()
+    );
+}

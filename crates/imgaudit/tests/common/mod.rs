@@ -4,12 +4,19 @@
 #![allow(dead_code)]
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// Runs the binary with a cleared environment, feeding `stdin` when given.
 pub(crate) fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    run_in(Path::new("."), args, stdin)
+}
+
+/// [`run`] in the working directory `dir` (where `imgaudit.toml` and the Dockerfile are found).
+pub(crate) fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_imgaudit"))
         .args(args)
+        .current_dir(dir)
         .env_clear()
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -53,4 +60,45 @@ pub(crate) fn fails(args: &[&str], stdin: Option<&[u8]>, names: &[&str]) -> Stri
         );
     }
     message
+}
+
+/// Compares `text` with the committed snapshot `tests/snapshots/NAME`; `IMGAUDIT_BLESS=1`
+/// writes it instead. A missing snapshot fails (CI never blesses).
+pub(crate) fn assert_snapshot(name: &str, text: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("IMGAUDIT_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "snapshot {} cannot be read ({e}); run with IMGAUDIT_BLESS=1 to write it",
+            path.display()
+        )
+    });
+    if expected != text {
+        let first = expected
+            .lines()
+            .zip(text.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| expected.lines().count().min(text.lines().count()));
+        panic!(
+            "{name} differs from its snapshot from line {}:\n--- snapshot\n{}\n--- now\n{}\n(IMGAUDIT_BLESS=1 rewrites it after a review)",
+            first + 1,
+            expected
+                .lines()
+                .skip(first)
+                .take(5)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            text.lines()
+                .skip(first)
+                .take(5)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
 }

@@ -1,0 +1,138 @@
+//! What a finding is about, and the fingerprint that keeps a finding's identity from one build
+//! to the next.
+//!
+//! Code scanning matches alerts across uploads by `partialFingerprints`; the upload action can
+//! only compute them for files in the checkout, never for paths inside an image. So imgaudit
+//! computes its own from what stays the same when the image is rebuilt: the rule, the image's
+//! repository (no tag, no digest), the platform, and the path or variable the finding is about.
+//! Layer digests, history steps and messages change on every build and are left out.
+
+use imgaudit_digest::{Algorithm, Digest};
+use imgaudit_policy::Finding;
+use serde::Serialize;
+use serde_json::Value as Json;
+
+/// The key of imgaudit's fingerprint in SARIF's `partialFingerprints`; a new version of the
+/// computation gets a new key, so dashboards never compare fingerprints of two kinds.
+pub const FINGERPRINT_KEY: &str = "imgaudit/v1";
+
+/// The path and the variable a finding is about: its evidence's `path` (else its first
+/// location's `path`) and its evidence's `variable`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Subject {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variable: Option<String>,
+}
+
+impl Subject {
+    pub fn of(finding: &Finding) -> Subject {
+        let text = |value: Option<&Json>| value.and_then(Json::as_str).map(str::to_owned);
+        let path = text(finding.evidence.get("path"))
+            .or_else(|| text(finding.locations.first().and_then(|l| l.get("path"))));
+        Subject {
+            path,
+            variable: text(finding.evidence.get("variable")),
+        }
+    }
+
+    /// The texts a suppression's `target` glob is matched against.
+    pub fn targets(&self) -> Vec<&str> {
+        self.path
+            .iter()
+            .chain(&self.variable)
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// The fingerprint of a finding of `rule_id` about `subject` in `repository` for `platform`:
+/// a SHA-256 in hex.
+pub fn fingerprint(rule_id: &str, repository: &str, platform: &str, subject: &Subject) -> String {
+    // NUL never occurs in any of the parts, so distinct tuples never give the same text.
+    let text = [
+        FINGERPRINT_KEY,
+        rule_id,
+        repository,
+        platform,
+        subject.path.as_deref().unwrap_or(""),
+        subject.variable.as_deref().unwrap_or(""),
+    ]
+    .join("\0");
+    Digest::of_bytes(Algorithm::Sha256, text.as_bytes())
+        .hex()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn finding(evidence: Json, locations: Vec<Json>) -> Finding {
+        Finding {
+            rule_id: "PIP001".into(),
+            rule_name: "user-install-forced".into(),
+            severity: imgaudit_policy::Severity::High,
+            precision: imgaudit_policy::Precision::High,
+            message: "m".into(),
+            evidence,
+            locations,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn subject_prefers_the_evidence_path() {
+        let f = finding(
+            json!({"path": "/usr/lib/python3.11/EXTERNALLY-MANAGED"}),
+            vec![json!({"path": "/elsewhere"})],
+        );
+        assert_eq!(
+            Subject::of(&f).path.as_deref(),
+            Some("/usr/lib/python3.11/EXTERNALLY-MANAGED")
+        );
+        let f = finding(
+            json!({"variable": "PIP_USER"}),
+            vec![json!({"path": "/etc/profile.d/pip.sh", "line": 2})],
+        );
+        let subject = Subject::of(&f);
+        assert_eq!(subject.targets(), ["/etc/profile.d/pip.sh", "PIP_USER"]);
+    }
+
+    #[test]
+    fn fingerprints_depend_on_what_stays_and_only_on_it() {
+        let subject = Subject {
+            path: None,
+            variable: Some("PIP_NO_USER".into()),
+        };
+        let base = fingerprint("PIP001", "team/app", "linux/amd64", &subject);
+        assert_eq!(base.len(), 64);
+        assert_eq!(
+            base,
+            fingerprint("PIP001", "team/app", "linux/amd64", &subject)
+        );
+        let other_variable = Subject {
+            variable: Some("PIP_USER".into()),
+            ..subject.clone()
+        };
+        for changed in [
+            fingerprint("PIP002", "team/app", "linux/amd64", &subject),
+            fingerprint("PIP001", "team/other", "linux/amd64", &subject),
+            fingerprint("PIP001", "team/app", "linux/arm64", &subject),
+            fingerprint("PIP001", "team/app", "linux/amd64", &other_variable),
+        ] {
+            assert_ne!(base, changed);
+        }
+        // A path and a variable with the same text are different subjects.
+        let as_path = Subject {
+            path: Some("PIP_NO_USER".into()),
+            variable: None,
+        };
+        assert_ne!(
+            base,
+            fingerprint("PIP001", "team/app", "linux/amd64", &as_path)
+        );
+    }
+}
