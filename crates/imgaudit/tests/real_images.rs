@@ -12,6 +12,10 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod common;
+
+use common::assert_snapshot;
+
 fn images_dir() -> PathBuf {
     let dir = std::env::var_os("IMGAUDIT_REAL_IMAGES").expect(
         "IMGAUDIT_REAL_IMAGES is not set: run tests/real-images/build.sh DIR first (ci/test.sh does)",
@@ -629,14 +633,14 @@ fn reports_point_at_the_dockerfile_and_match_their_snapshots() {
     expected.sort();
     assert_eq!(located, expected);
 
-    assert_snapshot_file("python-rules.txt", &normalize(&text, &dir));
+    assert_snapshot("real-images/python-rules.txt", &normalize(&text, &dir));
     for (file, snapshot) in [
         ("python-rules.sarif", "python-rules.sarif"),
         ("python-rules.json", "python-rules.json"),
     ] {
         let text = std::fs::read_to_string(out.join(file)).unwrap();
         assert!(!text.contains("hunter2-not-a-real-token"), "{file}");
-        assert_snapshot_file(snapshot, &normalize(&text, &dir));
+        assert_snapshot(&format!("real-images/{snapshot}"), &normalize(&text, &dir));
     }
 
     // The traps: a valid report with no results.
@@ -698,28 +702,4 @@ fn reports_point_at_the_dockerfile_and_match_their_snapshots() {
             "{name}: no export kept its tag"
         );
     }
-}
-
-/// The snapshot helper of the other end-to-end tests, for this file (which does not share
-/// their runner).
-fn assert_snapshot_file(name: &str, text: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots/real-images")
-        .join(name);
-    if std::env::var_os("IMGAUDIT_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "snapshot {} cannot be read ({e}); IMGAUDIT_BLESS=1 writes it",
-            path.display()
-        )
-    });
-    assert!(
-        expected == text,
-        "{name} differs from its snapshot {} (IMGAUDIT_BLESS=1 rewrites it after a review):\n{text}",
-        path.display()
-    );
 }

@@ -1090,9 +1090,35 @@ fn credentials_appear_in_no_output() {
     ]);
     let layout = layout(&test_image);
     let arg = layout.arg.as_str();
+    let reports = tempfile::tempdir().unwrap();
+    let file = |name: &str| reports.path().join(name).display().to_string();
+    let (json_file, sarif_file, quality_file, text_file) = (
+        format!("json={}", file("r.json")),
+        format!("sarif={}", file("r.sarif")),
+        format!("codequality={}", file("r.cq.json")),
+        format!("text={}", file("r.txt")),
+    );
     for args in [
         &["scan", arg, "--fail-on", "none"][..],
         &["scan", arg, "--format", "json", "--fail-on", "none"],
+        &["scan", arg, "--format", "sarif", "--fail-on", "none"],
+        &["scan", arg, "--format", "codequality", "--fail-on", "none"],
+        &[
+            "scan",
+            arg,
+            "--fail-on",
+            "none",
+            "--color",
+            "always",
+            "--output",
+            &json_file,
+            "--output",
+            &sarif_file,
+            "--output",
+            &quality_file,
+            "--output",
+            &text_file,
+        ],
         &[arg, "--fail-on", "none"],
         &["facts", arg],
         &["inspect", arg],
@@ -1105,7 +1131,10 @@ fn credentials_appear_in_no_output() {
             "{args:?}: {}",
             stderr(&output)
         );
-        let everything = format!("{}{}", stdout(&output), stderr(&output));
+        let mut everything = format!("{}{}", stdout(&output), stderr(&output));
+        for written in std::fs::read_dir(reports.path()).unwrap() {
+            everything.push_str(&std::fs::read_to_string(written.unwrap().path()).unwrap());
+        }
         for secret in SECRETS {
             assert!(
                 !everything.contains(secret),
@@ -1113,6 +1142,12 @@ fn credentials_appear_in_no_output() {
             );
         }
     }
+    assert_eq!(std::fs::read_dir(reports.path()).unwrap().count(), 4);
+    let sarif = std::fs::read_to_string(reports.path().join("r.sarif")).unwrap();
+    assert!(
+        sarif.contains("https://ci:****@pypi.example/simple"),
+        "{sarif}"
+    );
     // One PIP004 per source; the masked value is still shown.
     let found = findings(&test_image, &[]);
     assert_eq!(ids(&found), ["PIP004", "PIP004", "PIP004"], "{found:#?}");
