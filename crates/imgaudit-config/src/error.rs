@@ -220,7 +220,7 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = self.0.path.display();
         let Some(location) = &self.0.location else {
-            return write!(f, "error: {path}: {}", self.0.message);
+            return write!(f, "{path}: {}", self.0.message);
         };
         let Location {
             line,
@@ -229,7 +229,7 @@ impl fmt::Display for ConfigError {
             width,
             ..
         } = location;
-        writeln!(f, "error: {path}:{line}:{column}: {}", self.0.message)?;
+        writeln!(f, "{path}:{line}:{column}: {}", self.0.message)?;
         let gutter = " ".repeat(line.to_string().len());
         writeln!(f, "{gutter} |")?;
         writeln!(f, "{line} | {text}")?;
@@ -501,7 +501,7 @@ mod tests {
         );
         assert_eq!(
             error.to_string(),
-            "error: x.toml:2:6: bad\n  |\n2 | \tb = 2\n  | \t    ^"
+            "x.toml:2:6: bad\n  |\n2 | \tb = 2\n  | \t    ^"
         );
     }
 

@@ -32,7 +32,7 @@ fn assert_at(
     assert_eq!(
         first,
         format!(
-            "error: {}:{line}:{column}: {}",
+            "{}:{line}:{column}: {}",
             error.path().display(),
             error.message()
         )
@@ -56,7 +56,7 @@ fn unknown_top_level_key_renders_like_a_compiler() {
     let error = Config::load(Path::new("tests/data/typo.toml")).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "error: tests/data/typo.toml:2:1: `fial-on` is not a key of imgaudit.toml (expected one \
+        "tests/data/typo.toml:2:1: `fial-on` is not a key of imgaudit.toml (expected one \
          of: fail-on, min-severity, dockerfile, policies, sarif-category, image-name, rules, \
          suppress); did you mean `fail-on`?\n  |\n2 | fial-on = \"high\"\n  | ^^^^^^^"
     );
@@ -475,7 +475,7 @@ fn unreadable_file() {
     assert!(
         error
             .to_string()
-            .starts_with("error: tests/data/does-not-exist.toml: cannot read the file: "),
+            .starts_with("tests/data/does-not-exist.toml: cannot read the file: "),
         "{error}"
     );
     assert!(std::error::Error::source(&error).is_some());

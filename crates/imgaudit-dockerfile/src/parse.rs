@@ -60,12 +60,13 @@ pub(crate) fn parse(text: &str) -> Result<Dockerfile, ParseError> {
                 break;
             };
             next += 1;
-            end_line = line_number(next);
-            // Comment and empty lines do not end a continued instruction; they vanish.
+            // Comment and empty lines do not end a continued instruction; they vanish, and
+            // they are not its lines (nor is the empty piece after a final line break).
             let trimmed = more.trim_start();
             if trimmed.starts_with('#') || trimmed.is_empty() {
                 continue;
             }
+            end_line = line_number(next);
             let (part, e) = trim_continuation(more, escape);
             joined.push_str(part);
             ended = e;

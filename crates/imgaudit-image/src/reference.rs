@@ -30,8 +30,8 @@ pub fn repository(reference: &str) -> Option<String> {
 
 /// The repository an image is known by: from its tag (`RepoTags`, `io.containerd.image.name`,
 /// a full reference in the OCI ref name) or, when the source gives only a tag or nothing, from
-/// the name of the layout directory or archive file.
-pub fn image_repository(meta: &ImageMeta, spec: &ImageSpec) -> String {
+/// the name of the layout directory or archive file, which `notes` then says.
+pub fn image_repository(meta: &ImageMeta, spec: &ImageSpec, notes: &mut Vec<String>) -> String {
     let tag_only = matches!(
         spec,
         ImageSpec::OciLayout { .. } | ImageSpec::OciArchive { .. }
@@ -39,10 +39,13 @@ pub fn image_repository(meta: &ImageMeta, spec: &ImageSpec) -> String {
         .name
         .as_deref()
         .is_some_and(|name| !name.contains('/') && !name.contains(':'));
-    if let Some(name) = meta.name.as_deref().filter(|_| !tag_only) {
-        if let Some(repository) = repository(name) {
-            return repository;
-        }
+    if let Some(repository) = meta
+        .name
+        .as_deref()
+        .filter(|_| !tag_only)
+        .and_then(repository)
+    {
+        return repository;
     }
     let path = match spec {
         ImageSpec::OciLayout { dir, .. } => Some(dir.as_path()),
@@ -51,10 +54,25 @@ pub fn image_repository(meta: &ImageMeta, spec: &ImageSpec) -> String {
         }
         ImageSpec::Stdin { .. } => None,
     };
-    path.and_then(|p| p.canonicalize().ok().or_else(|| Some(p.to_path_buf())))
-        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .filter(|stem| !stem.is_empty() && stem != ".")
-        .unwrap_or_else(|| "image".to_owned())
+    let name = path
+        .and_then(|p| p.canonicalize().ok().or_else(|| Some(p.to_path_buf())))
+        .and_then(|p| p.file_name().map(|s| s.to_string_lossy().into_owned()))
+        .map(|name| {
+            // `app.tar`, `app.tar.gz`, `app.oci.tar` → `app`
+            let cut = [".tar", ".tgz"]
+                .iter()
+                .filter_map(|ext| name.find(ext))
+                .min()
+                .unwrap_or(name.len());
+            name[..cut].to_owned()
+        })
+        .filter(|name| !name.is_empty() && name != "." && name != "..")
+        .unwrap_or_else(|| "image".to_owned());
+    notes.push(format!(
+        "the image has no repository name, so reports call it `{name}`: set --image-name to keep \
+         its fingerprints and SARIF category stable wherever it is read from"
+    ));
+    name
 }
 
 #[cfg(test)]

@@ -31,8 +31,12 @@ fn issue(audit: &Audit, reported: &Reported) -> Json {
     let (path, line) = if let Some(lines) = &reported.dockerfile {
         (lines.file.clone(), lines.start_line)
     } else {
-        let path = uri::of_finding(&audit.image.repository, reported);
-        (path, reported.in_image.line.unwrap_or(1))
+        // GitLab shows the path as given: no percent-encoding here.
+        let path = uri::pseudo_path(&audit.image.repository, reported);
+        (
+            path,
+            reported.in_image.line.filter(|&n| n >= 1).unwrap_or(1),
+        )
     };
     json!({
         "type": "issue",

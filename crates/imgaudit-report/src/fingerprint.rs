@@ -24,6 +24,10 @@ pub struct Subject {
     pub path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variable: Option<String>,
+    /// Whether the variable is one of the image config's `Env` (evidence `source: env`), not
+    /// of a file.
+    #[serde(skip)]
+    pub from_env: bool,
 }
 
 impl Subject {
@@ -34,6 +38,7 @@ impl Subject {
         Subject {
             path,
             variable: text(finding.evidence.get("variable")),
+            from_env: finding.evidence.get("source").and_then(Json::as_str) == Some("env"),
         }
     }
 
@@ -63,6 +68,34 @@ pub fn fingerprint(rule_id: &str, repository: &str, platform: &str, subject: &Su
     Digest::of_bytes(Algorithm::Sha256, text.as_bytes())
         .hex()
         .to_owned()
+}
+
+/// Gives findings that would share a fingerprint (one rule, one path and variable: the same key
+/// in two sections of one pip.conf) distinct ones, so that dashboards keep them apart: the
+/// first, by line then message, keeps its fingerprint, the others get it hashed with their rank.
+pub fn disambiguate(findings: &mut [crate::Reported]) {
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| {
+        let key = |i: usize| {
+            let f = &findings[i];
+            (&f.fingerprint, f.in_image.line, &f.finding.message)
+        };
+        key(a).cmp(&key(b))
+    });
+    let original: Vec<String> = findings.iter().map(|f| f.fingerprint.clone()).collect();
+    let mut rank = 0;
+    for pair in 1..order.len() {
+        let current = order[pair];
+        if original[current] != original[order[pair - 1]] {
+            rank = 0;
+            continue;
+        }
+        rank += 1;
+        let text = format!("{}\0{rank}", original[current]);
+        Digest::of_bytes(Algorithm::Sha256, text.as_bytes())
+            .hex()
+            .clone_into(&mut findings[current].fingerprint);
+    }
 }
 
 #[cfg(test)]
@@ -102,10 +135,39 @@ mod tests {
     }
 
     #[test]
+    fn findings_with_one_subject_get_distinct_fingerprints() {
+        let reported = |line: u32| crate::Reported {
+            finding: finding(json!({"variable": "index-url"}), vec![]),
+            subject: Subject::default(),
+            fingerprint: "same".into(),
+            in_image: crate::InImage {
+                line: Some(line),
+                ..crate::InImage::default()
+            },
+            dockerfile: None,
+            suppressed: None,
+        };
+        let mut findings = vec![reported(9), reported(2), reported(5)];
+        disambiguate(&mut findings);
+        assert_eq!(findings[1].fingerprint, "same");
+        let mut all: Vec<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 3);
+        // The same findings in another order get the same fingerprints.
+        let mut again = vec![reported(5), reported(2), reported(9)];
+        disambiguate(&mut again);
+        assert_eq!(again[1].fingerprint, "same");
+        assert_eq!(again[0].fingerprint, findings[2].fingerprint);
+        assert_eq!(again[2].fingerprint, findings[0].fingerprint);
+    }
+
+    #[test]
     fn fingerprints_depend_on_what_stays_and_only_on_it() {
         let subject = Subject {
             path: None,
             variable: Some("PIP_NO_USER".into()),
+            from_env: true,
         };
         let base = fingerprint("PIP001", "team/app", "linux/amd64", &subject);
         assert_eq!(base.len(), 64);
@@ -129,6 +191,7 @@ mod tests {
         let as_path = Subject {
             path: Some("PIP_NO_USER".into()),
             variable: None,
+            from_env: false,
         };
         assert_ne!(
             base,

@@ -5,7 +5,7 @@ use imgaudit_policy::{Finding, Severity};
 use serde::Serialize;
 
 use crate::{
-    Applied, Audit, DockerfileUse, ImageInfo, InImage, Reported, SourceLines, Subject,
+    AppliedSuppression, Audit, DockerfileUse, ImageInfo, InImage, Reported, SourceLines, Subject,
     SuppressionStatus,
 };
 
@@ -44,7 +44,7 @@ struct FindingOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     dockerfile: Option<&'a SourceLines>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    suppression: Option<&'a Applied>,
+    suppression: Option<&'a AppliedSuppression>,
 }
 
 impl<'a> FindingOut<'a> {

@@ -57,6 +57,8 @@ pub struct RuleInfo {
     pub remediation: String,
     /// The rule's documentation (Markdown), when it has one.
     pub doc: Option<String>,
+    /// The documentation as plain text, as `imgaudit rule ID` prints it.
+    pub help_text: String,
     pub help_uri: String,
     /// The policy directory's first level (`pip`, `python`), a tag in SARIF.
     pub category: Option<String>,
@@ -97,7 +99,7 @@ pub struct SourceLines {
 
 /// A suppression that applies to a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Applied {
+pub struct AppliedSuppression {
     pub reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
@@ -113,7 +115,7 @@ pub struct Reported {
     pub fingerprint: String,
     pub in_image: InImage,
     pub dockerfile: Option<SourceLines>,
-    pub suppressed: Option<Applied>,
+    pub suppressed: Option<AppliedSuppression>,
 }
 
 /// What became of one configured suppression.

@@ -50,21 +50,30 @@ pub fn render(audit: &Audit) -> String {
     let mut results: Vec<&Reported> = audit.findings.iter().collect();
     // Most severe first, so that a cap keeps what matters.
     results.sort_by(|a, b| {
-        b.finding
-            .severity
-            .cmp(&a.finding.severity)
+        a.suppressed
+            .is_some()
+            .cmp(&b.suppressed.is_some())
+            .then_with(|| b.finding.severity.cmp(&a.finding.severity))
             .then_with(|| a.finding.rule_id.cmp(&b.finding.rule_id))
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
     });
     let total = results.len();
-    let mut kept = total.min(MAX_RESULTS);
-    loop {
-        let text = render_with(audit, &results[..kept], total);
-        if kept == 0 || gzip_len(&text) <= MAX_GZIP_BYTES {
-            return text;
-        }
-        kept /= 2;
+    let kept = total.min(MAX_RESULTS);
+    let text = render_with(audit, &results[..kept], total);
+    if gzip_len(&text) <= MAX_GZIP_BYTES {
+        return text;
     }
+    // The most results that fit: the file with none always does.
+    let (mut fits, mut too_many) = (0, kept);
+    while too_many - fits > 1 {
+        let middle = fits + (too_many - fits) / 2;
+        if gzip_len(&render_with(audit, &results[..middle], total)) <= MAX_GZIP_BYTES {
+            fits = middle;
+        } else {
+            too_many = middle;
+        }
+    }
+    render_with(audit, &results[..fits], total)
 }
 
 fn render_with(audit: &Audit, results: &[&Reported], total: usize) -> String {
@@ -183,14 +192,7 @@ fn rule(rule: &RuleInfo) -> Json {
             rule.remediation.trim()
         )
     });
-    // The documentation reads well as plain text too; without one, the description and fix.
-    let help_text = rule.doc.clone().unwrap_or_else(|| {
-        format!(
-            "{}\n\nFix: {}",
-            rule.description.trim(),
-            rule.remediation.trim()
-        )
-    });
+    let help_text = rule.help_text.clone();
     let mut tags = vec!["security".to_owned(), "container".to_owned()];
     if let Some(category) = &rule.category {
         tags.push(category.clone());
@@ -230,7 +232,7 @@ fn result(audit: &Audit, reported: &Reported, rule_index: Option<usize>) -> Json
     let image_location = json!({
         "physicalLocation": {
             "artifactLocation": {"uri": image_uri},
-            "region": {"startLine": in_image.line.unwrap_or(1)},
+            "region": {"startLine": in_image.line.filter(|&n| n >= 1).unwrap_or(1)},
         },
         "message": {"text": "in the image"},
     });
@@ -244,7 +246,7 @@ fn result(audit: &Audit, reported: &Reported, rule_index: Option<usize>) -> Json
         None => json!({
             "physicalLocation": {
                 "artifactLocation": {"uri": image_uri},
-                "region": {"startLine": in_image.line.unwrap_or(1)},
+                "region": {"startLine": in_image.line.filter(|&n| n >= 1).unwrap_or(1)},
             },
         }),
     };

@@ -87,13 +87,6 @@ pub fn render(audit: &Audit, color: bool) -> String {
     for note in &audit.notes {
         let _ = writeln!(out, "note: {note}");
     }
-    if let Some(dockerfile) = audit.dockerfile.as_ref().filter(|d| !d.matched) {
-        let _ = writeln!(
-            out,
-            "note: the history of the image does not match {}; findings are shown in the image",
-            dockerfile.file
-        );
-    }
     for suppression in &audit.suppressions {
         match suppression.status {
             "expired" => {

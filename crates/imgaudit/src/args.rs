@@ -109,7 +109,7 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) image_name: Option<String>,
     /// SARIF's automationDetails.id [default: imgaudit/<image name>/]
-    #[arg(long, value_name = "CATEGORY")]
+    #[arg(long, value_name = "CATEGORY", value_parser = non_empty)]
     pub(crate) sarif_category: Option<String>,
     /// The configuration file [default: ./imgaudit.toml when present]
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
@@ -183,6 +183,13 @@ pub(crate) enum ColorChoice {
 }
 
 pub(crate) use imgaudit_config::Threshold;
+
+fn non_empty(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err("an empty value is not allowed".to_owned()),
+        text => Ok(text.to_owned()),
+    }
+}
 
 fn parse_severity(text: &str) -> Result<imgaudit_policy::Severity, String> {
     text.parse()

@@ -13,8 +13,8 @@ use imgaudit_layer::CaptureRules;
 use imgaudit_loader::LoadedImage;
 use imgaudit_policy::{Finding, PolicySet, Rule, Severity};
 use imgaudit_report::{
-    Applied, Audit, DockerfileUse, Gate, ImageInfo, InImage, Reported, RuleInfo, SourceLines,
-    Subject, SuppressionStatus, Tool,
+    AppliedSuppression, Audit, DockerfileUse, Gate, ImageInfo, InImage, Reported, RuleInfo,
+    SourceLines, Subject, SuppressionStatus, Tool,
 };
 use serde_json::Value as Json;
 
@@ -51,7 +51,7 @@ struct Settings {
     fail_on: Threshold,
     min_severity: Severity,
     policy_dirs: Vec<PathBuf>,
-    dockerfile: Option<(PathBuf, bool)>,
+    dockerfile: Option<DockerfileChoice>,
     image_name: Option<String>,
     category: Option<String>,
 }
@@ -76,13 +76,13 @@ impl Settings {
             .dockerfile
             .clone()
             .or_else(|| file.and_then(|c| c.dockerfile.clone()))
-            .map(|path| (path, true))
+            .map(|path| DockerfileChoice { path, named: true })
             .or_else(|| {
                 ["Dockerfile", "Containerfile"]
                     .into_iter()
                     .map(PathBuf::from)
                     .find(|path| path.is_file())
-                    .map(|path| (path, false))
+                    .map(|path| DockerfileChoice { path, named: false })
             });
         Ok(Settings {
             fail_on: args
@@ -106,6 +106,13 @@ impl Settings {
             config,
         })
     }
+}
+
+/// The Dockerfile to map findings to, and whether the user named it (then it must be usable;
+/// a discovered one is used only if it is).
+struct DockerfileChoice {
+    path: PathBuf,
+    named: bool,
 }
 
 /// The rules to evaluate and the severities they report with.
@@ -135,10 +142,11 @@ fn select_rules(
         severity = resolved.severity;
     }
     // `--disable` adds to the file's list; an unknown name is an error before the image is read.
-    set.compile(&args.policies.disable)?;
     for key in &args.policies.disable {
-        if let Some(rule) = set.find_rule(key) {
-            disabled.push(rule.id.clone());
+        match set.find_rule(key) {
+            Some(rule) => disabled.push(rule.id.clone()),
+            // The policy crate's error lists the known ids.
+            None => set.compile(std::slice::from_ref(key)).map(|_| ())?,
         }
     }
     disabled.sort();
@@ -159,8 +167,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
     let set = policy_set(&settings.policy_dirs)?;
     let selection = select_rules(&set, &settings, args)?;
     let engine = set.compile(&selection.disabled)?;
+    let mut notes: Vec<String> = Vec::new();
     let dockerfile = match &settings.dockerfile {
-        Some((path, explicit)) => read_dockerfile(path, *explicit)?,
+        Some(choice) => read_dockerfile(choice, &mut notes)?,
         None => None,
     };
 
@@ -175,10 +184,12 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
         }
     }
 
-    let repository = settings
-        .image_name
-        .clone()
-        .unwrap_or_else(|| imgaudit_image::image_repository(&image.meta, &spec));
+    // A name given with a tag or digest is used without them: reports must not change per tag.
+    let repository = match &settings.image_name {
+        Some(name) => imgaudit_image::repository(name)
+            .with_context(|| format!("--image-name: `{name}` names no repository"))?,
+        None => imgaudit_image::image_repository(&image.meta, &spec, &mut notes),
+    };
     let history_map = dockerfile.as_ref().and_then(|(_, file)| {
         let steps: Vec<imgaudit_dockerfile::HistoryStep<'_>> = image
             .history
@@ -220,7 +231,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
             ) {
                 matched[index] += 1;
                 if suppressed.is_none() && !suppression.is_expired(today) {
-                    suppressed = Some(Applied {
+                    suppressed = Some(AppliedSuppression {
                         reason: suppression.reason.clone(),
                         expires: suppression.expires.map(|d| d.to_string()),
                         line: suppression.line,
@@ -238,6 +249,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
         });
     }
 
+    imgaudit_report::fingerprint::disambiguate(&mut reported);
     let failing = match settings.fail_on {
         Threshold::Never => 0,
         Threshold::AtOrAbove(threshold) => reported
@@ -247,8 +259,13 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
     };
     reported.retain(|r| r.finding.severity >= settings.min_severity);
 
-    let mut notes: Vec<String> = image.notes.clone();
+    notes.extend(image.notes.iter().cloned());
     notes.extend(facts.notes.iter().cloned());
+    if let Some((uri, _)) = dockerfile.as_ref().filter(|_| history_map.is_none()) {
+        notes.push(format!(
+            "the history of the image does not match {uri}: findings point into the image instead"
+        ));
+    }
     notes.extend(set.warnings().iter().map(ToString::to_string));
     let suppression_status = suppressions
         .iter()
@@ -340,9 +357,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
             Some(path) => files.push((path, redact(&text).into_owned())),
         }
     }
-    for (path, text) in &files {
-        write_atomically(path, text)?;
-    }
+    write_all_or_none(&files)?;
     Ok(Report {
         text: stdout,
         status: u8::from(failing > 0),
@@ -376,35 +391,59 @@ fn outputs(args: &ScanArgs) -> anyhow::Result<Vec<OutputTarget>> {
     Ok(outputs)
 }
 
-/// Writes `text` to a temporary file beside `path`, then renames it into place: a reader never
-/// sees half a report, and a failed run leaves the previous one.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let context = || format!("cannot write the report {}", path.display());
-    let mut temp = tempfile::NamedTempFile::new_in(dir).with_context(context)?;
-    std::io::Write::write_all(&mut temp, text.as_bytes()).with_context(context)?;
-    temp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(context)?;
+/// Writes every report to a temporary file beside its destination, then renames them all into
+/// place: a reader never sees half a report, and when one cannot be written none is replaced.
+fn write_all_or_none(files: &[(&Path, String)]) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, text) in files {
+        let context = || format!("cannot write the report {}", path.display());
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        // Reports are for whoever reads the CI's artifacts: keep a replaced file's mode, else
+        // the usual 0644 (a temporary file starts as 0600).
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        let mut temp = tempfile::Builder::new()
+            .prefix(".imgaudit-")
+            .permissions(std::fs::Permissions::from_mode(mode))
+            .tempfile_in(dir)
+            .with_context(context)?;
+        std::io::Write::write_all(&mut temp, text.as_bytes()).with_context(context)?;
+        staged.push((temp, *path));
+    }
+    for (temp, path) in staged {
+        temp.persist(path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write the report {}", path.display()))?;
+    }
     Ok(())
 }
 
 /// Reads and parses the Dockerfile; returns its URI (relative to the working directory) too.
 /// A discovered file that cannot be used is skipped; one the user named is an error.
-fn read_dockerfile(path: &Path, explicit: bool) -> anyhow::Result<Option<(String, Dockerfile)>> {
+fn read_dockerfile(
+    choice: &DockerfileChoice,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Option<(String, Dockerfile)>> {
+    let path = &choice.path;
     let parsed = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the Dockerfile {}", path.display()))
         .and_then(|text| {
-            Dockerfile::parse(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))
+            Dockerfile::parse(&text).map_err(|e| match e.line {
+                0 => anyhow::anyhow!("{}: {}", path.display(), e.message),
+                line => anyhow::anyhow!("{}:{line}: {}", path.display(), e.message),
+            })
         })
         .and_then(|file| Ok((relative_uri(path)?, file)));
     match parsed {
         Ok(found) => Ok(Some(found)),
-        Err(error) if explicit => Err(error),
-        Err(_) => Ok(None),
+        Err(error) if choice.named => Err(error),
+        Err(error) => {
+            notes.push(format!("{error:#}; findings point into the image instead"));
+            Ok(None)
+        }
     }
 }
 
@@ -439,7 +478,9 @@ fn in_image(image: &LoadedImage, finding: &Finding) -> InImage {
     let layer = number("layer").and_then(|n| usize::try_from(n).ok());
     InImage {
         path: text("path"),
-        line: number("line").and_then(|n| u32::try_from(n).ok()),
+        line: number("line")
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|&n| n >= 1),
         layer,
         layer_digest: layer
             .and_then(|index| image.meta.layers.get(index))
@@ -506,6 +547,7 @@ fn rule_info(rule: &Rule, severity: Option<Severity>) -> RuleInfo {
         severity: severity.unwrap_or(rule.severity),
         remediation: rule.remediation.clone(),
         doc: rule.doc.clone(),
+        help_text: imgaudit_policy::render_doc_text(rule),
         help_uri,
         // The directory the rule sits in: `pip`, `python`, or the user's own grouping.
         category: Path::new(&rule.path)

@@ -312,6 +312,13 @@ fn sarif_has_what_code_scanning_demands() {
     );
     assert_eq!(runs[0]["properties"]["failing"], 3);
 
+    // A tag or digest given with --image-name is dropped: reports do not change per tag.
+    scan_all(dir.path(), &["--image-name", "team/app:1.4"]);
+    let tagged = read_json(&dir.path().join("report.sarif"));
+    assert_eq!(
+        tagged["runs"][0]["automationDetails"]["id"],
+        "imgaudit/team/app/"
+    );
     // A category and an image name of one's own.
     let (_, _, err) = scan_all(
         dir.path(),
@@ -415,6 +422,26 @@ fn output_flags_are_checked() {
         (
             vec!["scan", image.as_str(), "--color", "sometimes"],
             vec!["sometimes"],
+        ),
+        (
+            vec!["scan", image.as_str(), "--image-name", ""],
+            vec!["--image-name"],
+        ),
+        (
+            vec!["scan", image.as_str(), "--sarif-category", " "],
+            vec!["empty"],
+        ),
+        // One report cannot be written: none is.
+        (
+            vec![
+                "scan",
+                image.as_str(),
+                "--output",
+                "json=ok.json",
+                "--output",
+                "sarif=no/such/dir/r.sarif",
+            ],
+            vec!["no/such/dir/r.sarif"],
         ),
     ] {
         let dir = project(&[]);

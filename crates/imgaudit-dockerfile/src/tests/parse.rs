@@ -62,7 +62,8 @@ fn comments_and_blank_lines_between_instructions() {
 #[test]
 fn continuation_at_end_of_file() {
     let d = parse("FROM a\nRUN one \\\n two \\\n");
-    assert_eq!(all(&d), ["FROM L1-1 | a", "RUN L2-4 | one  two"]);
+    // The empty piece after the final line break is no line of the instruction.
+    assert_eq!(all(&d), ["FROM L1-1 | a", "RUN L2-3 | one  two"]);
 }
 
 #[test]
