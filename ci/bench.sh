@@ -206,7 +206,7 @@ build_base() {
     for d in proc sys dev; do
         if [ -L "$rootfs/$d" ]; then rm -f "$rootfs/$d"; fi
         if mountpoint -q "$rootfs/$d"; then umount -l "$rootfs/$d"; fi
-        rm -rf --one-file-system -- "$rootfs/$d"
+        rm -rf --one-file-system -- "${rootfs:?}/$d"
         mkdir -p "$rootfs/$d"
     done
     rm -rf --one-file-system -- "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* \

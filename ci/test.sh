@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, unit and end-to-end tests, then the
 # integration tests on real images built with buildah, exported with skopeo and unpacked by
-# umoci (tests/real-images/build.sh installs those tools when they are missing).
+# umoci (tests/real-images/build.sh installs those tools when they are missing); every SARIF
+# file those tests wrote goes through the Microsoft SARIF Multitool with GitHub's rules; the CI
+# templates' commands run for real; the Dockerfiles are linted. Each script installs what it uses.
 #
 # Real images are cached between local runs in ${IMGAUDIT_REAL_IMAGES:-~/.cache/imgaudit/
 # test-images}; under CI=true they are built from scratch in a temporary directory.
@@ -20,11 +22,28 @@ step "unit and end-to-end tests"
 cargo test --workspace --locked
 
 step "real images (buildah, skopeo, umoci)"
+reports=$(mktemp -d -t imgaudit-reports.XXXXXX)
+cleanup() { rm -rf --one-file-system "$reports"; [[ -n ${fresh_images:-} ]] && rm -rf --one-file-system "$fresh_images"; return 0; }
+trap cleanup EXIT
 if [[ "${CI:-}" == "true" ]]; then
-  images=$(mktemp -d -t imgaudit-real-images.XXXXXX)
-  trap 'rm -rf --one-file-system "$images"' EXIT
+  fresh_images=$(mktemp -d -t imgaudit-real-images.XXXXXX)
+  images=$fresh_images
 else
   images=${IMGAUDIT_REAL_IMAGES:-${XDG_CACHE_HOME:-$HOME/.cache}/imgaudit/test-images}
 fi
 tests/real-images/build.sh "$images"
-IMGAUDIT_REAL_IMAGES="$images" cargo test -p imgaudit --test real_images --locked -- --ignored
+IMGAUDIT_REAL_IMAGES="$images" IMGAUDIT_REPORTS_OUT="$reports" \
+  cargo test -p imgaudit --test real_images --locked -- --ignored
+
+step "SARIF Multitool with GitHub's rules, on every SARIF the end-to-end tests wrote"
+shopt -s nullglob
+sarif_files=("$reports"/*.sarif crates/imgaudit/tests/snapshots/*.sarif crates/imgaudit/tests/snapshots/real-images/*.sarif)
+(( ${#sarif_files[@]} >= 16 )) || { echo "only ${#sarif_files[@]} SARIF files to validate" >&2; exit 1; }
+ci/sarif-validate.sh "${sarif_files[@]}"
+
+step "CI templates, their commands run for real (podman standing in for Docker)"
+cargo build -p imgaudit --locked
+ci/templates/test.sh "$images" target/debug/imgaudit
+
+step "Dockerfiles linted (hadolint)"
+ci/lint-dockerfile.sh
