@@ -22,7 +22,7 @@ test_token_in_extra_index_url_from_config if {
 }
 
 test_plain_index_is_fine if {
-	count(pip004.deny) == 0 with input as {"pip_settings": [setting("PIP_INDEX_URL", "index-url", "https://pypi.org/simple", false)]}
+	count(pip004.deny) == 0 with input as {"pip_settings": [setting("PIP_INDEX_URL", "index-url", "https://index.example/simple", false)]}
 }
 
 test_hidden_files_still_leak if {

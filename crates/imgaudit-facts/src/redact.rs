@@ -237,7 +237,7 @@ mod tests {
     #[test]
     fn leaves_clean_text_alone() {
         for input in [
-            "https://pypi.org/simple",
+            "https://index.example/simple",
             "user@example.com",
             "https://alice:@host/",
             "no url here",

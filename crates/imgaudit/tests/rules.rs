@@ -664,7 +664,7 @@ fn pip004_index_credentials_in_image() {
             "trap: an index URL without credentials",
             "§5.2",
             vec![official_python()],
-            &["PIP_INDEX_URL=https://pypi.org/simple"],
+            &["PIP_INDEX_URL=https://index.example/simple"],
             &[],
         ),
     ]);
