@@ -48,6 +48,7 @@ pub(crate) enum Command {
 
 /// Options every command that reads an image takes.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Reading the image")]
 pub(crate) struct GlobalArgs {
     /// Platform to select from a multi-platform image: OS/ARCH[/VARIANT] [default: linux/amd64]
     #[arg(long, global = true, value_name = "PLATFORM")]

@@ -250,13 +250,10 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
     }
 
     imgaudit_report::fingerprint::disambiguate(&mut reported);
-    let failing = match settings.fail_on {
-        Threshold::Never => 0,
-        Threshold::AtOrAbove(threshold) => reported
-            .iter()
-            .filter(|r| r.suppressed.is_none() && r.finding.severity >= threshold)
-            .count(),
-    };
+    let failing = reported
+        .iter()
+        .filter(|r| r.suppressed.is_none() && settings.fail_on.is_reached_by(r.finding.severity))
+        .count();
     reported.retain(|r| r.finding.severity >= settings.min_severity);
 
     notes.extend(image.notes.iter().cloned());
