@@ -29,6 +29,8 @@ umask 022
 SECRET=planted-secret-token-1234567890
 log() { printf '[templates %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 trap 'rc=$?; log "ERROR: command failed (exit $rc) at line $LINENO: $BASH_COMMAND"; exit $rc' ERR
 
 [[ $# -eq 2 && -n $1 && -n $2 ]] || { echo "usage: $0 IMAGES_DIR IMGAUDIT_BIN" >&2; exit 2; }
@@ -59,13 +61,7 @@ ensure_tools() {
   command -v jq >/dev/null || pkgs+=(jq)
   command -v yq >/dev/null || pkgs+=(yq)
   command -v busybox >/dev/null || pkgs+=(busybox)
-  if [[ ${#pkgs[@]} -gt 0 ]]; then
-    command -v apt-get >/dev/null || die "apt-get not found; install: ${pkgs[*]}"
-    log "installing with apt-get: ${pkgs[*]}"
-    apt-get update -q >&2 || die "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}" >&2 \
-      || die "apt-get install ${pkgs[*]} failed"
-  fi
+  [[ ${#pkgs[@]} -eq 0 ]] || apt_install "${pkgs[@]}"
   # Debian's yq is the jq wrapper (jq syntax); another yq on PATH would read these filters wrongly.
   grep -q 'jq wrapper' <<<"$(yq --help 2>&1)" || die "yq on PATH is not Debian's jq-wrapper yq (package yq)"
 }

@@ -6,8 +6,8 @@ use std::ops::Range;
 
 use imgaudit_policy::Severity;
 
+use crate::Config;
 use crate::error::{ConfigError, ErrorKind, closest};
-use crate::{Config, Suppression};
 
 /// The `[rules]` table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -129,7 +129,10 @@ impl Config {
             }
         }
         for (index, suppression) in self.suppressions.iter().enumerate() {
-            if !known.iter().any(|rule| names_rule(suppression, *rule)) {
+            if !known
+                .iter()
+                .any(|rule| suppression.names_rule(rule.id, rule.name))
+            {
                 return Err(self.unknown_rule(
                     suppression.rule.trim(),
                     &format!("suppress[{index}].rule"),
@@ -231,10 +234,4 @@ impl Config {
             message,
         )
     }
-}
-
-/// Whether a suppression's rule is `rule`'s id or name.
-fn names_rule(suppression: &Suppression, rule: RuleKey<'_>) -> bool {
-    let text = suppression.rule.trim();
-    rule.id.eq_ignore_ascii_case(text) || rule.name.eq_ignore_ascii_case(text)
 }

@@ -56,17 +56,13 @@ pub(crate) fn image_glob(pattern: &str) -> Result<GlobMatcher, globset::Error> {
         .map(|glob| glob.compile_matcher())
 }
 
-/// `name` without its `:tag` and `@digest`; a `:port` of the registry is kept.
-fn strip_tag_and_digest(name: &str) -> &str {
-    let name = name.split_once('@').map_or(name, |(name, _digest)| name);
-    let last_segment_start = name.rfind('/').map_or(0, |slash| slash + 1);
-    match name[last_segment_start..].find(':') {
-        Some(colon) => &name[..last_segment_start + colon],
-        None => name,
-    }
-}
-
 impl Suppression {
+    /// Whether `rule` names the rule with this id or name, ignoring case.
+    pub(crate) fn names_rule(&self, id: &str, name: &str) -> bool {
+        let rule = self.rule.trim();
+        rule.eq_ignore_ascii_case(id) || rule.eq_ignore_ascii_case(name)
+    }
+
     /// Builds a suppression from validated parts.
     pub(crate) fn new(
         rule: String,
@@ -93,7 +89,8 @@ impl Suppression {
     }
 
     /// Whether this suppression covers a finding of the rule `rule_id` (named `rule_name`) in
-    /// the image `image_name`, about `targets` (a path, a variable name, or both).
+    /// the image `image_name` (its repository, without tag or digest, as reports name it),
+    /// about `targets` (a path, a variable name, or both).
     ///
     /// The rule matches by id or name, ignoring case. An absent `image` or `target` matches
     /// everything; a `target` glob matches if it matches any of `targets`, so a finding without
@@ -106,12 +103,11 @@ impl Suppression {
         image_name: &str,
         targets: &[&str],
     ) -> bool {
-        let rule = self.rule.trim();
-        if !rule.eq_ignore_ascii_case(rule_id) && !rule.eq_ignore_ascii_case(rule_name) {
+        if !self.names_rule(rule_id, rule_name) {
             return false;
         }
         if let Some(glob) = &self.image_glob {
-            if !glob.is_match(strip_tag_and_digest(image_name)) {
+            if !glob.is_match(image_name) {
                 return false;
             }
         }
@@ -131,22 +127,6 @@ impl Suppression {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strips_tags_and_digests() {
-        assert_eq!(strip_tag_and_digest("team/app:1.0"), "team/app");
-        assert_eq!(
-            strip_tag_and_digest("registry:5000/team/app"),
-            "registry:5000/team/app"
-        );
-        assert_eq!(
-            strip_tag_and_digest("registry:5000/team/app:1.0"),
-            "registry:5000/team/app"
-        );
-        assert_eq!(strip_tag_and_digest("app@sha256:abc"), "app");
-        assert_eq!(strip_tag_and_digest("app:1@sha256:abc"), "app");
-        assert_eq!(strip_tag_and_digest(""), "");
-    }
 
     #[test]
     fn glob_flavours() {

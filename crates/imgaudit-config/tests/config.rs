@@ -171,7 +171,7 @@ fn suppression_matches_rule_by_id_or_name_in_any_case() {
 }
 
 #[test]
-fn suppression_image_glob_crosses_slashes_and_ignores_tags() {
+fn suppression_image_glob_crosses_slashes() {
     let config = parse(
         "[[suppress]]\nrule = \"PY002\"\nimage = \"registry.example.com/team/*\"\nreason = \"r\"\n",
     );

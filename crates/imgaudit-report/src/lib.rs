@@ -92,9 +92,19 @@ pub struct SourceLines {
     pub end_line: u32,
     /// The instruction's keyword (`ENV`, `RUN`, `FROM`).
     pub instruction: String,
-    /// `instruction` when the history step is this instruction's, `base-image` when the step
-    /// comes from the base image (mapped to `FROM`), `env` when found by the variable's name.
-    pub how: &'static str,
+    pub how: LineMatch,
+}
+
+/// How a finding was tied to a Dockerfile line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LineMatch {
+    /// The history step is this instruction's.
+    Instruction,
+    /// The step comes from the base image, so the line is `FROM`.
+    BaseImage,
+    /// The `ENV` that sets the finding's variable.
+    Env,
 }
 
 /// A suppression that applies to a finding.
@@ -130,10 +140,21 @@ pub struct SuppressionStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
     pub line: usize,
-    /// `used`, `unused` or `expired` (expired ones suppress nothing).
-    pub status: &'static str,
+    pub status: SuppressionState,
     /// How many findings it suppressed, or would have before it expired.
     pub matched: usize,
+}
+
+/// Whether a suppression did anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionState {
+    /// It suppressed findings.
+    Used,
+    /// It matched no finding.
+    Unused,
+    /// Its date has passed: it suppresses nothing.
+    Expired,
 }
 
 /// The build gate's verdict.

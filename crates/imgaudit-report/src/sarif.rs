@@ -14,7 +14,7 @@ use imgaudit_policy::Severity;
 use serde_json::{Value as Json, json};
 
 use crate::fingerprint::FINGERPRINT_KEY;
-use crate::{Audit, Reported, RuleInfo, uri};
+use crate::{Audit, Reported, RuleInfo, SuppressionState, uri};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -96,9 +96,10 @@ fn render_with(audit: &Audit, results: &[&Reported], total: usize) -> String {
     let config_notifications: Vec<Json> = audit
         .suppressions
         .iter()
-        .filter(|s| s.status != "used")
+        .filter(|s| s.status != SuppressionState::Used)
         .map(|s| {
-            let what = if s.status == "expired" {
+            let expired = s.status == SuppressionState::Expired;
+            let what = if expired {
                 format!(
                     "expired on {}, it suppresses nothing",
                     s.expires.as_deref().unwrap_or("?")
@@ -107,7 +108,7 @@ fn render_with(audit: &Audit, results: &[&Reported], total: usize) -> String {
                 "matched no finding".to_owned()
             };
             json!({
-                "level": if s.status == "expired" { "warning" } else { "note" },
+                "level": if expired { "warning" } else { "note" },
                 "message": {"text": format!(
                     "the suppression of {} at line {} of the configuration {what}",
                     s.rule, s.line

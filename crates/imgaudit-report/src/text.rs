@@ -8,7 +8,7 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 use imgaudit_policy::Severity;
 
-use crate::{Audit, Reported};
+use crate::{Audit, LineMatch, Reported, SuppressionState};
 
 /// Terminal styles, or none.
 #[derive(Debug, Clone, Copy)]
@@ -89,7 +89,7 @@ pub fn render(audit: &Audit, color: bool) -> String {
     }
     for suppression in &audit.suppressions {
         match suppression.status {
-            "expired" => {
+            SuppressionState::Expired => {
                 let _ = writeln!(
                     out,
                     "warning: the suppression of {} (line {}) expired on {}; it suppresses nothing",
@@ -98,14 +98,14 @@ pub fn render(audit: &Audit, color: bool) -> String {
                     suppression.expires.as_deref().unwrap_or("?")
                 );
             }
-            "unused" => {
+            SuppressionState::Unused => {
                 let _ = writeln!(
                     out,
                     "note: the suppression of {} (line {}) matched no finding",
                     suppression.rule, suppression.line
                 );
             }
-            _ => {}
+            SuppressionState::Used => {}
         }
     }
     let _ = writeln!(out, "{}", summary(audit, palette));
@@ -143,7 +143,7 @@ fn finding(out: &mut String, palette: Palette, reported: &Reported) {
         } else {
             lines.start_line.to_string()
         };
-        let via = if lines.how == "base-image" {
+        let via = if lines.how == LineMatch::BaseImage {
             " (from the base image)"
         } else {
             ""

@@ -628,3 +628,15 @@ pub fn write_layout_parts(
 pub fn blob(bytes: Vec<u8>, media_type: &str) -> Blob {
     Blob::new(bytes, media_type)
 }
+
+/// A deterministic pseudo-random stream (xorshift64*) for robustness tests: the same inputs on
+/// every run, no dependency.
+pub fn pseudo_random() -> impl FnMut() -> u64 {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}

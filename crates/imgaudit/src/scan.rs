@@ -13,8 +13,8 @@ use imgaudit_layer::CaptureRules;
 use imgaudit_loader::LoadedImage;
 use imgaudit_policy::{Finding, PolicySet, Rule, Severity};
 use imgaudit_report::{
-    AppliedSuppression, Audit, DockerfileUse, Gate, ImageInfo, InImage, Reported, RuleInfo,
-    SourceLines, Subject, SuppressionStatus, Tool,
+    AppliedSuppression, Audit, DockerfileUse, Gate, ImageInfo, InImage, LineMatch, Reported,
+    RuleInfo, SourceLines, Subject, SuppressionState, SuppressionStatus, Tool,
 };
 use serde_json::Value as Json;
 
@@ -275,11 +275,11 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
             expires: s.expires.map(|d| d.to_string()),
             line: s.line,
             status: if s.is_expired(today) {
-                "expired"
+                SuppressionState::Expired
             } else if matched == 0 {
-                "unused"
+                SuppressionState::Unused
             } else {
-                "used"
+                SuppressionState::Used
             },
             matched,
         })
@@ -508,8 +508,8 @@ fn source_lines(
             end_line: mapped.end_line,
             instruction: mapped.keyword.to_string(),
             how: match mapped.how {
-                MatchKind::BaseImage => "base-image",
-                MatchKind::Instruction => "instruction",
+                MatchKind::BaseImage => LineMatch::BaseImage,
+                MatchKind::Instruction => LineMatch::Instruction,
             },
         });
     }
@@ -521,7 +521,7 @@ fn source_lines(
         start_line: instruction.start_line,
         end_line: instruction.end_line,
         instruction: instruction.keyword.to_string(),
-        how: "env",
+        how: LineMatch::Env,
     })
 }
 

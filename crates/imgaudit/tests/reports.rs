@@ -525,10 +525,15 @@ fn text_report_shows_evidence_fix_and_summary() {
         text.contains("at Dockerfile:4 ENV · $PIP_NO_USER · step 1"),
         "{text}"
     );
-    assert!(
-        text.contains("fix: Keep the marker") || text.contains("fix: "),
-        "{text}"
-    );
+    // Each rule's fix, once, from its metadata.
+    let rules: Value =
+        serde_json::from_slice(&common::run(&["rules", "--format", "json"], None).stdout).unwrap();
+    for rule in rules["rules"].as_array().unwrap() {
+        let fix = format!("  fix: {}\n", rule["remediation"].as_str().unwrap().trim());
+        let expected =
+            usize::from(["PIP001", "PY001", "PY002"].contains(&rule["id"].as_str().unwrap()));
+        assert_eq!(text.matches(&fix).count(), expected, "{fix}\n{text}");
+    }
     assert!(
         text.lines()
             .last()

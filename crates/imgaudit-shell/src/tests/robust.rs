@@ -37,14 +37,7 @@ fn every_prefix_and_suffix() {
 
 #[test]
 fn random_bytes() {
-    // xorshift64*: deterministic, no dependency.
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    };
+    let mut next = imgaudit_testkit::pseudo_random();
     // Bytes drawn mostly from shell syntax, so that the parser goes deep.
     let alphabet = b"$'\"`\\(){}[]<>|&;#=:-+?~*!@ \t\n\rAxi0-\xff\xc3";
     for _ in 0..3000 {
