@@ -10,7 +10,8 @@ use imgaudit_digest::Digest;
 use crate::ImageError;
 
 /// The largest manifest, index or config imgaudit reads into memory; real ones are kilobytes.
-pub(crate) const MAX_METADATA_BLOB: u64 = 32 * 1024 * 1024;
+/// The largest manifest, index or config read whole.
+pub const MAX_METADATA_BLOB: u64 = 32 * 1024 * 1024;
 /// Links inside an archive (`<id>/layer.tar -> ../<hex>.tar`) are followed at most this often.
 const MAX_ARCHIVE_LINKS: usize = 16;
 
@@ -253,7 +254,8 @@ pub(crate) fn read_verified(
     Ok(bytes)
 }
 
-pub(crate) fn verify_bytes(
+/// Checks a document against the digest and size its descriptor declares.
+pub fn verify_bytes(
     input: &str,
     what: &str,
     bytes: &[u8],

@@ -27,9 +27,12 @@ use std::io::Read;
 use imgaudit_digest::Digest;
 use oci_spec::image::ImageConfiguration;
 
+pub use archive::{MAX_METADATA_BLOB, verify_bytes};
+pub use oci::{Documents, Resolved, resolve};
 pub use platform::{Platform, PlatformError};
+pub use reference::{Reference, ReferenceError};
 pub use reference::{image_repository, repository};
-pub use spec::{ImageSpec, Selection};
+pub use spec::{DaemonKind, ImageSpec, Selection, SourceKind};
 pub use stream::read_docker_save_stream;
 
 /// Everything known about an image before its layers are read.
@@ -73,6 +76,12 @@ pub struct LayerRef {
 /// several threads.
 pub trait BlobStore: Send + Sync + fmt::Debug {
     fn open_layer(&self, layer: &LayerRef) -> Result<Box<dyn Read + Send + '_>, ImageError>;
+
+    /// Layers worth reading at once when the caller has no preference; `None` means one per
+    /// core (reading is CPU-bound unless the blobs come over a network).
+    fn parallelism(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// An image whose blobs can be opened in any order.
@@ -85,7 +94,7 @@ pub struct OpenedImage {
 /// Why an image could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
-    #[error("{input}: no such file or directory (registry references are not supported yet)")]
+    #[error("{input}: no such file or directory")]
     NoSuchImage { input: String },
     #[error("{input}: {reason}")]
     BadArgument { input: String, reason: String },
@@ -145,6 +154,9 @@ pub enum ImageError {
         wanted: Platform,
         available: Vec<String>,
     },
+    /// A failure of a remote source (a registry) while it fetched a document.
+    #[error("{0}")]
+    Remote(Box<dyn std::error::Error + Send + Sync>),
     #[error("{input}: the stream failed at `{name}`: {source}")]
     StreamedLayer {
         input: String,
@@ -203,6 +215,12 @@ pub fn open(spec: &ImageSpec, options: &OpenOptions) -> Result<OpenedImage, Imag
             input,
             reason: "standard input is a stream: read it with read_docker_save_stream".to_owned(),
         }),
+        ImageSpec::Registry { .. } | ImageSpec::Daemon { .. } | ImageSpec::Named { .. } => {
+            Err(ImageError::BadArgument {
+                input,
+                reason: "a registry or daemon image is opened by the loader".to_owned(),
+            })
+        }
     }
 }
 

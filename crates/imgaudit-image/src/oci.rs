@@ -1,12 +1,12 @@
 //! OCI image layouts, as directories or archives.
 
 use imgaudit_digest::Digest;
-use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
+use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest};
 
 use crate::archive::{Files, read_verified};
 use crate::platform::{IndexEntry, select};
 use crate::{
-    BlobStore, ImageError, ImageMeta, ImageSpec, LayerRef, OpenOptions, OpenedImage,
+    BlobStore, ImageError, ImageMeta, ImageSpec, LayerRef, OpenOptions, OpenedImage, Platform,
     check_platform, config_platform, diff_ids, parse_config,
 };
 
@@ -107,23 +107,105 @@ pub(crate) fn open(
         .as_ref()
         .and_then(|a| a.get(CONTAINERD_NAME).or_else(|| a.get(REF_NAME)).cloned());
 
-    let (manifest_digest, manifest) = resolve(files.as_ref(), chosen, options, 0)?;
-    let config_descriptor = manifest.config();
-    let config_digest = descriptor_digest(&input, "manifest", config_descriptor)?;
-    let config_bytes = read_verified(
-        files.as_ref(),
-        &blob_path(&config_digest),
-        "image config",
-        Some((&config_digest, Some(config_descriptor.size()))),
-    )?;
-    let config = parse_config(&input, &config_bytes)?;
-    let platform = config_platform(&config);
-    check_platform(&input, &platform, options)?;
+    let documents = LayoutDocuments {
+        files: files.as_ref(),
+    };
+    let digest = descriptor_digest(&input, "index.json", chosen)?;
+    let bytes = documents.manifest(&digest, Some(chosen.size()))?;
+    let resolved = resolve(&documents, digest, &bytes, options)?;
+    Ok(OpenedImage {
+        meta: ImageMeta {
+            source: spec.to_string(),
+            transport: spec.transport(),
+            name,
+            manifest_digest: Some(resolved.manifest_digest),
+            platform: resolved.platform,
+            config_digest: resolved.config_digest,
+            config: resolved.config,
+            layers: resolved.layers,
+            notes: Vec::new(),
+        },
+        blobs: Box::new(LayoutBlobs { files }),
+    })
+}
 
-    let diff_ids = diff_ids(&input, &config)?;
+/// The manifests and configs of a layout are blobs like any other.
+struct LayoutDocuments<'a> {
+    files: &'a dyn Files,
+}
+
+impl Documents for LayoutDocuments<'_> {
+    fn input(&self) -> &str {
+        self.files.input()
+    }
+
+    fn manifest(&self, digest: &Digest, size: Option<u64>) -> Result<Vec<u8>, ImageError> {
+        read_verified(
+            self.files,
+            &blob_path(digest),
+            "manifest",
+            Some((digest, size)),
+        )
+    }
+
+    fn config(&self, digest: &Digest, size: Option<u64>) -> Result<Vec<u8>, ImageError> {
+        read_verified(
+            self.files,
+            &blob_path(digest),
+            "image config",
+            Some((digest, size)),
+        )
+    }
+
+    fn layer_location(&self, digest: &Digest) -> String {
+        blob_path(digest)
+    }
+}
+
+/// What an image manifest and its config say, verified.
+#[derive(Debug)]
+pub struct Resolved {
+    pub manifest_digest: Digest,
+    pub platform: Platform,
+    pub config_digest: Digest,
+    pub config: ImageConfiguration,
+    pub layers: Vec<LayerRef>,
+}
+
+/// Where an image's manifests, indexes and config come from: a layout's blobs, a registry's
+/// manifest and blob endpoints. Each document is returned whole, verified against its digest
+/// and, when given, its declared size.
+pub trait Documents {
+    /// The source, as error messages name it.
+    fn input(&self) -> &str;
+    fn manifest(&self, digest: &Digest, size: Option<u64>) -> Result<Vec<u8>, ImageError>;
+    fn config(&self, digest: &Digest, size: Option<u64>) -> Result<Vec<u8>, ImageError>;
+    /// Where a layer blob lives, for [`LayerRef::location`].
+    fn layer_location(&self, digest: &Digest) -> String;
+}
+
+/// Follows a verified manifest or index (`bytes`, whose digest is `digest`) through indexes,
+/// choosing the platform `options` asks for (linux/amd64 by default), to an image manifest, and
+/// reads its config.
+pub fn resolve(
+    documents: &dyn Documents,
+    digest: Digest,
+    bytes: &[u8],
+    options: &OpenOptions,
+) -> Result<Resolved, ImageError> {
+    let (manifest_digest, manifest) = follow(documents, digest, bytes, options, 0)?;
+    let input = documents.input();
+    let config_descriptor = manifest.config();
+    let config_digest = descriptor_digest(input, "manifest", config_descriptor)?;
+    let config_bytes = documents.config(&config_digest, Some(config_descriptor.size()))?;
+    let config = parse_config(input, &config_bytes)?;
+    let platform = config_platform(&config);
+    check_platform(input, &platform, options)?;
+
+    let diff_ids = diff_ids(input, &config)?;
     if diff_ids.len() != manifest.layers().len() {
         return Err(malformed(
-            &input,
+            input,
             "image",
             format!(
                 "the manifest lists {} layers but the config's rootfs.diff_ids has {}",
@@ -134,48 +216,46 @@ pub(crate) fn open(
     }
     let mut layers = Vec::with_capacity(diff_ids.len());
     for (descriptor, diff_id) in manifest.layers().iter().zip(diff_ids) {
-        let digest = descriptor_digest(&input, "manifest", descriptor)?;
+        let digest = descriptor_digest(input, "manifest", descriptor)?;
         layers.push(LayerRef {
-            location: blob_path(&digest),
+            location: documents.layer_location(&digest),
             digest: Some(digest),
             diff_id,
             media_type: Some(descriptor.media_type().to_string()),
             size: Some(descriptor.size()),
         });
     }
-    Ok(OpenedImage {
-        meta: ImageMeta {
-            source: spec.to_string(),
-            transport: spec.transport(),
-            name,
-            manifest_digest: Some(manifest_digest),
-            platform,
-            config_digest,
-            config,
-            layers,
-            notes: Vec::new(),
-        },
-        blobs: Box::new(LayoutBlobs { files }),
+    Ok(Resolved {
+        manifest_digest,
+        platform,
+        config_digest,
+        config,
+        layers,
     })
 }
 
-/// Follows a descriptor through indexes (choosing a platform) to an image manifest.
-fn resolve(
-    files: &dyn Files,
-    descriptor: &Descriptor,
+/// Follows indexes (choosing a platform) to an image manifest.
+fn follow(
+    documents: &dyn Documents,
+    digest: Digest,
+    bytes: &[u8],
     options: &OpenOptions,
     depth: usize,
 ) -> Result<(Digest, ImageManifest), ImageError> {
-    let input = files.input();
-    let digest = descriptor_digest(input, "index", descriptor)?;
-    let bytes = read_verified(
-        files,
-        &blob_path(&digest),
-        "manifest",
-        Some((&digest, Some(descriptor.size()))),
-    )?;
+    let input = documents.input();
     let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| malformed(input, "manifest", e))?;
+        serde_json::from_slice(bytes).map_err(|e| malformed(input, "manifest", e))?;
+    if value
+        .get("schemaVersion")
+        .and_then(serde_json::Value::as_u64)
+        == Some(1)
+    {
+        return Err(malformed(
+            input,
+            "manifest",
+            "it is a Docker schema 1 manifest, which is deprecated and not supported",
+        ));
+    }
     if value.get("manifests").is_none() {
         let manifest: ImageManifest =
             serde_json::from_value(value).map_err(|e| malformed(input, "manifest", e))?;
@@ -193,5 +273,7 @@ fn resolve(
         wanted: wanted.clone(),
         available,
     })?;
-    resolve(files, chosen, options, depth + 1)
+    let chosen_digest = descriptor_digest(input, "image index", chosen)?;
+    let chosen_bytes = documents.manifest(&chosen_digest, Some(chosen.size()))?;
+    follow(documents, chosen_digest, &chosen_bytes, options, depth + 1)
 }

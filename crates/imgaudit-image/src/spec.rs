@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::ImageError;
+use crate::{ImageError, Reference};
 
 /// Where an image comes from, as the user named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,34 @@ pub enum ImageSpec {
     DockerArchive { file: PathBuf, selection: Selection },
     /// `-`: a `docker save` stream on standard input.
     Stdin { selection: Selection },
+    /// `docker://REF`: an image in a registry.
+    Registry { reference: Reference },
+    /// `docker-daemon:NAME` or `podman:NAME`: an image in a local daemon, exported through its
+    /// Docker-compatible API.
+    Daemon { daemon: DaemonKind, name: String },
+    /// A bare reference (`app:ci`, `registry.example.com/team/app:1.4`): the local daemon's
+    /// image when a daemon answers and has it, else the registry's.
+    Named { reference: Reference, text: String },
+}
+
+/// Which daemon a `Daemon` source asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaemonKind {
+    Docker,
+    Podman,
+    /// `DOCKER_HOST`, else Docker's default sockets, then Podman's.
+    Any,
+}
+
+/// The source `--source` pins, whatever the argument looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Daemon,
+    Registry,
+    /// A `docker save` tarball or an OCI archive.
+    Archive,
+    /// An OCI image layout directory.
+    Oci,
 }
 
 /// Which image of a multi-image `docker save` tarball.
@@ -54,6 +82,12 @@ impl fmt::Display for ImageSpec {
                 write!(f, "docker-archive:{}{selection}", file.display())
             }
             ImageSpec::Stdin { selection } => write!(f, "-{selection}"),
+            ImageSpec::Registry { reference } => write!(f, "docker://{reference}"),
+            ImageSpec::Daemon { daemon, name } => match daemon {
+                DaemonKind::Podman => write!(f, "podman:{name}"),
+                DaemonKind::Docker | DaemonKind::Any => write!(f, "docker-daemon:{name}"),
+            },
+            ImageSpec::Named { text, .. } => f.write_str(text),
         }
     }
 }
@@ -92,20 +126,101 @@ impl ImageSpec {
             }
             return Ok(ImageSpec::DockerArchive { file, selection });
         }
-        for transport in [
+        if let Some(rest) = arg.strip_prefix("docker://") {
+            return Ok(ImageSpec::Registry {
+                reference: parse_reference(arg, rest)?,
+            });
+        }
+        for (prefix, daemon) in [
+            ("docker-daemon:", DaemonKind::Docker),
+            ("podman:", DaemonKind::Podman),
+        ] {
+            if let Some(name) = arg.strip_prefix(prefix) {
+                return daemon_spec(arg, name, daemon);
+            }
+        }
+        if arg.starts_with("containers-storage:") {
+            return Err(ImageError::UnsupportedTransport {
+                input: arg.to_owned(),
+                transport: "containers-storage".to_owned(),
+            });
+        }
+        if std::fs::symlink_metadata(arg).is_ok() || looks_like_a_file(arg) {
+            return detect(arg);
+        }
+        match Reference::parse(arg) {
+            Ok(reference) => Ok(ImageSpec::Named {
+                reference,
+                text: arg.to_owned(),
+            }),
+            Err(error) => Err(ImageError::BadArgument {
+                input: arg.to_owned(),
+                reason: format!(
+                    "no such file or directory, and not an image reference either: {error}"
+                ),
+            }),
+        }
+    }
+
+    /// Parses an image argument for the source `--source` pins: a bare argument is read from
+    /// there, and a transport prefix naming another source is an error.
+    pub fn parse_as(arg: &str, source: SourceKind) -> Result<ImageSpec, ImageError> {
+        let conflict = |spec: &ImageSpec| ImageError::BadArgument {
+            input: arg.to_owned(),
+            reason: format!(
+                "--source {} contradicts the `{}` transport",
+                source.name(),
+                spec.transport()
+            ),
+        };
+        let has_transport = [
+            "oci:",
+            "oci-archive:",
+            "docker-archive:",
             "docker://",
             "docker-daemon:",
             "podman:",
             "containers-storage:",
-        ] {
-            if arg.starts_with(transport) {
-                return Err(ImageError::UnsupportedTransport {
-                    input: arg.to_owned(),
-                    transport: transport.trim_end_matches([':', '/']).to_owned(),
-                });
-            }
+        ]
+        .iter()
+        .any(|t| arg.starts_with(t));
+        if has_transport || arg == "-" {
+            let spec = ImageSpec::parse(arg)?;
+            let agrees = matches!(
+                (&spec, source),
+                (ImageSpec::Registry { .. }, SourceKind::Registry)
+                    | (ImageSpec::Daemon { .. }, SourceKind::Daemon)
+                    | (ImageSpec::OciLayout { .. }, SourceKind::Oci)
+                    | (
+                        ImageSpec::OciArchive { .. }
+                            | ImageSpec::DockerArchive { .. }
+                            | ImageSpec::Stdin { .. },
+                        SourceKind::Archive,
+                    )
+            );
+            return if agrees {
+                Ok(spec)
+            } else {
+                Err(conflict(&spec))
+            };
         }
-        detect(arg)
+        match source {
+            SourceKind::Registry => Ok(ImageSpec::Registry {
+                reference: parse_reference(arg, arg)?,
+            }),
+            SourceKind::Daemon => daemon_spec(arg, arg, DaemonKind::Any),
+            SourceKind::Oci => {
+                let (dir, reference) = split_reference(arg);
+                Ok(ImageSpec::OciLayout { dir, reference })
+            }
+            SourceKind::Archive => match detect(arg)? {
+                ImageSpec::OciLayout { .. } => Err(ImageError::NotAnImage {
+                    input: arg.to_owned(),
+                    reason: "--source archive reads a tarball, and this is a directory (use --source oci for an OCI layout)".to_owned(),
+                }),
+                spec => Ok(spec),
+            },
+        }
     }
 
     /// The path the spec reads, if any.
@@ -115,7 +230,10 @@ impl ImageSpec {
             ImageSpec::OciArchive { file, .. } | ImageSpec::DockerArchive { file, .. } => {
                 Some(file)
             }
-            ImageSpec::Stdin { .. } => None,
+            ImageSpec::Stdin { .. }
+            | ImageSpec::Registry { .. }
+            | ImageSpec::Daemon { .. }
+            | ImageSpec::Named { .. } => None,
         }
     }
 
@@ -126,8 +244,54 @@ impl ImageSpec {
             ImageSpec::OciArchive { .. } => "oci-archive",
             ImageSpec::DockerArchive { .. } => "docker-archive",
             ImageSpec::Stdin { .. } => "docker-archive-stream",
+            ImageSpec::Registry { .. } => "docker",
+            ImageSpec::Daemon {
+                daemon: DaemonKind::Podman,
+                ..
+            } => "podman",
+            ImageSpec::Daemon { .. } => "docker-daemon",
+            ImageSpec::Named { .. } => "reference",
         }
     }
+}
+
+impl SourceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::Daemon => "daemon",
+            SourceKind::Registry => "registry",
+            SourceKind::Archive => "archive",
+            SourceKind::Oci => "oci",
+        }
+    }
+}
+
+fn parse_reference(arg: &str, text: &str) -> Result<Reference, ImageError> {
+    Reference::parse(text).map_err(|error| ImageError::BadArgument {
+        input: arg.to_owned(),
+        reason: error.to_string(),
+    })
+}
+
+fn daemon_spec(arg: &str, name: &str, daemon: DaemonKind) -> Result<ImageSpec, ImageError> {
+    if name.is_empty() {
+        return Err(ImageError::BadArgument {
+            input: arg.to_owned(),
+            reason: "no image name after the transport (docker-daemon:NAME[:TAG])".to_owned(),
+        });
+    }
+    Ok(ImageSpec::Daemon {
+        daemon,
+        name: name.to_owned(),
+    })
+}
+
+/// Arguments no one means as an image reference: paths, and names of tarballs.
+fn looks_like_a_file(arg: &str) -> bool {
+    arg.starts_with(['/', '.', '~'])
+        || [".tar", ".tar.gz", ".tgz", ".tar.zst", ".oci"]
+            .iter()
+            .any(|ext| arg.ends_with(ext))
 }
 
 /// `PATH[:REF]`, split at the first colon as skopeo does.
@@ -249,12 +413,57 @@ mod tests {
         ));
         assert!(matches!(
             ImageSpec::parse("docker://busybox"),
-            Err(ImageError::UnsupportedTransport { .. })
+            Ok(ImageSpec::Registry { reference }) if reference.to_string() == "docker.io/library/busybox:latest"
+        ));
+        assert!(matches!(
+            ImageSpec::parse("podman:app:ci"),
+            Ok(ImageSpec::Daemon { daemon: DaemonKind::Podman, name }) if name == "app:ci"
+        ));
+        assert!(matches!(
+            ImageSpec::parse("docker-daemon:"),
+            Err(ImageError::BadArgument { .. })
         ));
         assert!(matches!(
             ImageSpec::parse("no/such/path-imgaudit"),
-            Err(ImageError::NoSuchImage { .. })
+            Ok(ImageSpec::Named { .. })
         ));
+        for path in [
+            "./no-such-dir",
+            "/no/such/file",
+            "missing-image.tar",
+            "x.tar.gz",
+        ] {
+            assert!(
+                matches!(ImageSpec::parse(path), Err(ImageError::NoSuchImage { .. })),
+                "{path}"
+            );
+        }
+        let error = ImageSpec::parse("Not A Reference").unwrap_err().to_string();
+        assert!(error.contains("not an image reference either"), "{error}");
+    }
+
+    #[test]
+    fn a_pinned_source_reads_bare_arguments_from_there() {
+        assert!(matches!(
+            ImageSpec::parse_as("app:ci", SourceKind::Registry),
+            Ok(ImageSpec::Registry { .. })
+        ));
+        assert!(matches!(
+            ImageSpec::parse_as("app:ci", SourceKind::Daemon),
+            Ok(ImageSpec::Daemon {
+                daemon: DaemonKind::Any,
+                ..
+            })
+        ));
+        assert!(matches!(
+            ImageSpec::parse_as("layout:v1", SourceKind::Oci),
+            Ok(ImageSpec::OciLayout { reference: Some(r), .. }) if r == "v1"
+        ));
+        let error = ImageSpec::parse_as("docker://app", SourceKind::Daemon)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--source daemon contradicts"), "{error}");
+        assert!(ImageSpec::parse_as("docker-daemon:app", SourceKind::Daemon).is_ok());
     }
 
     #[test]
@@ -264,6 +473,9 @@ mod tests {
             "oci-archive:f.tar",
             "docker-archive:f.tar:a:b",
             "-",
+            "docker://docker.io/library/busybox:latest",
+            "docker-daemon:app:ci",
+            "podman:localhost/app:ci",
         ] {
             assert_eq!(ImageSpec::parse(arg).unwrap().to_string(), arg);
         }

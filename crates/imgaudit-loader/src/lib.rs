@@ -4,18 +4,27 @@
 //! exactly once, in parallel ([`imgaudit_layer`]), check every blob digest, size and diff id
 //! against what the manifest and config declare, then apply the layers in order
 //! ([`imgaudit_fs`]) and link each layer to its history step. Any mismatch fails the whole load:
-//! a partial image is never returned.
+//! a partial image is never returned. Registry and daemon sources ([`RemoteOptions`]) feed the
+//! same pipeline: a registry's blobs stream from the network into the layer reader, a daemon's
+//! export is read like a `docker save` stream.
+
+mod progress;
+mod source;
 
 use std::io::Read;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use imgaudit_digest::{Algorithm, Digest};
 use imgaudit_fs::{AssembleError, Filesystem};
 use imgaudit_image::{
-    BlobStore, ImageError, ImageMeta, ImageSpec, LayerRef, OpenOptions, Platform,
+    BlobStore, ImageError, ImageMeta, ImageSpec, LayerRef, OpenOptions, OpenedImage, Platform,
     read_docker_save_stream,
 };
+pub use progress::Progress;
+pub use source::{DaemonOptions, RemoteOptions};
+
+use crate::progress::Counting;
 use imgaudit_layer::{
     Budget, CaptureRules, Compression, LayerError, LayerIndex, ReadOptions, read_layer,
 };
@@ -36,6 +45,10 @@ pub struct LoadOptions {
     /// `rootfs.diff_ids`. Without it, a compressed layer is still verified by its blob digest,
     /// which the manifest pins; layers that have no blob digest are always checked.
     pub verify_diff_ids: bool,
+    /// How to reach registries and daemons.
+    pub remote: RemoteOptions,
+    /// Told how far reading has come (a progress bar).
+    pub progress: Option<Arc<dyn Progress>>,
 }
 
 impl Default for LoadOptions {
@@ -48,6 +61,8 @@ impl Default for LoadOptions {
             max_entries: imgaudit_layer::DEFAULT_MAX_ENTRIES,
             jobs: 0,
             verify_diff_ids: true,
+            remote: RemoteOptions::default(),
+            progress: None,
         }
     }
 }
@@ -118,6 +133,16 @@ pub enum LoadError {
         expected: String,
         actual: String,
     },
+    #[error(transparent)]
+    Registry(#[from] imgaudit_registry::RegistryError),
+    #[error(transparent)]
+    Daemon(#[from] imgaudit_daemon::DaemonError),
+    #[error("{}", source::nowhere(input, daemon, registry))]
+    NowhereToBeFound {
+        input: String,
+        daemon: String,
+        registry: Box<imgaudit_registry::RegistryError>,
+    },
     #[error("{input}: {source}")]
     Assemble {
         input: String,
@@ -126,14 +151,27 @@ pub enum LoadError {
     },
 }
 
-/// Loads an image from a file or directory source, reading its layers in parallel.
+/// Loads an image from a file, directory, registry or daemon source, reading its layers in
+/// parallel. Standard input (`-`) is read with [`load_stream`].
 pub fn load(spec: &ImageSpec, options: &LoadOptions) -> Result<LoadedImage, LoadError> {
-    let opened = imgaudit_image::open(
-        spec,
-        &OpenOptions {
-            platform: options.platform.clone(),
-        },
-    )?;
+    match spec {
+        ImageSpec::Registry { reference } => source::load_registry(spec, reference, options),
+        ImageSpec::Daemon { daemon, name } => source::load_daemon(*daemon, name, options),
+        ImageSpec::Named { reference, text } => source::load_named(spec, reference, text, options),
+        _ => {
+            let opened = imgaudit_image::open(
+                spec,
+                &OpenOptions {
+                    platform: options.platform.clone(),
+                },
+            )?;
+            load_opened(opened, options)
+        }
+    }
+}
+
+/// Reads the layers of an opened image and assembles it.
+fn load_opened(opened: OpenedImage, options: &LoadOptions) -> Result<LoadedImage, LoadError> {
     let budget = Budget::new(options.max_uncompressed_bytes, options.max_entries);
     let extended;
     let options = match options.capture_from_config {
@@ -151,8 +189,15 @@ pub fn load(spec: &ImageSpec, options: &LoadOptions) -> Result<LoadedImage, Load
         }
         None => options,
     };
-    let indexes = read_layers(&opened.meta, opened.blobs.as_ref(), options, &budget)?;
-    finish(opened.meta, indexes)
+    if let Some(progress) = &options.progress {
+        let sizes: Option<u64> = opened.meta.layers.iter().map(|l| l.size).sum();
+        progress.start(&opened.meta.source, opened.meta.layers.len(), sizes);
+    }
+    let indexes = read_layers(&opened.meta, opened.blobs.as_ref(), options, &budget);
+    if let Some(progress) = &options.progress {
+        progress.finish();
+    }
+    finish(opened.meta, indexes?)
 }
 
 /// Loads an image from a `docker save` stream, indexing each layer as it streams past.
@@ -168,14 +213,28 @@ pub fn load_stream<R: Read>(
         blob_algorithm: Algorithm::Sha256,
         hash_uncompressed: true,
     };
-    let (meta, indexes) = read_docker_save_stream(
-        reader,
+    let progress = options.progress.as_deref();
+    if let Some(progress) = progress {
+        progress.start(&spec.to_string(), 0, None);
+    }
+    let read = read_docker_save_stream(
+        Counting::new(reader, progress),
         spec,
         &OpenOptions {
             platform: options.platform.clone(),
         },
-        |_name, blob| read_layer(blob, &read_options),
-    )?;
+        |_name, blob| {
+            let index = read_layer(blob, &read_options);
+            if let Some(progress) = progress {
+                progress.layer_done();
+            }
+            index
+        },
+    );
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    let (meta, indexes) = read?;
     for (index, (layer, read)) in meta.layers.iter().zip(&indexes).enumerate() {
         verify(&meta, index, layer, read)?;
     }
@@ -190,7 +249,9 @@ fn read_layers(
 ) -> Result<Vec<LayerIndex>, LoadError> {
     let count = meta.layers.len();
     let jobs = match options.jobs {
-        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        0 => blobs
+            .parallelism()
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)),
         n => n,
     }
     .min(count.max(1));
@@ -235,7 +296,7 @@ fn read_one(
     index: usize,
 ) -> Result<LayerIndex, LoadError> {
     let layer = &meta.layers[index];
-    let blob = blobs.open_layer(layer)?;
+    let blob = Counting::new(blobs.open_layer(layer)?, options.progress.as_deref());
     let read = read_layer(
         blob,
         &ReadOptions {
@@ -255,6 +316,9 @@ fn read_one(
         source,
     })?;
     verify(meta, index, layer, &read)?;
+    if let Some(progress) = &options.progress {
+        progress.layer_done();
+    }
     Ok(read)
 }
 

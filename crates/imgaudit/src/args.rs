@@ -2,9 +2,15 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use imgaudit_image::{ImageSpec, Platform};
+use std::io::{IsTerminal, Read};
+use std::sync::Arc;
+use std::time::Duration;
+
+use imgaudit_daemon::DaemonEnv;
+use imgaudit_image::{ImageSpec, Platform, SourceKind};
 use imgaudit_layer::CaptureRules;
-use imgaudit_loader::{LoadOptions, LoadedImage};
+use imgaudit_loader::{DaemonOptions, LoadOptions, LoadedImage, Progress, RemoteOptions};
+use imgaudit_registry::{AuthEnv, Credential, RegistryOptions};
 
 /// Audit container images at build time.
 ///
@@ -73,6 +79,41 @@ pub(crate) struct GlobalArgs {
     /// verified. Faster on CPUs without SHA extensions.
     #[arg(long, global = true)]
     pub(crate) skip_diff_id_check: bool,
+    /// Where to read the image from, whatever the argument looks like: daemon, registry,
+    /// archive (a `docker save` or OCI tarball) or oci (a layout directory) [default: from the
+    /// argument; a bare name is looked up in the local daemon first, then in its registry]
+    #[arg(long, global = true, value_enum, value_name = "SOURCE")]
+    pub(crate) source: Option<Source>,
+    /// The user name for the image's registry, for this run only (with --password-stdin)
+    /// [default: the credentials `docker login` or `podman login` stored]
+    #[arg(long, global = true, value_name = "USER", requires = "password_stdin")]
+    pub(crate) username: Option<String>,
+    /// Read the registry password or token from standard input (with --username).
+    #[arg(long, global = true, requires = "username")]
+    pub(crate) password_stdin: bool,
+    /// Reach this registry (HOST[:PORT]) over plain HTTP, or TLS without certificate
+    /// verification. Repeatable; no other registry is affected.
+    #[arg(long = "insecure-registry", global = true, value_name = "HOST")]
+    pub(crate) insecure_registries: Vec<String>,
+    /// Also trust the certificate authorities in this PEM file for registries. Repeatable.
+    #[arg(long = "ca-cert", global = true, value_name = "FILE")]
+    pub(crate) ca_certs: Vec<std::path::PathBuf>,
+    /// Give up on a registry or daemon connection that makes no progress for this many seconds
+    /// (failed requests are retried with backoff first).
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) timeout: u64,
+    /// No progress display (it is shown only on a terminal anyway).
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+}
+
+/// `--source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Source {
+    Daemon,
+    Registry,
+    Archive,
+    Oci,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,7 +124,10 @@ pub(crate) enum Format {
 
 #[derive(Debug, Args)]
 pub(crate) struct InspectArgs {
-    /// The image: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG], a path, or - for a `docker save` stream on stdin.
+    /// The image: a registry reference (`registry.example.com/team/app:1.4`, `app@sha256:…`,
+    /// `docker://…`), a local daemon's image (`docker-daemon:NAME[:TAG]`, `podman:NAME[:TAG]`),
+    /// oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG], a path, or - for a
+    /// `docker save` stream on stdin. A bare name is the local daemon's image when it has one.
     pub(crate) image: String,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
@@ -273,8 +317,17 @@ pub(crate) struct FilesArgs {
 }
 
 impl GlobalArgs {
-    pub(crate) fn load_options(&self, capture: CaptureRules) -> LoadOptions {
-        LoadOptions {
+    fn load_options(&self, capture: CaptureRules, spec: &ImageSpec) -> anyhow::Result<LoadOptions> {
+        let timeout = Duration::from_secs(self.timeout);
+        let credential = match &self.username {
+            Some(username) => Some(Credential::basic(
+                username.clone(),
+                read_password(spec)?,
+                "--username and --password-stdin".to_owned(),
+            )),
+            None => None,
+        };
+        Ok(LoadOptions {
             platform: self.platform.clone(),
             capture,
             capture_from_config: None,
@@ -282,34 +335,83 @@ impl GlobalArgs {
             max_entries: self.max_entries,
             jobs: self.jobs,
             verify_diff_ids: !self.skip_diff_id_check,
-        }
+            remote: RemoteOptions {
+                registry: RegistryOptions {
+                    insecure_registries: self.insecure_registries.clone(),
+                    ca_certs: self.ca_certs.clone(),
+                    timeout,
+                    credential,
+                    auth_env: AuthEnv::from_process(),
+                    ..RegistryOptions::default()
+                },
+                daemon: DaemonOptions {
+                    env: DaemonEnv::from_process(),
+                    timeout,
+                },
+            },
+            progress: (!self.quiet && std::io::stderr().is_terminal())
+                .then(|| Arc::new(crate::progress::Bar::default()) as Arc<dyn Progress>),
+        })
     }
 
-    /// Loads the image an argument names, from a path or from standard input.
+    /// The image an argument names, read as `--source` says.
+    pub(crate) fn image_spec(&self, image: &str) -> anyhow::Result<ImageSpec> {
+        Ok(match self.source {
+            None => ImageSpec::parse(image)?,
+            Some(source) => ImageSpec::parse_as(
+                image,
+                match source {
+                    Source::Daemon => SourceKind::Daemon,
+                    Source::Registry => SourceKind::Registry,
+                    Source::Archive => SourceKind::Archive,
+                    Source::Oci => SourceKind::Oci,
+                },
+            )?,
+        })
+    }
+
+    /// Loads the image an argument names, from a path, standard input, a registry or a daemon.
     pub(crate) fn load(&self, image: &str, capture: CaptureRules) -> anyhow::Result<LoadedImage> {
-        self.load_with(image, capture, None)
+        self.load_with(&self.image_spec(image)?, capture, None)
     }
 
     /// As [`GlobalArgs::load`], also capturing the files the config points at.
     pub(crate) fn load_with(
         &self,
-        image: &str,
+        spec: &ImageSpec,
         capture: CaptureRules,
         capture_from_config: Option<fn(&imgaudit_image::ImageMeta) -> Vec<String>>,
     ) -> anyhow::Result<LoadedImage> {
-        let spec = ImageSpec::parse(image)?;
         let options = LoadOptions {
             capture_from_config,
-            ..self.load_options(capture)
+            ..self.load_options(capture, spec)?
         };
-        let loaded = match &spec {
+        let loaded = match spec {
             ImageSpec::Stdin { .. } => {
-                imgaudit_loader::load_stream(std::io::stdin().lock(), &spec, &options)?
+                imgaudit_loader::load_stream(std::io::stdin().lock(), spec, &options)?
             }
-            _ => imgaudit_loader::load(&spec, &options)?,
+            _ => imgaudit_loader::load(spec, &options)?,
         };
         Ok(loaded)
     }
+}
+
+/// The password `--password-stdin` reads: standard input up to the first line break.
+fn read_password(spec: &ImageSpec) -> anyhow::Result<String> {
+    if matches!(spec, ImageSpec::Stdin { .. }) {
+        anyhow::bail!(
+            "--password-stdin and an image on standard input (`-`) cannot share standard input"
+        );
+    }
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("--password-stdin: cannot read standard input")?;
+    let password = text.lines().next().unwrap_or_default().to_owned();
+    if password.is_empty() {
+        anyhow::bail!("--password-stdin: standard input holds no password");
+    }
+    Ok(password)
 }
 
 /// Compiles the user's path globs; `Ok(None)` when there are none.

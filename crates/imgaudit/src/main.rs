@@ -5,6 +5,7 @@ mod args;
 mod files;
 mod inspect;
 mod output;
+mod progress;
 mod rules;
 mod scan;
 

@@ -27,7 +27,10 @@ use crate::output::to_json;
 const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// Loads an image with everything the facts need captured.
-fn load_for_facts(global: &GlobalArgs, image: &str) -> anyhow::Result<LoadedImage> {
+fn load_for_facts(
+    global: &GlobalArgs,
+    image: &imgaudit_image::ImageSpec,
+) -> anyhow::Result<LoadedImage> {
     let capture = CaptureRules::new(
         &imgaudit_facts::capture_patterns(),
         imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE,
@@ -173,8 +176,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
         None => None,
     };
 
-    let spec = imgaudit_image::ImageSpec::parse(image_arg)?;
-    let image = load_for_facts(global, image_arg)?;
+    let spec = global.image_spec(image_arg)?;
+    let image = load_for_facts(global, &spec)?;
     let facts = imgaudit_facts::collect(&image);
     let input = serde_json::to_value(&facts)?;
     let mut findings = engine.evaluate(&input)?;
@@ -555,6 +558,6 @@ fn rule_info(rule: &Rule, severity: Option<Severity>) -> RuleInfo {
 }
 
 pub(crate) fn facts(global: &GlobalArgs, args: &FactsArgs) -> anyhow::Result<String> {
-    let image = load_for_facts(global, &args.image)?;
+    let image = load_for_facts(global, &global.image_spec(&args.image)?)?;
     to_json(&imgaudit_facts::collect(&image))
 }

@@ -545,9 +545,29 @@ fn wrong_kinds_of_input_are_refused() {
         &["-", "docker save"],
     );
     fails(
-        &["inspect", "docker://busybox"],
+        &["inspect", "containers-storage:busybox"],
         None,
-        &["docker://busybox", "not supported yet"],
+        &["containers-storage:busybox", "not supported yet"],
+    );
+    fails(
+        &["inspect", "docker://Team/App:1"],
+        None,
+        &["docker://Team/App:1", "must be lowercase"],
+    );
+    fails(
+        &["inspect", "Not A Reference"],
+        None,
+        &["Not A Reference", "no such file", "not an image reference"],
+    );
+    fails(
+        &["inspect", "--source", "daemon", "docker://busybox"],
+        None,
+        &["--source daemon contradicts the `docker` transport"],
+    );
+    fails(
+        &["inspect", "busybox", "--username", "u"],
+        None,
+        &["--password-stdin"],
     );
 }
 

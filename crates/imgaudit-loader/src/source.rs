@@ -1,0 +1,154 @@
+//! Where an image comes from when the argument names one: a registry, a local daemon, or for a
+//! bare name the daemon when it has the image and the registry otherwise. Never a silent
+//! fallback: the loaded image's notes say which source was read and why, and when neither can
+//! give the image, both reasons are in the error.
+
+use std::time::Duration;
+
+use imgaudit_daemon::{Daemon, DaemonEnv, DaemonError, Flavor};
+use imgaudit_image::{DaemonKind, ImageSpec, Reference};
+use imgaudit_registry::{RegistryError, RegistryOptions};
+
+use crate::{LoadError, LoadOptions, LoadedImage, load_opened, load_stream};
+
+/// How to reach daemons.
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    pub env: DaemonEnv,
+    /// A daemon silent for this long fails.
+    pub timeout: Duration,
+}
+
+impl Default for DaemonOptions {
+    fn default() -> Self {
+        DaemonOptions {
+            env: DaemonEnv::default(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How to reach remote sources.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteOptions {
+    pub registry: RegistryOptions,
+    pub daemon: DaemonOptions,
+}
+
+pub(crate) fn load_registry(
+    spec: &ImageSpec,
+    reference: &Reference,
+    options: &LoadOptions,
+) -> Result<LoadedImage, LoadError> {
+    let registry = RegistryOptions {
+        platform: options.platform.clone(),
+        ..options.remote.registry.clone()
+    };
+    let opened = imgaudit_registry::open(reference, &registry)?;
+    debug_assert!(matches!(
+        spec,
+        ImageSpec::Registry { .. } | ImageSpec::Named { .. }
+    ));
+    load_opened(opened, options)
+}
+
+fn flavor(kind: DaemonKind) -> Option<Flavor> {
+    match kind {
+        DaemonKind::Docker => Some(Flavor::Docker),
+        DaemonKind::Podman => Some(Flavor::Podman),
+        DaemonKind::Any => None,
+    }
+}
+
+fn connect(kind: DaemonKind, options: &LoadOptions) -> Result<Daemon, DaemonError> {
+    let daemon = &options.remote.daemon;
+    let endpoints = imgaudit_daemon::endpoints(flavor(kind), &daemon.env)?;
+    Daemon::connect(&endpoints, daemon.timeout)
+}
+
+/// Exports `name` from the daemon and reads the `docker save` stream as it arrives.
+fn export(
+    daemon: &Daemon,
+    kind: DaemonKind,
+    name: &str,
+    options: &LoadOptions,
+) -> Result<LoadedImage, LoadError> {
+    let spec = ImageSpec::Daemon {
+        daemon: kind,
+        name: name.to_owned(),
+    };
+    let stream = daemon.export(name)?;
+    let mut image = load_stream(stream, &spec, options)?;
+    image.notes.insert(
+        0,
+        format!(
+            "`{name}` was read from the {} daemon at {}",
+            daemon_name(daemon),
+            daemon.endpoint()
+        ),
+    );
+    Ok(image)
+}
+
+fn daemon_name(daemon: &Daemon) -> &'static str {
+    if daemon.is_podman() {
+        "Podman"
+    } else {
+        "Docker"
+    }
+}
+
+pub(crate) fn load_daemon(
+    kind: DaemonKind,
+    name: &str,
+    options: &LoadOptions,
+) -> Result<LoadedImage, LoadError> {
+    let daemon = connect(kind, options)?;
+    export(&daemon, kind, name, options)
+}
+
+/// A bare name: the daemon's image when a daemon answers and has it, else the registry's.
+pub(crate) fn load_named(
+    spec: &ImageSpec,
+    reference: &Reference,
+    text: &str,
+    options: &LoadOptions,
+) -> Result<LoadedImage, LoadError> {
+    let daemon_reason = match connect(DaemonKind::Any, options) {
+        Ok(daemon) => match daemon.inspect(text) {
+            Ok(Some(_)) => return export(&daemon, DaemonKind::Any, text, options),
+            Ok(None) => format!(
+                "the {} daemon at {} has no image `{text}`",
+                daemon_name(&daemon),
+                daemon.endpoint()
+            ),
+            Err(e) => e.to_string(),
+        },
+        Err(e) => e.to_string(),
+    };
+    match load_registry(spec, reference, options) {
+        Ok(mut image) => {
+            image.notes.insert(
+                0,
+                format!(
+                    "`{text}` was read from the registry {} ({daemon_reason})",
+                    reference.registry()
+                ),
+            );
+            Ok(image)
+        }
+        Err(LoadError::Registry(registry)) => Err(LoadError::NowhereToBeFound {
+            input: text.to_owned(),
+            daemon: daemon_reason,
+            registry: Box::new(registry),
+        }),
+        Err(other) => Err(other),
+    }
+}
+
+/// Both reasons, when neither source could give the image.
+pub(crate) fn nowhere(input: &str, daemon: &str, registry: &RegistryError) -> String {
+    format!(
+        "{input}: not found in a daemon or a registry\n  daemon: {daemon}\n  registry: {registry}"
+    )
+}
