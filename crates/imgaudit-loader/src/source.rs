@@ -131,7 +131,7 @@ pub(crate) fn load_named(
             image.notes.insert(
                 0,
                 format!(
-                    "`{text}` was read from the registry {} ({daemon_reason})",
+                    "`{text}` was read from the registry {} — not from a daemon: {daemon_reason}",
                     reference.registry()
                 ),
             );
