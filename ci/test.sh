@@ -3,7 +3,8 @@
 # integration tests on real images built with buildah, exported with skopeo and unpacked by
 # umoci (tests/real-images/build.sh installs those tools when they are missing); every SARIF
 # file those tests wrote goes through the Microsoft SARIF Multitool with GitHub's rules; the CI
-# templates' commands run for real; the Dockerfiles are linted. Each script installs what it uses.
+# templates' commands run for real; the registry and daemon sources are tested against a real
+# registry and podman's Docker API; the Dockerfiles are linted. Each script installs what it uses.
 #
 # Real images are cached between local runs in ${IMGAUDIT_REAL_IMAGES:-~/.cache/imgaudit/
 # test-images}; under CI=true they are built from scratch in a temporary directory.
@@ -34,6 +35,9 @@ fi
 tests/real-images/build.sh "$images"
 IMGAUDIT_REAL_IMAGES="$images" IMGAUDIT_REPORTS_OUT="$reports" \
   cargo test -p imgaudit --test real_images --locked -- --ignored
+
+step "registry and daemon sources against real servers (docker-registry, a token server, podman)"
+ci/remote-sources.sh "$images"
 
 step "SARIF Multitool with GitHub's rules, on every SARIF the end-to-end tests wrote"
 shopt -s nullglob

@@ -16,16 +16,25 @@ import statistics
 MAX_VS_TRIVY = 0.35         # imgaudit wall time / Trivy wall time
 MAX_VS_INFLATE_WALK = 1.3   # imgaudit wall time / plain inflate-and-walk wall time
 MAX_RSS_MB = 150.0          # imgaudit peak RSS
+# Pulling from the local registry: imgaudit streaming the image / skopeo copying it to an OCI
+# layout (issue 5: faster than the copy alone).
+MAX_REGISTRY_VS_COPY = 1.0
 
-ORDER = ["imgaudit", "imgaudit-nodiff", "imgaudit-miniz", "gzip -dc", "inflate_walk", "trivy", "cst"]
+REGISTRY_ROWS = ["imgaudit-registry", "skopeo-copy", "skopeo+imgaudit"]
+ORDER = ["imgaudit", "imgaudit-scan", "imgaudit-nodiff", "imgaudit-miniz", "gzip -dc",
+         "inflate_walk", "trivy", "cst"] + REGISTRY_ROWS
 INPUTS = {
     "imgaudit": "gzip OCI layout",
+    "imgaudit-scan": "gzip OCI layout, scan (facts, all policies)",
     "imgaudit-nodiff": "gzip OCI layout, --skip-diff-id-check",
     "imgaudit-miniz": "gzip OCI layout, miniz_oxide inflate",
     "gzip -dc": "gzip OCI layout (layer blobs)",
     "inflate_walk": "gzip OCI layout (layer blobs)",
     "trivy": "gzip OCI layout (--input DIR)",
     "cst": "docker-archive tar",
+    "imgaudit-registry": "local registry (HTTP, loopback), streamed",
+    "skopeo-copy": "local registry -> empty OCI layout",
+    "skopeo+imgaudit": "local registry -> OCI layout, then imgaudit",
 }
 
 
@@ -38,6 +47,8 @@ def main():
     ap.add_argument("--loadavg", default="")
     ap.add_argument("--trivy-version", default="")
     ap.add_argument("--cst-version", default="")
+    ap.add_argument("--skopeo-version", default="")
+    ap.add_argument("--registry-version", default="")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
 
@@ -91,6 +102,9 @@ def main():
             "value": ratio("imgaudit", "inflate_walk"), "max": MAX_VS_INFLATE_WALK},
         "imgaudit_peak_rss_mb": {"value": rss_mb.get("imgaudit"), "max": MAX_RSS_MB,
                                  "strict": True},
+        "imgaudit_registry_vs_skopeo_copy": {
+            "value": ratio("imgaudit-registry", "skopeo-copy"), "max": MAX_REGISTRY_VS_COPY,
+            "strict": True},
     }
     # The variants, for comparison: not targets of their own.
     for variant in ("imgaudit-nodiff", "imgaudit-miniz"):
@@ -99,6 +113,10 @@ def main():
             if value is not None:
                 targets[f"{variant}_vs_{baseline}"] = {"value": value, "max": None,
                                                        "info": True}
+    value = ratio("imgaudit-registry", "skopeo+imgaudit")
+    if value is not None:
+        targets["imgaudit_registry_vs_skopeo_imgaudit"] = {"value": value, "max": None,
+                                                           "info": True}
     for t in targets.values():
         if t.get("info"):
             t["pass"] = None
@@ -115,33 +133,57 @@ def main():
     print(f"medians of {a.runs} interleaved rounds, page cache warm (an untimed smoke run comes "
           f"first); {os.cpu_count()} CPUs, load average before timing {a.loadavg or '?'}")
     print()
-    print(f"{'tool':<14} {'median s':>9} {'min-max s':>15} {'vs imgaudit':>12} "
+    print(f"{'tool':<17} {'median s':>9} {'min-max s':>15} {'vs imgaudit':>12} "
           f"{'peak RSS MB':>12}  input")
-    print(f"{'-' * 14} {'-' * 9} {'-' * 15} {'-' * 12} {'-' * 12}  {'-' * 30}")
+    print(f"{'-' * 17} {'-' * 9} {'-' * 15} {'-' * 12} {'-' * 12}  {'-' * 30}")
     for name, r in tools.items():
         if "skipped" in r:
-            print(f"{name:<14} {'-':>9} {'-':>15} {'-':>12} {'-':>12}  {name}: {r['skipped']}")
+            print(f"{name:<17} {'-':>9} {'-':>15} {'-':>12} {'-':>12}  {name}: {r['skipped']}")
             continue
         rel = f"{r['ratio_to_imgaudit']:.2f}x" if r["ratio_to_imgaudit"] else "n/a"
         rng = f"{r['min_s']:.2f}-{r['max_s']:.2f}"
-        print(f"{name:<14} {r['median_s']:>9.3f} {rng:>15} {rel:>12} "
+        print(f"{name:<17} {r['median_s']:>9.3f} {rng:>15} {rel:>12} "
               f"{r['peak_rss_mb']:>12.1f}  {r['input']}")
     print()
+
+    # Pulling from the local registry, side by side.
+    if any(name in tools for name in REGISTRY_ROWS):
+        print(f"pulling the image from the local registry ({image['compressed_bytes'] / mb:.0f} MB "
+              f"of gzip layers over plain HTTP on loopback):")
+        print(f"  {'':<17} {'median s':>9} {'peak RSS MB':>12} {'imgaudit-registry / row':>24}")
+        reg = timings.get("imgaudit-registry", {}).get("median")
+        for name in REGISTRY_ROWS:
+            r = tools.get(name)
+            if r is None or "skipped" in r:
+                why = r["skipped"] if r else "not run"
+                print(f"  {name:<17} {'-':>9} {'-':>12} {'-':>24}  ({why})")
+                continue
+            rel = f"{reg / r['median_s']:.3f}" if reg else "n/a"
+            print(f"  {name:<17} {r['median_s']:>9.3f} {r['peak_rss_mb']:>12.1f} {rel:>24}")
+        print()
+
     labels = {
         "imgaudit_vs_trivy": "imgaudit / trivy",
         "imgaudit_vs_inflate_walk": "imgaudit / inflate_walk",
         "imgaudit_peak_rss_mb": "imgaudit peak RSS MB",
+        "imgaudit_registry_vs_skopeo_copy": "imgaudit-registry / skopeo-copy",
+        "imgaudit_registry_vs_skopeo_imgaudit": "imgaudit-registry / skopeo+imgaudit",
     }
     for key, t in targets.items():
+        label = labels.get(key, key.replace("_vs_", " / "))
         if t.get("info"):
-            print(f"{key.replace('_vs_', ' / '):<24} {t['value']:>9.3f}   (for comparison)")
+            print(f"{label:<36} {t['value']:>9.3f}   (for comparison)")
             continue
         op = "<" if t.get("strict") else "<="
         if t["value"] is None:
             verdict, value = "n/a (a row is missing)", "-"
         else:
             verdict, value = ("PASS" if t["pass"] else "FAIL"), f"{t['value']:.3f}"
-        print(f"{labels[key]:<24} {value:>9}   target {op} {t['max']}   {verdict}")
+        print(f"{label:<36} {value:>9}   target {op} {t['max']}   {verdict}")
+    t = targets["imgaudit_registry_vs_skopeo_copy"]
+    if t["value"] is not None:
+        print(f"registry target (imgaudit-registry faster than skopeo-copy alone): "
+              f"{'met' if t['pass'] else 'NOT met'}")
 
     results = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -149,7 +191,8 @@ def main():
                  "loadavg_before": a.loadavg},
         "runs": a.runs,
         "image": image,
-        "versions": {"trivy": a.trivy_version, "container-structure-test": a.cst_version},
+        "versions": {"trivy": a.trivy_version, "container-structure-test": a.cst_version,
+                     "skopeo": a.skopeo_version, "docker-registry": a.registry_version},
         "tools": tools,
         "targets": targets,
     }

@@ -82,10 +82,18 @@ impl Download<'_> {
             let attempt = self.stream_from(&reference, sent).await;
             let failure = match attempt {
                 Ok((mut stream, mut skip)) => {
+                    // What this response promised and what it delivered: a body that arrives
+                    // whole but short of the manifest's size is a lying size, not a dropped
+                    // connection, and asking again would not lengthen it.
+                    let promised = stream.content_length;
+                    let mut received: u64 = 0;
                     let mut failure = None;
                     while let Some(chunk) = stream.next().await {
                         let mut chunk = match chunk {
-                            Ok(chunk) => chunk,
+                            Ok(chunk) => {
+                                received += chunk.len() as u64;
+                                chunk
+                            }
                             Err(e) => {
                                 failure = Some(Failure::Stream(e));
                                 break;
@@ -119,6 +127,15 @@ impl Download<'_> {
                     match failure {
                         Some(failure) => failure,
                         None if sent == self.size => return Ok(()),
+                        None if promised == Some(received) => {
+                            return Err(io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                format!(
+                                    "{}: the blob {} is {sent} bytes, but the manifest declares {}",
+                                    self.session.registry, self.digest, self.size
+                                ),
+                            ));
+                        }
                         // A body that ends early is a dropped connection, not the blob's end.
                         None => Failure::Short(sent),
                     }

@@ -91,15 +91,21 @@ impl Fault {
         }
     }
 
-    /// Answer `status` with a registry-style JSON error body.
+    /// Answer `status` with a registry-style JSON error body, its code as the distribution
+    /// registry and Docker Hub send it (`TOOMANYREQUESTS` for 429).
     pub(crate) fn status(path: &str, status: u16) -> Fault {
+        let code = if status == 429 {
+            "TOOMANYREQUESTS"
+        } else {
+            "UNKNOWN"
+        };
         Fault::on(
             path,
             FaultKind::Status {
                 status,
                 retry_after: None,
                 body: format!(
-                    r#"{{"errors":[{{"code":"UNKNOWN","message":"injected {status} by the test proxy"}}]}}"#
+                    r#"{{"errors":[{{"code":"{code}","message":"injected {status} by the test proxy"}}]}}"#
                 ),
             },
         )
