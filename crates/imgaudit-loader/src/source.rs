@@ -149,6 +149,6 @@ pub(crate) fn load_named(
 /// Both reasons, when neither source could give the image.
 pub(crate) fn nowhere(input: &str, daemon: &str, registry: &RegistryError) -> String {
     format!(
-        "{input}: not found in a daemon or a registry\n  daemon: {daemon}\n  registry: {registry}"
+        "{input}: neither a daemon nor the registry gave the image\n  daemon: {daemon}\n  registry: {registry}"
     )
 }

@@ -148,7 +148,15 @@ impl Download<'_> {
             if sent == self.size
                 && let Failure::Stream(e) = failure
             {
-                return Err(e);
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{}: the blob {} does not match its digest: {}",
+                        self.session.registry,
+                        self.digest,
+                        crate::error::chain(&e)
+                    ),
+                ));
             }
             failures += 1;
             if failures >= self.session.retry.attempts {

@@ -90,9 +90,12 @@ impl Answer {
                 403 => Answer::Denied(clip(message)),
                 _ => Answer::Status {
                     code: *code,
-                    message: message.clone(),
+                    message: envelope_text(message).unwrap_or_else(|| message.clone()),
                 },
             },
+            OciDistributionError::DigestError(e) => {
+                Answer::Other(format!("the content does not match its digest: {e}"))
+            }
             OciDistributionError::RegistryError { envelope, .. } => {
                 let message = |code: &OciErrorCode| {
                     envelope
@@ -116,7 +119,7 @@ impl Answer {
                         envelope
                             .errors
                             .iter()
-                            .map(|e| format!("{:?}: {}", e.code, e.message))
+                            .map(|e| format!("{}: {}", code_name(&e.code), e.message))
                             .collect::<Vec<_>>()
                             .join("; "),
                     )
@@ -125,6 +128,26 @@ impl Answer {
             OciDistributionError::RequestError(e) => Answer::Transport(chain(e)),
             other => Answer::Other(chain(other)),
         }
+    }
+}
+
+/// A registry's JSON error body (`{"errors":[{"code","message"}]}`) as `CODE: message`.
+fn envelope_text(body: &str) -> Option<String> {
+    let envelope: oci_client::errors::OciEnvelope = serde_json::from_str(body).ok()?;
+    let text = envelope
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", code_name(&e.code), e.message))
+        .collect::<Vec<_>>()
+        .join("; ");
+    (!text.is_empty()).then_some(text)
+}
+
+/// An error code as the registry wrote it (`TOOMANYREQUESTS`, `UNKNOWN`).
+fn code_name(code: &OciErrorCode) -> String {
+    match serde_json::to_value(code) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => format!("{code:?}"),
     }
 }
 
@@ -169,16 +192,51 @@ pub enum RegistryError {
     Image(#[from] imgaudit_image::ImageError),
 }
 
-impl RegistryError {
-    /// Whether the registry answered that the image is not there (no such repository, tag or
-    /// digest), as opposed to refusing or failing.
-    pub fn is_not_found(&self) -> bool {
-        matches!(
-            self,
-            RegistryError::Request {
-                answer: Answer::ManifestUnknown(_) | Answer::NameUnknown(_),
-                ..
-            }
-        )
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope(code: &str, message: &str) -> OciDistributionError {
+        OciDistributionError::RegistryError {
+            envelope: serde_json::from_value(serde_json::json!({
+                "errors": [{ "code": code, "message": message }]
+            }))
+            .unwrap(),
+            url: "http://r/v2/x".into(),
+        }
+    }
+
+    #[test]
+    fn answers_name_the_registry_error_codes() {
+        let answer = |e: &OciDistributionError| Answer::from_client(e).to_string();
+        assert_eq!(
+            answer(&envelope("MANIFEST_UNKNOWN", "manifest unknown")),
+            "404 MANIFEST_UNKNOWN: manifest unknown"
+        );
+        assert_eq!(
+            answer(&envelope("NAME_UNKNOWN", "repository name not known")),
+            "404 NAME_UNKNOWN: repository name not known"
+        );
+        assert_eq!(answer(&envelope("DENIED", "no")), "403 DENIED: no");
+        assert_eq!(
+            answer(&envelope("ARTIFACT_LOCKED", "locked")),
+            "ARTIFACT_LOCKED: locked"
+        );
+        let server = OciDistributionError::ServerError {
+            code: 500,
+            url: "u".into(),
+            message: r#"{"errors":[{"code":"UNKNOWN","message":"boom"}]}"#.into(),
+        };
+        assert_eq!(answer(&server), "HTTP 500: UNKNOWN: boom");
+        let html = OciDistributionError::ServerError {
+            code: 502,
+            url: "u".into(),
+            message: "<html>\n  bad   gateway\n</html>".into(),
+        };
+        assert_eq!(answer(&html), "HTTP 502: <html> bad gateway </html>");
+        assert_eq!(
+            answer(&OciDistributionError::UnauthorizedError { url: "u".into() }),
+            "401 Unauthorized"
+        );
     }
 }

@@ -95,6 +95,8 @@ fn scan_json(run: Run<'_>) -> Value {
         "scan failed:\n{}",
         text(&output.stderr)
     );
+    // Standard error is not a terminal here: no progress display, nothing else either.
+    assert_eq!(text(&output.stderr), "", "stderr of a successful scan");
     serde_json::from_slice(&output.stdout).expect("the report is JSON")
 }
 
@@ -155,6 +157,8 @@ fn refused(output: &Output, needles: &[&str]) -> String {
     for needle in needles {
         assert!(stderr.contains(needle), "`{needle}` not in:\n{stderr}");
     }
+    // Shown with --nocapture, to read what users would.
+    eprintln!("refused as expected: {stderr}");
     stderr
 }
 
@@ -614,6 +618,30 @@ fn transient_faults_are_retried_and_broken_data_refused() {
         ],
     );
     refused(&scan_through(&proxy), &["faults/rules:1", "igest"]);
+
+    // Pulled by digest, a consistent server that serves another manifest: refused.
+    let digest = registry.manifest_digest("faults/rules:1");
+    let proxy = FaultProxy::start(
+        registry.addr(),
+        vec![
+            Fault::on(
+                "/manifests/",
+                FaultKind::RewriteManifest {
+                    edit: shrink,
+                    digest: DigestHeader::Recomputed,
+                },
+            )
+            .times(10),
+        ],
+    );
+    let output = imgaudit(&[
+        "inspect",
+        &format!("docker://{}/faults/rules@{digest}", proxy.addr()),
+        "--insecure-registry",
+        proxy.addr(),
+    ])
+    .output();
+    refused(&output, &[&digest[..20], "igest"]);
 
     // A server that keeps failing: retried a few times, then the status is reported.
     let proxy = FaultProxy::start(
