@@ -84,6 +84,15 @@ impl Daemon {
         Err(DaemonError::NoDaemon { attempts })
     }
 
+    /// The same daemon with another timeout for later requests (a longer one for an export,
+    /// whose first byte may take long to come).
+    pub fn with_io_timeout(&self, timeout: Duration) -> Daemon {
+        Daemon {
+            io_timeout: (!timeout.is_zero()).then_some(timeout),
+            ..self.clone()
+        }
+    }
+
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }

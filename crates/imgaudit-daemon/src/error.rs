@@ -72,6 +72,23 @@ pub enum ConnectFailure {
     Io(#[source] io::Error),
 }
 
+impl DaemonError {
+    /// Whether nothing listens where a daemon was looked for (no socket, connection refused),
+    /// as opposed to a daemon, or a configuration, that is there and wrong: only the first may
+    /// send a bare image name on to its registry.
+    pub fn is_absent(&self) -> bool {
+        match self {
+            DaemonError::NoDaemon { attempts } => attempts.iter().all(|attempt| {
+                matches!(
+                    attempt.failure,
+                    ConnectFailure::NoSuchSocket | ConnectFailure::Refused
+                )
+            }),
+            _ => false,
+        }
+    }
+}
+
 impl ConnectFailure {
     pub(crate) fn from_io(error: io::Error) -> ConnectFailure {
         match error.kind() {

@@ -137,6 +137,13 @@ pub enum LoadError {
     Registry(#[from] imgaudit_registry::RegistryError),
     #[error(transparent)]
     Daemon(#[from] imgaudit_daemon::DaemonError),
+    #[error(
+        "{input}: a bare name is read from the local daemon first, and the daemon could not be asked: {source} (pass --source registry to read the registry's image instead)"
+    )]
+    DaemonFirst {
+        input: String,
+        source: imgaudit_daemon::DaemonError,
+    },
     #[error("{}", source::nowhere(input, daemon, registry))]
     NowhereToBeFound {
         input: String,

@@ -66,6 +66,21 @@ fn connect(kind: DaemonKind, options: &LoadOptions) -> Result<Daemon, DaemonErro
     Daemon::connect(&endpoints, daemon.timeout)
 }
 
+/// Podman writes a whole export to a temporary file before its first byte: a big image needs
+/// minutes, so the first byte may take at least this long whatever `--timeout` says.
+const EXPORT_FIRST_BYTE: Duration = Duration::from_secs(600);
+
+/// The name to export: an untagged name means its `latest` tag, as for `docker pull`, since
+/// Docker exports every tag of a repository named without one. Image ids stay as they are.
+fn export_name(name: &str) -> String {
+    match Reference::parse(name) {
+        Ok(reference) if reference.tag().is_none() && reference.digest().is_none() => {
+            format!("{name}:latest")
+        }
+        _ => name.to_owned(),
+    }
+}
+
 /// Exports `name` from the daemon and reads the `docker save` stream as it arrives.
 fn export(
     daemon: &Daemon,
@@ -77,7 +92,9 @@ fn export(
         daemon: kind,
         name: name.to_owned(),
     };
-    let stream = daemon.export(name)?;
+    let stream = daemon
+        .with_io_timeout(options.remote.daemon.timeout.max(EXPORT_FIRST_BYTE))
+        .export(&export_name(name))?;
     let mut image = load_stream(stream, &spec, options)?;
     image.notes.insert(
         0,
@@ -115,16 +132,17 @@ pub(crate) fn load_named(
     options: &LoadOptions,
 ) -> Result<LoadedImage, LoadError> {
     let daemon_reason = match connect(DaemonKind::Any, options) {
-        Ok(daemon) => match daemon.inspect(text) {
+        Ok(daemon) => match daemon.inspect(&export_name(text)) {
             Ok(Some(_)) => return export(&daemon, DaemonKind::Any, text, options),
             Ok(None) => format!(
                 "the {} daemon at {} has no image `{text}`",
                 daemon_name(&daemon),
                 daemon.endpoint()
             ),
-            Err(e) => e.to_string(),
+            Err(e) => return Err(daemon_refused(text, e)),
         },
-        Err(e) => e.to_string(),
+        Err(e) if e.is_absent() => e.to_string(),
+        Err(e) => return Err(daemon_refused(text, e)),
     };
     match load_registry(spec, reference, options) {
         Ok(mut image) => {
@@ -146,9 +164,38 @@ pub(crate) fn load_named(
     }
 }
 
+/// A daemon that is configured or present but failed: not a reason to read the registry's
+/// image instead, which may be another one.
+fn daemon_refused(text: &str, error: DaemonError) -> LoadError {
+    LoadError::DaemonFirst {
+        input: text.to_owned(),
+        source: error,
+    }
+}
+
 /// Both reasons, when neither source could give the image.
 pub(crate) fn nowhere(input: &str, daemon: &str, registry: &RegistryError) -> String {
     format!(
         "{input}: neither a daemon nor the registry gave the image\n  daemon: {daemon}\n  registry: {registry}"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untagged_names_export_their_latest_tag() {
+        assert_eq!(export_name("app"), "app:latest");
+        assert_eq!(
+            export_name("localhost/team/app"),
+            "localhost/team/app:latest"
+        );
+        assert_eq!(export_name("app:ci"), "app:ci");
+        let digest = format!("app@sha256:{}", "a".repeat(64));
+        assert_eq!(export_name(&digest), digest);
+        // An image id is not a repository.
+        let id = "b".repeat(64);
+        assert_eq!(export_name(&id), id);
+    }
 }

@@ -464,7 +464,7 @@ impl fmt::Display for AuthKey {
 }
 
 /// Lower-cases a host and folds Docker Hub's names into `docker.io`.
-fn normalize_host(host: &str) -> String {
+pub(crate) fn normalize_host(host: &str) -> String {
     let host = host.trim().to_ascii_lowercase();
     match host.as_str() {
         "index.docker.io" | "registry-1.docker.io" => "docker.io".to_owned(),

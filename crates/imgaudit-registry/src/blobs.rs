@@ -23,12 +23,27 @@ const CHANNEL_CHUNKS: usize = 32;
 
 #[derive(Debug)]
 pub(crate) struct RegistryBlobs {
+    /// Owned here, so that it is dropped (and its tasks stopped) on the thread that drops the
+    /// store, never on one of its own workers.
+    runtime: Option<tokio::runtime::Runtime>,
     session: Arc<Session>,
 }
 
 impl RegistryBlobs {
-    pub(crate) fn new(session: Arc<Session>) -> RegistryBlobs {
-        RegistryBlobs { session }
+    pub(crate) fn new(runtime: tokio::runtime::Runtime, session: Arc<Session>) -> RegistryBlobs {
+        RegistryBlobs {
+            runtime: Some(runtime),
+            session,
+        }
+    }
+}
+
+impl Drop for RegistryBlobs {
+    fn drop(&mut self) {
+        // Downloads nobody reads any more stop now, without waiting for them.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
@@ -49,14 +64,17 @@ impl BlobStore for RegistryBlobs {
                 digest: digest.to_string(),
                 size,
             };
-            if let Err(error) = download.run(&sender).await {
-                // The reader may be gone already; then nobody needs the error.
-                let _ = sender.send(Err(error)).await;
-            }
+            let end = match download.run(&sender).await {
+                Ok(()) => Ok(Chunk::End),
+                Err(error) => Err(error),
+            };
+            // The reader may be gone already; then nobody needs the end or the error.
+            let _ = sender.send(end).await;
         });
         Ok(Box::new(ChannelReader {
             receiver,
             current: Bytes::new(),
+            ended: false,
         }))
     }
 
@@ -73,7 +91,7 @@ struct Download<'a> {
 
 impl Download<'_> {
     /// Sends the blob's bytes in order, exactly `size` of them, or fails.
-    async fn run(&self, sender: &mpsc::Sender<io::Result<Bytes>>) -> io::Result<()> {
+    async fn run(&self, sender: &mpsc::Sender<io::Result<Chunk>>) -> io::Result<()> {
         let reference = self.reference()?;
         let mut sent: u64 = 0;
         // Failures in a row without a byte of progress.
@@ -119,7 +137,7 @@ impl Download<'_> {
                                 ),
                             ));
                         }
-                        if sender.send(Ok(chunk)).await.is_err() {
+                        if sender.send(Ok(Chunk::Bytes(chunk))).await.is_err() {
                             // The reader stopped (the load failed elsewhere): stop downloading.
                             return Ok(());
                         }
@@ -176,15 +194,18 @@ impl Download<'_> {
         let client = &self.session.client;
         if offset == 0 {
             return Ok((
-                client
-                    .pull_blob_stream(reference, self.digest.as_str())
+                crate::contain_panic(client.pull_blob_stream(reference, self.digest.as_str()))
                     .await?,
                 0,
             ));
         }
-        match client
-            .pull_blob_stream_partial(reference, self.digest.as_str(), offset, None)
-            .await?
+        match crate::contain_panic(client.pull_blob_stream_partial(
+            reference,
+            self.digest.as_str(),
+            offset,
+            None,
+        ))
+        .await?
         {
             BlobResponse::Partial(stream) => Ok((stream, 0)),
             BlobResponse::Full(stream) => Ok((stream, offset)),
@@ -238,19 +259,36 @@ impl Failure {
     }
 }
 
+/// What the download task sends: bytes, then an explicit end, so that a task that died
+/// (cancelled, or a panic) is never taken for a complete blob.
+enum Chunk {
+    Bytes(Bytes),
+    End,
+}
+
 /// The reading end: blocks on the channel, never mistakes a failed download for the end.
 struct ChannelReader {
-    receiver: mpsc::Receiver<io::Result<Bytes>>,
+    receiver: mpsc::Receiver<io::Result<Chunk>>,
     current: Bytes,
+    ended: bool,
 }
 
 impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.current.is_empty() {
+            if self.ended {
+                return Ok(0);
+            }
             match self.receiver.blocking_recv() {
-                Some(Ok(chunk)) => self.current = chunk,
+                Some(Ok(Chunk::Bytes(chunk))) => self.current = chunk,
+                Some(Ok(Chunk::End)) => self.ended = true,
                 Some(Err(e)) => return Err(e),
-                None => return Ok(0),
+                None => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the download stopped before the end of the blob",
+                    ));
+                }
             }
         }
         let n = buf.len().min(self.current.len());

@@ -10,6 +10,7 @@ use crate::auth::AuthError;
 /// What was being done when a request failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    Authenticate,
     Manifest,
     Config,
     Layer,
@@ -18,6 +19,7 @@ pub enum Step {
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Step::Authenticate => "authenticating to pull",
             Step::Manifest => "pulling the manifest",
             Step::Config => "pulling the image config",
             Step::Layer => "pulling the layer",

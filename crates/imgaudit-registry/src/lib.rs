@@ -90,7 +90,9 @@ impl Default for RegistryOptions {
 
 /// One registry repository, reached with one client, one set of credentials and one runtime.
 pub(crate) struct Session {
-    pub(crate) runtime: tokio::runtime::Runtime,
+    /// The runtime the requests run on; owned by the caller of `open`, then by the blob store,
+    /// never by a task (a runtime must not be dropped on its own worker thread).
+    pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) client: Client,
     /// The repository, as the client addresses it (tag or digest are set per request).
     pub(crate) registry: String,
@@ -170,7 +172,7 @@ impl Session {
     {
         let mut attempt = 1;
         loop {
-            match request().await {
+            match contain_panic(request()).await {
                 Err(e) if attempt < self.retry.attempts && retry::is_transient(&e) => {
                     tokio::time::sleep(self.retry.delay(attempt)).await;
                     attempt += 1;
@@ -178,6 +180,22 @@ impl Session {
                 other => return other,
             }
         }
+    }
+
+    /// Negotiates access first (basic, or a bearer token, anonymous or with the credentials), so
+    /// that a token server's refusal is reported as such, not as a missing credential later.
+    fn authenticate(
+        &self,
+        reference: &oci_client::Reference,
+        auth: &RegistryAuth,
+    ) -> Result<(), RegistryError> {
+        self.runtime
+            .block_on(self.with_retries(|| {
+                self.client
+                    .auth(reference, auth, oci_client::RegistryOperation::Pull)
+            }))
+            .map(|_| ())
+            .map_err(|e| self.failure(Step::Authenticate, reference, &e))
     }
 
     /// A manifest or index, verified against the digest it was asked by.
@@ -232,6 +250,27 @@ impl Session {
 /// A TLS client talking to a plain-HTTP server reads an HTTP answer as a corrupt record.
 fn looks_like_plain_http(text: &str) -> bool {
     text.contains("InvalidContentType") || text.contains("corrupt message")
+}
+
+/// A panic inside the HTTP client (oci-client unwraps a token it could not parse as a header)
+/// becomes an error like any other, instead of ending the process.
+pub(crate) async fn contain_panic<T>(
+    future: impl Future<Output = Result<T, OciDistributionError>>,
+) -> Result<T, OciDistributionError> {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(future).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("no message");
+            Err(OciDistributionError::GenericError(Some(format!(
+                "the registry client failed on the server's answer: {message}"
+            ))))
+        }
+    }
 }
 
 fn looks_like_tls(text: &str) -> bool {
@@ -339,7 +378,7 @@ pub fn open(
     let insecure = options
         .insecure_registries
         .iter()
-        .any(|host| normalize_host(host) == registry);
+        .any(|host| insecure_host(host) == auth::normalize_host(&registry));
     // An insecure registry is tried over TLS without verification first, then over plain HTTP,
     // as Docker does.
     let protocols: &[Protocol] = if insecure {
@@ -360,18 +399,17 @@ pub fn open(
         (None, None) => unreachable!("a reference without a digest has a tag or `latest`"),
     };
 
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("imgaudit-registry")
+        .enable_all()
+        .build()
+        .map_err(|e| RegistryError::Setup(format!("cannot start the network runtime: {e}")))?;
     let mut last_error = None;
     for (position, protocol) in protocols.iter().enumerate() {
         let last = position + 1 == protocols.len();
         let session = Session {
-            runtime: tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("imgaudit-registry")
-                .enable_all()
-                .build()
-                .map_err(|e| {
-                    RegistryError::Setup(format!("cannot start the network runtime: {e}"))
-                })?,
+            runtime: runtime.handle().clone(),
             client: client(&registry, *protocol, options)?,
             registry: registry.clone(),
             repository: repository.clone(),
@@ -387,11 +425,16 @@ pub fn open(
             credential_source: credential.as_ref().map(|c| c.source.clone()),
             input: input.clone(),
         };
-        match session.manifest_by(&top, &auth) {
+        match session
+            .authenticate(&top, &auth)
+            .and_then(|()| session.manifest_by(&top, &auth))
+        {
             Ok(bytes) => {
                 let mut session = session;
                 session.retry = options.retry.clone();
-                return finish(session, reference, &auth, &bytes, *protocol, options);
+                return finish(
+                    runtime, session, reference, &auth, &bytes, *protocol, options,
+                );
             }
             Err(RegistryError::Request {
                 answer: Answer::Transport(_),
@@ -414,6 +457,7 @@ enum Protocol {
 }
 
 fn finish(
+    runtime: tokio::runtime::Runtime,
     session: Session,
     reference: &Reference,
     auth: &RegistryAuth,
@@ -474,21 +518,18 @@ fn finish(
     };
     Ok(OpenedImage {
         meta,
-        blobs: Box::new(RegistryBlobs::new(Arc::new(session))),
+        blobs: Box::new(RegistryBlobs::new(runtime, Arc::new(session))),
     })
 }
 
-/// `https://host:port/` → `host:port`; Docker Hub's aliases → `docker.io`.
-fn normalize_host(host: &str) -> String {
-    let host = host
-        .trim()
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .trim_end_matches('/');
-    match host {
-        "index.docker.io" | "registry-1.docker.io" => "docker.io".to_owned(),
-        other => other.to_owned(),
-    }
+/// `https://host:port/` → `host:port`, as `--insecure-registry` may be written.
+fn insecure_host(host: &str) -> String {
+    auth::normalize_host(
+        host.trim()
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/'),
+    )
 }
 
 fn client(
@@ -575,9 +616,9 @@ mod tests {
 
     #[test]
     fn insecure_hosts_compare_normalized() {
-        assert_eq!(normalize_host("https://127.0.0.1:5000/"), "127.0.0.1:5000");
-        assert_eq!(normalize_host("index.docker.io"), "docker.io");
-        assert_eq!(normalize_host(" registry.local "), "registry.local");
+        assert_eq!(insecure_host("https://127.0.0.1:5000/"), "127.0.0.1:5000");
+        assert_eq!(insecure_host("index.docker.io"), "docker.io");
+        assert_eq!(insecure_host(" Registry.local "), "registry.local");
     }
 
     #[test]

@@ -46,7 +46,10 @@ pub(crate) fn is_transient(error: &OciDistributionError) -> bool {
         OciDistributionError::RequestError(e) => {
             e.is_connect() || e.is_timeout() || e.is_request() || e.is_body() || e.is_decode()
         }
-        OciDistributionError::IoError(_) => true,
+        // A dropped body is worth another try; content that fails its digest is not.
+        OciDistributionError::IoError(e) => e
+            .get_ref()
+            .is_none_or(|inner| !inner.is::<oci_client::errors::DigestError>()),
         _ => false,
     }
 }

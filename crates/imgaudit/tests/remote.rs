@@ -719,6 +719,20 @@ fn daemon_images_are_exported_through_the_docker_api() {
     let output = imgaudit(&["inspect", "nowhere:1", "--timeout", "3"]).output();
     refused(&output, &["daemon:", "no-daemon.sock", "registry:"]);
 
+    // An untagged name is its `latest` tag (Docker would export every tag of the repository).
+    podman.tag("app:ci", "app:latest");
+    let report =
+        scan_json(imgaudit(&scan_args("docker-daemon:app", &[])).env("DOCKER_HOST", host.clone()));
+    assert_eq!(findings(&report), expected);
+
+    // A daemon that is configured but unusable is an error, not a reason to read a registry's
+    // image of that name instead.
+    let output = imgaudit(&["inspect", "app:ci"])
+        .env("DOCKER_HOST", "ssh://builder")
+        .output();
+    let stderr = refused(&output, &["app:ci", "ssh://builder", "--source registry"]);
+    assert!(!stderr.contains("registry:"), "{stderr}");
+
     // A pinned daemon source never asks a registry.
     let output = imgaudit(&["inspect", "--source", "daemon", "nowhere:1"])
         .env("DOCKER_HOST", host.clone())
