@@ -98,6 +98,12 @@ impl Answer {
             OciDistributionError::DigestError(e) => {
                 Answer::Other(format!("the content does not match its digest: {e}"))
             }
+            OciDistributionError::IoError(e)
+                if e.get_ref()
+                    .is_some_and(|inner| inner.is::<oci_client::errors::DigestError>()) =>
+            {
+                Answer::Other(format!("the content does not match its digest: {e}"))
+            }
             OciDistributionError::RegistryError { envelope, .. } => {
                 let message = |code: &OciErrorCode| {
                     envelope

@@ -571,6 +571,34 @@ fn transient_faults_are_retried_and_broken_data_refused() {
         "the download resumed where it broke off: {ranges:?}"
     );
 
+    // Dropped again, and the registry ignores the range: the whole blob comes again, and what
+    // was already read is skipped.
+    let proxy = FaultProxy::start(
+        registry.addr(),
+        vec![
+            Fault::on(&blob_path, FaultKind::DropAfter { bytes: half }),
+            Fault::on(&blob_path, FaultKind::IgnoreRange),
+        ],
+    );
+    let output = scan_through(&proxy);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        findings(&serde_json::from_slice(&output.stdout).unwrap()),
+        expected
+    );
+    let gets: Vec<_> = proxy
+        .requests_to(&blob_path)
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .collect();
+    assert_eq!(gets.len(), 2, "{gets:?}");
+    assert_eq!(gets[1].fault, Some("ignore-range"));
+    assert_eq!(gets[1].range, Some(format!("bytes={half}-")));
+    assert_eq!(
+        gets[1].body_bytes, blob_size,
+        "the whole blob was sent again"
+    );
+
     // A blob whose bytes do not match its digest: refused, naming the layer; never a report.
     let proxy = FaultProxy::start(
         registry.addr(),
@@ -580,6 +608,23 @@ fn transient_faults_are_retried_and_broken_data_refused() {
     assert!(
         stderr.contains("digest") || stderr.contains("Digest"),
         "{stderr}"
+    );
+
+    // A config whose bytes do not match its digest: refused at once, not retried.
+    let manifest: Value = serde_json::from_slice(&registry.inspect_raw("faults/rules:1")).unwrap();
+    let config_path = format!("/blobs/{}", manifest["config"]["digest"].as_str().unwrap());
+    let proxy = FaultProxy::start(
+        registry.addr(),
+        vec![Fault::on(&config_path, FaultKind::Corrupt).times(10)],
+    );
+    refused(
+        &scan_through(&proxy),
+        &["image config", "does not match its digest"],
+    );
+    assert_eq!(
+        proxy.requests_to(&config_path).len(),
+        1,
+        "no retry of wrong content"
     );
 
     // A manifest that lies about a layer's size, served consistently (its own digest header):

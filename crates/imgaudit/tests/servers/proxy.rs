@@ -47,6 +47,9 @@ pub(crate) enum FaultKind {
     DropAfter { bytes: u64 },
     /// Forward and flip every bit of the body's middle byte (length unchanged).
     Corrupt,
+    /// Forward without the client's `Range` header: a server that ignores ranges and sends the
+    /// whole body (200) to a client resuming a download.
+    IgnoreRange,
     /// Forward, parse the JSON body, apply `edit`, re-serialize, fix `Content-Length`; the
     /// digest header as `digest` says.
     RewriteManifest {
@@ -61,6 +64,7 @@ impl FaultKind {
             FaultKind::Status { .. } => "status",
             FaultKind::DropAfter { .. } => "drop-after",
             FaultKind::Corrupt => "corrupt",
+            FaultKind::IgnoreRange => "ignore-range",
             FaultKind::RewriteManifest { .. } => "rewrite-manifest",
         }
     }
@@ -348,9 +352,10 @@ fn forward(
 ) -> io::Result<()> {
     let upstream = TcpStream::connect(&state.upstream)?;
     upstream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let ignore_range = matches!(fault, Some((_, FaultKind::IgnoreRange)));
     let mut head = format!("{} {} HTTP/1.1\r\n", request.method(), request.target());
     for (name, value) in &request.head.headers {
-        if !is_hop_by_hop(name) {
+        if !is_hop_by_hop(name) && !(ignore_range && name.eq_ignore_ascii_case("range")) {
             let _ = write!(head, "{name}: {value}\r\n");
         }
     }
@@ -429,6 +434,10 @@ fn forward(
         Some((_, FaultKind::Corrupt)) => {
             applied = Some("corrupt");
             (None, Some(length / 2))
+        }
+        Some((_, FaultKind::IgnoreRange)) => {
+            applied = Some("ignore-range");
+            (None, None)
         }
         _ => (None, None),
     };
