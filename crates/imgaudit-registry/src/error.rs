@@ -98,10 +98,7 @@ impl Answer {
             OciDistributionError::DigestError(e) => {
                 Answer::Other(format!("the content does not match its digest: {e}"))
             }
-            OciDistributionError::IoError(e)
-                if e.get_ref()
-                    .is_some_and(|inner| inner.is::<oci_client::errors::DigestError>()) =>
-            {
+            OciDistributionError::IoError(e) if is_digest_failure(e) => {
                 Answer::Other(format!("the content does not match its digest: {e}"))
             }
             OciDistributionError::RegistryError { envelope, .. } => {
@@ -137,6 +134,13 @@ impl Answer {
             other => Answer::Other(chain(other)),
         }
     }
+}
+
+/// Whether an I/O error is the client's digest check failing (content, not transport).
+pub(crate) fn is_digest_failure(error: &std::io::Error) -> bool {
+    error
+        .get_ref()
+        .is_some_and(|inner| inner.is::<oci_client::errors::DigestError>())
 }
 
 /// A registry's JSON error body (`{"errors":[{"code","message"}]}`) as `CODE: message`.

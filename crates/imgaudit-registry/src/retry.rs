@@ -47,9 +47,7 @@ pub(crate) fn is_transient(error: &OciDistributionError) -> bool {
             e.is_connect() || e.is_timeout() || e.is_request() || e.is_body() || e.is_decode()
         }
         // A dropped body is worth another try; content that fails its digest is not.
-        OciDistributionError::IoError(e) => e
-            .get_ref()
-            .is_none_or(|inner| !inner.is::<oci_client::errors::DigestError>()),
+        OciDistributionError::IoError(e) => !crate::error::is_digest_failure(e),
         _ => false,
     }
 }
