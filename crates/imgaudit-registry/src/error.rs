@@ -138,9 +138,10 @@ impl Answer {
 
 /// Whether an I/O error is the client's digest check failing (content, not transport).
 pub(crate) fn is_digest_failure(error: &std::io::Error) -> bool {
+    type Inner = dyn std::error::Error + Send + Sync;
     error
         .get_ref()
-        .is_some_and(|inner| inner.is::<oci_client::errors::DigestError>())
+        .is_some_and(Inner::is::<oci_client::errors::DigestError>)
 }
 
 /// A registry's JSON error body (`{"errors":[{"code","message"}]}`) as `CODE: message`.
