@@ -355,7 +355,8 @@ fn forward(
     let ignore_range = matches!(fault, Some((_, FaultKind::IgnoreRange)));
     let mut head = format!("{} {} HTTP/1.1\r\n", request.method(), request.target());
     for (name, value) in &request.head.headers {
-        if !is_hop_by_hop(name) && !(ignore_range && name.eq_ignore_ascii_case("range")) {
+        let dropped_range = ignore_range && name.eq_ignore_ascii_case("range");
+        if !is_hop_by_hop(name) && !dropped_range {
             let _ = write!(head, "{name}: {value}\r\n");
         }
     }
