@@ -19,7 +19,7 @@ use crate::error::Step;
 use crate::{Session, retry};
 
 /// Chunks in flight per layer (reqwest yields chunks of up to a few tens of KiB).
-const CHANNEL_CHUNKS: usize = 32;
+const CHANNEL_CHUNKS: usize = 8;
 
 #[derive(Debug)]
 pub(crate) struct RegistryBlobs {
