@@ -162,6 +162,16 @@ fn refused(output: &Output, needles: &[&str]) -> String {
     stderr
 }
 
+/// A registry holding the `python-rules` image under each of `repo_tags`, pushed as is.
+fn registry_with_rules(setup: Setup, repo_tags: &[&str]) -> Registry {
+    let registry = Registry::start(setup);
+    let source = oci_layout("python-rules/oci", "test");
+    for repo_tag in repo_tags {
+        registry.push(&source, repo_tag, &Push::default());
+    }
+    registry
+}
+
 fn insecure(registry: &str) -> [&str; 2] {
     ["--insecure-registry", registry]
 }
@@ -292,13 +302,8 @@ fn multi_arch_indexes_give_the_platform_asked_for() {
 #[ignore = "needs docker-registry, skopeo, podman and the real images: run ci/test.sh"]
 fn tls_and_basic_auth_take_stored_or_given_credentials() {
     let expected = findings_from_layout("python-rules/oci", &[]);
-    let registry = Registry::start(Setup::TlsBasic);
-    registry.push(
-        &oci_layout("python-rules/oci", "test"),
-        "team/traps:1",
-        &Push::default(),
-    );
-    let reference = registry.reference("team/traps:1");
+    let registry = registry_with_rules(Setup::TlsBasic, &["team/rules:1"]);
+    let reference = registry.reference("team/rules:1");
     let ca = registry.ca_cert().unwrap().display().to_string();
     let (user, password) = registry.credentials().unwrap();
     let no_password = |output: &Output| {
@@ -309,7 +314,7 @@ fn tls_and_basic_auth_take_stored_or_given_credentials() {
 
     // An unknown authority is refused, with the way out.
     let output = imgaudit(&["inspect", &reference]).output();
-    refused(&output, &["team/traps:1", "--ca-cert"]);
+    refused(&output, &["team/rules:1", "--ca-cert"]);
     // Trusted, but anonymous: 401, and where credentials would come from.
     let output = imgaudit(&["inspect", &reference, "--ca-cert", &ca]).output();
     refused(
@@ -422,10 +427,7 @@ fn tls_and_basic_auth_take_stored_or_given_credentials() {
 #[ignore = "needs docker-registry, skopeo, podman and the real images: run ci/test.sh"]
 fn bearer_tokens_are_negotiated_anonymous_or_with_credentials() {
     let expected = findings_from_layout("python-rules/oci", &[]);
-    let registry = Registry::start(Setup::Token);
-    let source = oci_layout("python-rules/oci", "test");
-    registry.push(&source, "public/rules:1", &Push::default());
-    registry.push(&source, "private/rules:1", &Push::default());
+    let registry = registry_with_rules(Setup::Token, &["public/rules:1", "private/rules:1"]);
     let (user, password) = registry.credentials().unwrap();
 
     let before = registry.token_requests().unwrap();
@@ -507,12 +509,7 @@ fn grow(manifest: &mut Value) {
 #[ignore = "needs docker-registry, skopeo, podman and the real images: run ci/test.sh"]
 fn transient_faults_are_retried_and_broken_data_refused() {
     let expected = findings_from_layout("python-rules/oci", &[]);
-    let registry = Registry::start(Setup::Plain);
-    registry.push(
-        &oci_layout("python-rules/oci", "test"),
-        "faults/rules:1",
-        &Push::default(),
-    );
+    let registry = registry_with_rules(Setup::Plain, &["faults/rules:1"]);
     let (blob, blob_size) = largest_blob(&registry, "faults/rules:1");
     let blob_path = format!("/blobs/{blob}");
     let scan_through = |proxy: &FaultProxy| {
@@ -741,12 +738,7 @@ fn daemon_images_are_exported_through_the_docker_api() {
     assert!(notes.contains("was read from the Podman daemon"), "{notes}");
 
     // A bare name the daemon lacks, in a registry: read from there, and the note says why.
-    let registry = Registry::start(Setup::Plain);
-    registry.push(
-        &oci_layout("python-rules/oci", "test"),
-        "elsewhere/rules:1",
-        &Push::default(),
-    );
+    let registry = registry_with_rules(Setup::Plain, &["elsewhere/rules:1"]);
     let reference = registry.reference("elsewhere/rules:1");
     let report = scan_json(
         imgaudit(&scan_args(&reference, &insecure(registry.addr())))
