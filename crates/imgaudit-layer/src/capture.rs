@@ -80,6 +80,22 @@ impl CaptureRules {
         self.max_size
     }
 
+    /// Identifies what these rules capture: the same patterns (in any order) and size cap give
+    /// the same text. Caches of layer indexes key on it.
+    pub fn fingerprint(&self) -> String {
+        let mut patterns: Vec<&str> = self.patterns.iter().map(String::as_str).collect();
+        patterns.sort_unstable();
+        patterns.dedup();
+        let mut text = format!("max-size {}\n", self.max_size);
+        for pattern in patterns {
+            text.push_str(pattern);
+            text.push('\n');
+        }
+        imgaudit_digest::Digest::of_bytes(imgaudit_digest::Algorithm::Sha256, text.as_bytes())
+            .hex()
+            .to_owned()
+    }
+
     /// Whether a path is of interest, whatever its size.
     pub fn matches(&self, path: &ImagePath) -> bool {
         if self.globs.is_empty() {
@@ -130,6 +146,18 @@ mod tests {
         assert!(rules.matches(&path("etc/pip.conf")));
         assert!(rules.matches(&path("opt/env[1]/bash_env")));
         assert!(!rules.matches(&path("opt/env1/bash_env")));
+    }
+
+    #[test]
+    fn fingerprints_ignore_order_and_see_every_change() {
+        let a = CaptureRules::new(&["/etc/pip.conf", "**/pyvenv.cfg"], 10).unwrap();
+        let b = CaptureRules::new(&["**/pyvenv.cfg", "/etc/pip.conf"], 10).unwrap();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        let bigger = CaptureRules::new(&["**/pyvenv.cfg", "/etc/pip.conf"], 11).unwrap();
+        assert_ne!(a.fingerprint(), bigger.fingerprint());
+        let more = a.with_paths(&["/etc/bash_env"]).unwrap();
+        assert_ne!(a.fingerprint(), more.fingerprint());
+        assert_ne!(a.fingerprint(), CaptureRules::none().fingerprint());
     }
 
     #[test]

@@ -19,6 +19,11 @@ pub use limits::{Budget, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_UNCOMPRESSED_BYTES, Ex
 pub use path::{ImagePath, PathProblem, escape_bytes, push_escaped};
 pub use read::{LayerError, ReadOptions, read_layer};
 
+/// The version of what [`read_layer`] produces. Caches of layer indexes key on it, so the
+/// suffix must be bumped whenever a [`LayerIndex`] of the same bytes could come out different
+/// (a new field, a changed normalization, a fixed bug).
+pub const READER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/1");
+
 use std::sync::Arc;
 
 use imgaudit_digest::Digest;
@@ -171,5 +176,27 @@ impl LayerIndex {
     /// Whiteouts and opaque markers.
     pub fn whiteout_count(&self) -> usize {
         self.changes.len() - self.added_count()
+    }
+
+    /// Roughly the bytes this index holds in memory, for memory budgets.
+    pub fn approximate_size(&self) -> u64 {
+        let per_change = std::mem::size_of::<Change>() as u64 + 16;
+        self.changes
+            .iter()
+            .map(|change| {
+                let extra = match change {
+                    Change::Add { entry, .. } => {
+                        entry.symlink_target.as_ref().map_or(0, Vec::len)
+                            + entry
+                                .hardlink_target
+                                .as_ref()
+                                .map_or(0, |p| p.as_bytes().len())
+                            + entry.content.as_ref().map_or(0, |c| c.len())
+                    }
+                    Change::Whiteout { .. } | Change::Opaque { .. } => 0,
+                };
+                per_change + (change.path().as_bytes().len() + extra) as u64
+            })
+            .sum()
     }
 }

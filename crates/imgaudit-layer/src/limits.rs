@@ -50,6 +50,19 @@ impl Budget {
         self.max_entries
     }
 
+    /// Charges a whole layer that was not read (its index came from a cache), so that a cap
+    /// refuses the same image whether its layers were read or remembered.
+    pub fn charge_layer(&self, bytes: u64, entries: u64) -> Result<(), Exceeded> {
+        self.charge_bytes(bytes)?;
+        let used = self.entries.fetch_add(entries, Ordering::Relaxed) + entries;
+        if used > self.max_entries {
+            return Err(Exceeded::Entries {
+                limit: self.max_entries,
+            });
+        }
+        Ok(())
+    }
+
     pub(crate) fn charge_bytes(&self, n: u64) -> Result<(), Exceeded> {
         let used = self.bytes.fetch_add(n, Ordering::Relaxed) + n;
         if used > self.max_bytes {

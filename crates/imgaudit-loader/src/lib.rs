@@ -6,7 +6,9 @@
 //! ([`imgaudit_fs`]) and link each layer to its history step. Any mismatch fails the whole load:
 //! a partial image is never returned. Registry and daemon sources ([`RemoteOptions`]) feed the
 //! same pipeline: a registry's blobs stream from the network into the layer reader, a daemon's
-//! export is read like a `docker save` stream.
+//! export is read like a `docker save` stream. With a [`LayerCache`], a layer whose index is
+//! remembered (from an earlier run, or another image of this one) is not read at all: from a
+//! registry it is not even downloaded.
 
 mod progress;
 mod source;
@@ -15,6 +17,8 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+pub use imgaudit_cache::Origin;
+use imgaudit_cache::{LayerCache, LayerKey, captures_enough};
 use imgaudit_digest::{Algorithm, Digest};
 use imgaudit_fs::{AssembleError, Filesystem};
 use imgaudit_image::{
@@ -26,7 +30,7 @@ pub use source::{DaemonOptions, RemoteOptions};
 
 use crate::progress::Counting;
 use imgaudit_layer::{
-    Budget, CaptureRules, Compression, LayerError, LayerIndex, ReadOptions, read_layer,
+    Budget, CaptureRules, Change, Compression, LayerError, LayerIndex, ReadOptions, read_layer,
 };
 
 /// How to load an image.
@@ -49,6 +53,10 @@ pub struct LoadOptions {
     pub remote: RemoteOptions,
     /// Told how far reading has come (a progress bar).
     pub progress: Option<Arc<dyn Progress>>,
+    /// Layer indexes remembered across runs and images. Streams (`docker save` on standard
+    /// input, a daemon's export) are read whole whatever it holds: a layer in a stream can only
+    /// be known by reading it.
+    pub layers: Option<Arc<LayerCache>>,
 }
 
 impl Default for LoadOptions {
@@ -63,6 +71,7 @@ impl Default for LoadOptions {
             verify_diff_ids: true,
             remote: RemoteOptions::default(),
             progress: None,
+            layers: None,
         }
     }
 }
@@ -85,6 +94,8 @@ pub struct LoadedLayer {
     pub whiteouts: usize,
     /// The index into [`LoadedImage::history`] of the step that made this layer.
     pub history_step: Option<usize>,
+    /// Whether the layer was read, or its index remembered.
+    pub origin: Origin,
 }
 
 /// One step of the image's history (`docker history`), linked to its layer.
@@ -180,6 +191,7 @@ pub fn load(spec: &ImageSpec, options: &LoadOptions) -> Result<LoadedImage, Load
 /// Reads the layers of an opened image and assembles it.
 fn load_opened(opened: OpenedImage, options: &LoadOptions) -> Result<LoadedImage, LoadError> {
     let budget = Budget::new(options.max_uncompressed_bytes, options.max_entries);
+    let base_capture = options.capture.clone();
     let extended;
     let options = match options.capture_from_config {
         Some(paths_for) => {
@@ -200,11 +212,18 @@ fn load_opened(opened: OpenedImage, options: &LoadOptions) -> Result<LoadedImage
         let sizes: Option<u64> = opened.meta.layers.iter().map(|l| l.size).sum();
         progress.start(&opened.meta.source, opened.meta.layers.len(), sizes);
     }
-    let indexes = read_layers(&opened.meta, opened.blobs.as_ref(), options, &budget);
+    let indexes = read_layers(
+        &opened.meta,
+        opened.blobs.as_ref(),
+        options,
+        &base_capture,
+        &budget,
+    );
     if let Some(progress) = &options.progress {
         progress.finish();
     }
-    finish(opened.meta, indexes?)
+    let (indexes, cache_notes) = indexes?;
+    finish(opened.meta, indexes, cache_notes)
 }
 
 /// Loads an image from a `docker save` stream, indexing each layer as it streams past.
@@ -245,15 +264,29 @@ pub fn load_stream<R: Read>(
     for (index, (layer, read)) in meta.layers.iter().zip(&indexes).enumerate() {
         verify(&meta, index, layer, read)?;
     }
-    finish(meta, indexes)
+    let indexes = indexes
+        .into_iter()
+        .map(|index| Obtained {
+            index: Arc::new(index),
+            origin: Origin::Read,
+        })
+        .collect();
+    finish(meta, indexes, Vec::new())
+}
+
+/// One layer's index and where it came from.
+struct Obtained {
+    index: Arc<LayerIndex>,
+    origin: Origin,
 }
 
 fn read_layers(
     meta: &ImageMeta,
     blobs: &dyn BlobStore,
     options: &LoadOptions,
+    base_capture: &CaptureRules,
     budget: &Budget,
-) -> Result<Vec<LayerIndex>, LoadError> {
+) -> Result<(Vec<Obtained>, Vec<String>), LoadError> {
     let count = meta.layers.len();
     let jobs = match options.jobs {
         0 => blobs
@@ -264,8 +297,9 @@ fn read_layers(
     .min(count.max(1));
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<Result<LayerIndex, LoadError>>>> =
+    let results: Mutex<Vec<Option<Result<Obtained, LoadError>>>> =
         Mutex::new((0..count).map(|_| None).collect());
+    let notes = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
@@ -274,7 +308,24 @@ fn read_layers(
                     if index >= count || failed.load(Ordering::Relaxed) {
                         break;
                     }
-                    let result = read_one(meta, blobs, options, budget, index);
+                    let result = match &options.layers {
+                        Some(cache) => fetch_one(
+                            meta,
+                            blobs,
+                            options,
+                            base_capture,
+                            budget,
+                            cache,
+                            index,
+                            &notes,
+                        ),
+                        None => {
+                            read_one(meta, blobs, options, budget, index).map(|index| Obtained {
+                                index: Arc::new(index),
+                                origin: Origin::Read,
+                            })
+                        }
+                    };
                     if result.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }
@@ -289,10 +340,76 @@ fn read_layers(
     // Layers are taken in index order, so every layer below a failed one was read: stopping at
     // the first unread one keeps them all, and the lowest failure is the one reported, so the
     // same broken image always gives the same error.
-    results
+    let read = results
         .into_iter()
         .map_while(|result| result)
-        .collect::<Result<Vec<_>, _>>()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((read, notes.into_inner().expect("workers have finished")))
+}
+
+/// Reads one layer through the cache: remembered indexes are checked against what the image
+/// declares and charged to its budget exactly as read ones are.
+#[allow(clippy::too_many_arguments)]
+fn fetch_one(
+    meta: &ImageMeta,
+    blobs: &dyn BlobStore,
+    options: &LoadOptions,
+    base_capture: &CaptureRules,
+    budget: &Budget,
+    cache: &LayerCache,
+    index: usize,
+    notes: &Mutex<Vec<String>>,
+) -> Result<Obtained, LoadError> {
+    let layer = &meta.layers[index];
+    // Keyed by the rules every image shares; files an image's config adds (its `$BASH_ENV`)
+    // are checked for below, so that such an image still shares its base layers.
+    let key = LayerKey::new(layer.digest.as_ref(), &layer.diff_id, base_capture);
+    let needs_diff_id = options.verify_diff_ids || layer.digest.is_none();
+    let wider = base_capture.patterns().len() != options.capture.patterns().len();
+    let usable = |index: &LayerIndex| {
+        (!needs_diff_id || index.diff_id.is_some())
+            && (!wider || captures_enough(index, &options.capture))
+    };
+    let fetched = cache.fetch(&key, usable, || {
+        let read = read_one(meta, blobs, options, budget, index)?;
+        // What the wider rules captured beyond the shared ones is this image's own.
+        let store =
+            !wider || captures_enough(&read, base_capture) && !captures_beyond(&read, base_capture);
+        Ok::<_, LoadError>((read, store))
+    })?;
+    if !fetched.notes.is_empty() {
+        notes
+            .lock()
+            .expect("no worker panics while holding the lock")
+            .extend(fetched.notes);
+    }
+    if fetched.origin != Origin::Read {
+        let cached = &fetched.index;
+        budget
+            .charge_layer(cached.uncompressed_size, cached.changes.len() as u64)
+            .map_err(|exceeded| LoadError::Layer {
+                input: meta.source.clone(),
+                index,
+                location: layer.location.clone(),
+                source: exceeded.into(),
+            })?;
+        verify(meta, index, layer, cached)?;
+        if let Some(progress) = &options.progress {
+            progress.advance(layer.size.unwrap_or(cached.blob_size));
+            progress.layer_done();
+        }
+    }
+    Ok(Obtained {
+        index: fetched.index,
+        origin: fetched.origin,
+    })
+}
+
+/// Whether an index holds a captured file the given rules would not have captured.
+fn captures_beyond(index: &LayerIndex, rules: &CaptureRules) -> bool {
+    index.changes.iter().any(|change| {
+        matches!(change, Change::Add { path, entry } if entry.content.is_some() && !rules.matches(path))
+    })
 }
 
 fn read_one(
@@ -375,15 +492,21 @@ fn verify(
     Ok(())
 }
 
-fn finish(meta: ImageMeta, indexes: Vec<LayerIndex>) -> Result<LoadedImage, LoadError> {
-    let fs = Filesystem::assemble(indexes.iter().map(|i| &i.changes[..])).map_err(|source| {
-        LoadError::Assemble {
-            input: meta.source.clone(),
-            source,
-        }
-    })?;
+fn finish(
+    meta: ImageMeta,
+    indexes: Vec<Obtained>,
+    cache_notes: Vec<String>,
+) -> Result<LoadedImage, LoadError> {
+    let fs =
+        Filesystem::assemble(indexes.iter().map(|i| &i.index.changes[..])).map_err(|source| {
+            LoadError::Assemble {
+                input: meta.source.clone(),
+                source,
+            }
+        })?;
     let mut notes = meta.notes.clone();
     notes.extend(fs.notes().iter().cloned());
+    notes.extend(cache_notes);
     let (history, steps) = link_history(&meta, indexes.len(), &mut notes);
     let layers = meta
         .layers
@@ -391,37 +514,52 @@ fn finish(meta: ImageMeta, indexes: Vec<LayerIndex>) -> Result<LoadedImage, Load
         .zip(indexes)
         .zip(steps)
         .enumerate()
-        .map(|(i, ((reference, read), history_step))| {
-            if let Some(declared) = reference
-                .media_type
-                .as_deref()
-                .and_then(Compression::from_media_type)
-                && declared != read.compression
-            {
-                notes.push(format!(
-                    "layer {i} is declared as {} ({}), but its bytes are {}; it was read as {}",
-                    declared.name(),
-                    reference.media_type.as_deref().unwrap_or_default(),
-                    read.compression.name(),
-                    read.compression.name(),
-                ));
-            }
-            LoadedLayer {
-                reference: reference.clone(),
-                compression: read.compression,
-                blob_digest: read.blob_digest.clone(),
-                blob_size: read.blob_size,
-                diff_id: read
-                    .diff_id
-                    .clone()
-                    .unwrap_or_else(|| reference.diff_id.clone()),
-                diff_id_verified: read.diff_id.is_some(),
-                uncompressed_size: read.uncompressed_size,
-                entries: read.added_count(),
-                whiteouts: read.whiteout_count(),
-                history_step,
-            }
-        })
+        .map(
+            |(
+                i,
+                (
+                    (
+                        reference,
+                        Obtained {
+                            index: read,
+                            origin,
+                        },
+                    ),
+                    history_step,
+                ),
+            )| {
+                if let Some(declared) = reference
+                    .media_type
+                    .as_deref()
+                    .and_then(Compression::from_media_type)
+                    && declared != read.compression
+                {
+                    notes.push(format!(
+                        "layer {i} is declared as {} ({}), but its bytes are {}; it was read as {}",
+                        declared.name(),
+                        reference.media_type.as_deref().unwrap_or_default(),
+                        read.compression.name(),
+                        read.compression.name(),
+                    ));
+                }
+                LoadedLayer {
+                    reference: reference.clone(),
+                    compression: read.compression,
+                    blob_digest: read.blob_digest.clone(),
+                    blob_size: read.blob_size,
+                    diff_id: read
+                        .diff_id
+                        .clone()
+                        .unwrap_or_else(|| reference.diff_id.clone()),
+                    diff_id_verified: read.diff_id.is_some(),
+                    uncompressed_size: read.uncompressed_size,
+                    entries: read.added_count(),
+                    whiteouts: read.whiteout_count(),
+                    history_step,
+                    origin,
+                }
+            },
+        )
         .collect();
     Ok(LoadedImage {
         meta,

@@ -48,12 +48,15 @@ pub(crate) enum Command {
     Policy(PolicyCommand),
     /// Show an image's identity, config, layers with their history steps, and counts.
     Inspect(InspectArgs),
+    /// Look after the layer cache: what it holds, and pruning it.
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// List the entries of the assembled filesystem, or what whiteouts removed.
     Files(FilesArgs),
 }
 
 /// Options every command that reads an image takes.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Reading the image")]
 pub(crate) struct GlobalArgs {
     /// Platform to select from a multi-platform image: OS/ARCH[/VARIANT] [default: linux/amd64]
@@ -105,6 +108,76 @@ pub(crate) struct GlobalArgs {
     /// No progress display (it is shown only on a terminal anyway).
     #[arg(long, short, global = true)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) cache: CacheArgs,
+}
+
+/// Where layer indexes are remembered between runs.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Layer cache")]
+pub(crate) struct CacheArgs {
+    /// The layer cache directory [default: $XDG_CACHE_HOME/imgaudit, else ~/.cache/imgaudit]
+    #[arg(long, global = true, value_name = "DIR", env = "IMGAUDIT_CACHE_DIR")]
+    pub(crate) cache_dir: Option<std::path::PathBuf>,
+    /// Neither read nor write the layer cache: read every layer (whatever --cache-dir says).
+    #[arg(long, global = true)]
+    pub(crate) no_cache: bool,
+    /// Evict the least recently used layers beyond this size (500M, 2G, …).
+    #[arg(long, global = true, value_name = "SIZE", env = "IMGAUDIT_CACHE_MAX_SIZE", default_value = "2G", value_parser = parse_size)]
+    pub(crate) cache_max_size: u64,
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    imgaudit_cache::parse_size(text).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CacheCommand {
+    /// Where the cache is, how much it holds, how recently it was used.
+    Info(CacheInfoArgs),
+    /// Remove damaged entries, leftovers of interrupted writes, and least recently used
+    /// entries beyond the cap (or what the flags say).
+    Prune(CachePruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CacheInfoArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CachePruneArgs {
+    /// Remove every entry.
+    #[arg(long, conflicts_with_all = ["max_size", "unused_for"])]
+    pub(crate) all: bool,
+    /// Keep at most this much, least recently used removed first [default: --cache-max-size]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) max_size: Option<u64>,
+    /// Remove entries not used for this long: 30m, 12h, 7d.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) unused_for: Option<Duration>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let error = || format!("`{text}` is not a duration: use a number with s, m, h or d (12h, 7d)");
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(error)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| error())?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(error()),
+    };
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(error)
 }
 
 /// `--source`.
@@ -135,14 +208,27 @@ pub(crate) struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ScanArgs {
-    /// The image (as for `inspect`).
-    #[arg(required = true)]
-    pub(crate) image: Option<String>,
+    /// The image (as for `inspect`). Several images (or --images-from) are audited in one
+    /// batch: layers they share are read once, a report per image.
+    #[arg(required_unless_present = "images_from", value_name = "IMAGE")]
+    pub(crate) images: Vec<String>,
+    /// Also audit the images listed in this file, one per line (`#` starts a comment; `-` reads
+    /// the list from standard input).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) images_from: Option<std::path::PathBuf>,
+    /// Batch: images audited at once, within --memory-budget.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub(crate) parallel_images: u64,
+    /// Batch: no further image is started while the process uses more than three quarters of
+    /// this, and layers shared between images are kept in memory up to a quarter of it.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub(crate) memory_budget: u64,
     /// The report printed on standard output [default: text, or nothing when --output is given]
     #[arg(long, value_enum)]
     pub(crate) format: Option<ReportFormat>,
     /// Also write a report to a file: FORMAT=PATH, `-` for standard output (`--output
-    /// sarif=imgaudit.sarif --output text=-`). Repeatable.
+    /// sarif=imgaudit.sarif --output text=-`). Repeatable. In a batch, PATH holds `{image}`,
+    /// replaced by a file name made from each image's argument (`reports/{image}.sarif`).
     #[arg(long = "output", short = 'o', value_name = "FORMAT=PATH", value_parser = parse_output)]
     pub(crate) outputs: Vec<OutputTarget>,
     /// The Dockerfile that built the image: findings are mapped to its lines through the
@@ -351,6 +437,7 @@ impl GlobalArgs {
             },
             progress: (!self.quiet && std::io::stderr().is_terminal())
                 .then(|| Arc::new(crate::progress::Bar::default()) as Arc<dyn Progress>),
+            layers: None,
         })
     }
 
@@ -372,18 +459,26 @@ impl GlobalArgs {
 
     /// Loads the image an argument names, from a path, standard input, a registry or a daemon.
     pub(crate) fn load(&self, image: &str, capture: CaptureRules) -> anyhow::Result<LoadedImage> {
-        self.load_with(&self.image_spec(image)?, capture, None)
+        self.load_in(
+            &self.image_spec(image)?,
+            capture,
+            None,
+            self.cache.layers()?,
+        )
     }
 
-    /// As [`GlobalArgs::load`], also capturing the files the config points at.
-    pub(crate) fn load_with(
+    /// As [`GlobalArgs::load`], also capturing the files the config points at, with the layers
+    /// remembered in `layers`.
+    pub(crate) fn load_in(
         &self,
         spec: &ImageSpec,
         capture: CaptureRules,
         capture_from_config: Option<fn(&imgaudit_image::ImageMeta) -> Vec<String>>,
+        layers: Option<Arc<imgaudit_cache::LayerCache>>,
     ) -> anyhow::Result<LoadedImage> {
         let options = LoadOptions {
             capture_from_config,
+            layers,
             ..self.load_options(capture, spec)?
         };
         let loaded = match spec {
@@ -396,12 +491,65 @@ impl GlobalArgs {
     }
 }
 
-/// The password `--password-stdin` reads: standard input up to the first line break.
+impl CacheArgs {
+    /// The cache directory these flags name, `None` with `--no-cache`; whether it was named
+    /// explicitly (an unusable explicit directory is an error, an unusable default one is not).
+    pub(crate) fn dir(&self) -> anyhow::Result<Option<(std::path::PathBuf, bool)>> {
+        if self.no_cache {
+            return Ok(None);
+        }
+        if let Some(dir) = &self.cache_dir {
+            if dir.as_os_str().is_empty() {
+                anyhow::bail!("--cache-dir (or IMGAUDIT_CACHE_DIR) is empty");
+            }
+            return Ok(Some((dir.clone(), true)));
+        }
+        let env = |name| std::env::var(name).ok();
+        Ok(imgaudit_cache::DiskCache::default_dir(
+            env("XDG_CACHE_HOME").as_deref(),
+            env("HOME").as_deref(),
+        )
+        .map(|dir| (dir, false)))
+    }
+
+    /// The cache directory, opened; `None` with `--no-cache`, or when the default directory
+    /// cannot be used (said on standard error: the audit goes on without a cache).
+    pub(crate) fn disk(&self) -> anyhow::Result<Option<imgaudit_cache::DiskCache>> {
+        let Some((dir, explicit)) = self.dir()? else {
+            return Ok(None);
+        };
+        match imgaudit_cache::DiskCache::open(&dir, self.cache_max_size) {
+            Ok(cache) => Ok(Some(cache)),
+            Err(error) if explicit => Err(error.into()),
+            Err(error) => {
+                eprintln!("warning: {error}; going on without the layer cache");
+                Ok(None)
+            }
+        }
+    }
+
+    /// What one image's load remembers layers in.
+    pub(crate) fn layers(&self) -> anyhow::Result<Option<Arc<imgaudit_cache::LayerCache>>> {
+        Ok(self
+            .disk()?
+            .map(|disk| Arc::new(imgaudit_cache::LayerCache::new(Some(disk), 0))))
+    }
+}
+
+/// The password `--password-stdin` reads: standard input up to the first line break, read
+/// once however many images use it.
 fn read_password(spec: &ImageSpec) -> anyhow::Result<String> {
+    static PASSWORD: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
     if matches!(spec, ImageSpec::Stdin { .. }) {
         anyhow::bail!(
             "--password-stdin and an image on standard input (`-`) cannot share standard input"
         );
+    }
+    let mut remembered = PASSWORD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(password) = remembered.as_ref() {
+        return Ok(password.clone());
     }
     let mut text = String::new();
     std::io::stdin()
@@ -411,6 +559,7 @@ fn read_password(spec: &ImageSpec) -> anyhow::Result<String> {
     if password.is_empty() {
         anyhow::bail!("--password-stdin: standard input holds no password");
     }
+    *remembered = Some(password.clone());
     Ok(password)
 }
 

@@ -2,6 +2,8 @@
 //! 1 (findings at or above `--fail-on`, or failing policy tests) or 2 (the audit could not be done).
 
 mod args;
+mod batch;
+mod cache;
 mod files;
 mod inspect;
 mod output;
@@ -15,7 +17,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use imgaudit_facts::redact::redact;
 
-use crate::args::{Cli, Command, PolicyCommand};
+use crate::args::{CacheCommand, Cli, Command, PolicyCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,6 +29,12 @@ fn main() -> ExitCode {
         Some(Command::Rules(args)) => rules::list(args),
         Some(Command::Rule(args)) => rules::show(args),
         Some(Command::Policy(PolicyCommand::Test(args))) => rules::test(args),
+        Some(Command::Cache(CacheCommand::Info(args))) => {
+            cache::info(&cli.global.cache, args).map(Report::ok)
+        }
+        Some(Command::Cache(CacheCommand::Prune(args))) => {
+            cache::prune(&cli.global.cache, args).map(Report::ok)
+        }
         Some(Command::Policy(PolicyCommand::Schema)) => {
             output::to_json(&imgaudit_facts::input_schema()).map(Report::ok)
         }

@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
+use imgaudit_cache::LayerCache;
 use imgaudit_config::Config;
 use imgaudit_dockerfile::{Dockerfile, HistoryMap, MatchKind};
 use imgaudit_facts::redact::redact;
@@ -26,16 +28,17 @@ use crate::output::to_json;
 
 const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
-/// Loads an image with everything the facts need captured.
+/// Loads an image with everything the facts need captured, remembering its layers in `layers`.
 fn load_for_facts(
     global: &GlobalArgs,
     image: &imgaudit_image::ImageSpec,
+    layers: Option<Arc<LayerCache>>,
 ) -> anyhow::Result<LoadedImage> {
     let capture = CaptureRules::new(
         &imgaudit_facts::capture_patterns(),
         imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE,
     )?;
-    global.load_with(image, capture, Some(imgaudit_facts::config_paths))
+    global.load_in(image, capture, Some(imgaudit_facts::config_paths), layers)
 }
 
 /// The built-in policies plus the user's directories.
@@ -157,27 +160,119 @@ fn select_rules(
     Ok(Selection { disabled, severity })
 }
 
-/// Runs the audit and writes its reports; the exit status is 1 when an unsuppressed finding
-/// reaches `--fail-on`, whatever `--min-severity` leaves in the reports.
-pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report> {
-    let image_arg = args
-        .image
-        .as_deref()
-        .context("no image given: `imgaudit IMAGE` or `imgaudit scan IMAGE`")?;
-    let outputs = outputs(args)?;
-    let settings = Settings::new(args)?;
-    // Everything that can be checked without the image is checked first: a typo costs nothing.
-    let set = policy_set(&settings.policy_dirs)?;
-    let selection = select_rules(&set, &settings, args)?;
-    let engine = set.compile(&selection.disabled)?;
-    let mut notes: Vec<String> = Vec::new();
-    let dockerfile = match &settings.dockerfile {
-        Some(choice) => read_dockerfile(choice, &mut notes)?,
-        None => None,
-    };
+/// What every image of a scan shares: settings, policies, the Dockerfile. Everything that can
+/// be checked without an image is checked here, first: a typo costs nothing.
+pub(crate) struct Prepared {
+    settings: Settings,
+    set: PolicySet,
+    selection: Selection,
+    engine: imgaudit_policy::Engine,
+    dockerfile: Option<(String, Dockerfile)>,
+    notes: Vec<String>,
+    color: bool,
+}
 
-    let spec = global.image_spec(image_arg)?;
-    let image = load_for_facts(global, &spec)?;
+impl Prepared {
+    pub(crate) fn new(args: &ScanArgs) -> anyhow::Result<Prepared> {
+        let settings = Settings::new(args)?;
+        let set = policy_set(&settings.policy_dirs)?;
+        let selection = select_rules(&set, &settings, args)?;
+        let engine = set.compile(&selection.disabled)?;
+        let mut notes: Vec<String> = Vec::new();
+        let dockerfile = match &settings.dockerfile {
+            Some(choice) => read_dockerfile(choice, &mut notes)?,
+            None => None,
+        };
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        Ok(Prepared {
+            settings,
+            set,
+            selection,
+            engine,
+            dockerfile,
+            notes,
+            color,
+        })
+    }
+
+    pub(crate) fn color(&self) -> bool {
+        self.color
+    }
+
+    /// The gate's threshold (`high`, `none`, …).
+    pub(crate) fn fail_on(&self) -> String {
+        self.settings.fail_on.to_string()
+    }
+
+    /// Whether the reports name the image themselves (`--image-name`, `--sarif-category`, from
+    /// the flags or the configuration file): right for one image, a clash for many.
+    pub(crate) fn names_the_image(&self) -> Option<&'static str> {
+        if self.settings.image_name.is_some() {
+            Some("an image name (--image-name or image-name)")
+        } else if self.settings.category.is_some() {
+            Some("a SARIF category (--sarif-category or sarif-category)")
+        } else {
+            None
+        }
+    }
+}
+
+/// One image's audit, and what the exit status and the batch summary need of it.
+pub(crate) struct Audited {
+    pub(crate) audit: Audit,
+    /// Unsuppressed findings at or above `--fail-on`.
+    pub(crate) failing: usize,
+    pub(crate) layers: Vec<imgaudit_loader::Origin>,
+}
+
+/// Runs the audit and writes its reports; the exit status is 1 when an unsuppressed finding
+/// reaches `--fail-on`, whatever `--min-severity` leaves in the reports. Several images (or
+/// `--images-from`) make a batch.
+pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report> {
+    let images = crate::batch::image_list(args)?;
+    if images.len() != 1 || args.images_from.is_some() {
+        return crate::batch::run(global, args, &images);
+    }
+    let outputs = outputs(args)?;
+    let prepared = Prepared::new(args)?;
+    let spec = global.image_spec(&images[0])?;
+    let audited = audit(global, &prepared, &spec, global.cache.layers()?)?;
+    let (stdout, files) = render(&prepared, &audited.audit, &outputs);
+    let files: Vec<(&Path, String)> = files
+        .iter()
+        .map(|(p, t)| (p.as_path(), t.clone()))
+        .collect();
+    write_all_or_none(&files)?;
+    Ok(Report {
+        text: stdout,
+        status: u8::from(audited.failing > 0),
+    })
+}
+
+/// Reads one image and evaluates the policies over its facts.
+pub(crate) fn audit(
+    global: &GlobalArgs,
+    prepared: &Prepared,
+    spec: &imgaudit_image::ImageSpec,
+    layers: Option<Arc<LayerCache>>,
+) -> anyhow::Result<Audited> {
+    let Prepared {
+        settings,
+        set,
+        selection,
+        engine,
+        dockerfile,
+        ..
+    } = prepared;
+    let mut notes = prepared.notes.clone();
+    let image = load_for_facts(global, spec, layers)?;
     let facts = imgaudit_facts::collect(&image);
     let input = serde_json::to_value(&facts)?;
     let mut findings = engine.evaluate(&input)?;
@@ -191,7 +286,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
     let repository = match &settings.image_name {
         Some(name) => imgaudit_image::repository(name)
             .with_context(|| format!("--image-name: `{name}` names no repository"))?,
-        None => imgaudit_image::image_repository(&image.meta, &spec, &mut notes),
+        None => imgaudit_image::image_repository(&image.meta, spec, &mut notes),
     };
     let history_map = dockerfile.as_ref().and_then(|(_, file)| {
         let steps: Vec<imgaudit_dockerfile::HistoryStep<'_>> = image
@@ -332,41 +427,46 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
             .as_ref()
             .map(|c| c.path.display().to_string()),
     };
+    Ok(Audited {
+        audit,
+        failing,
+        layers: image.layers.iter().map(|l| l.origin).collect(),
+    })
+}
 
-    // Every report is rendered before anything is written: a failure leaves no half report.
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+/// Renders the reports `outputs` ask for: the one for standard output, and the files (redacted;
+/// standard output is redacted when printed). Everything is rendered before anything is
+/// written, so that a failure leaves no half report.
+pub(crate) fn render(
+    prepared: &Prepared,
+    audit: &Audit,
+    outputs: &[OutputTarget],
+) -> (String, Vec<(PathBuf, String)>) {
     let mut stdout = String::new();
-    let mut files: Vec<(&Path, String)> = Vec::new();
-    for target in &outputs {
+    let mut files = Vec::new();
+    for target in outputs {
         let to_stdout = target.path.is_none();
-        let text = match target.format {
-            ReportFormat::Text => imgaudit_report::text::render(&audit, color && to_stdout),
-            ReportFormat::Json => imgaudit_report::json::render(&audit),
-            ReportFormat::Sarif => imgaudit_report::sarif::render(&audit),
-            ReportFormat::Codequality => imgaudit_report::codequality::render(&audit),
-        };
+        let text = render_one(audit, target.format, prepared.color && to_stdout);
         match &target.path {
             None => stdout = text,
-            Some(path) => files.push((path, redact(&text).into_owned())),
+            Some(path) => files.push((path.clone(), redact(&text).into_owned())),
         }
     }
-    write_all_or_none(&files)?;
-    Ok(Report {
-        text: stdout,
-        status: u8::from(failing > 0),
-    })
+    (stdout, files)
+}
+
+pub(crate) fn render_one(audit: &Audit, format: ReportFormat, color: bool) -> String {
+    match format {
+        ReportFormat::Text => imgaudit_report::text::render(audit, color),
+        ReportFormat::Json => imgaudit_report::json::render(audit),
+        ReportFormat::Sarif => imgaudit_report::sarif::render(audit),
+        ReportFormat::Codequality => imgaudit_report::codequality::render(audit),
+    }
 }
 
 /// The reports to write: `--output`s, plus `--format` (or text) on standard output when no
 /// `--output` goes there.
-fn outputs(args: &ScanArgs) -> anyhow::Result<Vec<OutputTarget>> {
+pub(crate) fn outputs(args: &ScanArgs) -> anyhow::Result<Vec<OutputTarget>> {
     let mut outputs = args.outputs.clone();
     if let Some(format) = args.format {
         outputs.push(OutputTarget { format, path: None });
@@ -393,7 +493,7 @@ fn outputs(args: &ScanArgs) -> anyhow::Result<Vec<OutputTarget>> {
 
 /// Writes every report to a temporary file beside its destination, then renames them all into
 /// place: a reader never sees half a report, and when one cannot be written none is replaced.
-fn write_all_or_none(files: &[(&Path, String)]) -> anyhow::Result<()> {
+pub(crate) fn write_all_or_none(files: &[(&Path, String)]) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mut staged = Vec::with_capacity(files.len());
     for (path, text) in files {
@@ -558,6 +658,10 @@ fn rule_info(rule: &Rule, severity: Option<Severity>) -> RuleInfo {
 }
 
 pub(crate) fn facts(global: &GlobalArgs, args: &FactsArgs) -> anyhow::Result<String> {
-    let image = load_for_facts(global, &global.image_spec(&args.image)?)?;
+    let image = load_for_facts(
+        global,
+        &global.image_spec(&args.image)?,
+        global.cache.layers()?,
+    )?;
     to_json(&imgaudit_facts::collect(&image))
 }
