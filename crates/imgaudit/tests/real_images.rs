@@ -42,9 +42,17 @@ fn run(args: &[&str], stdin: Option<&Path>) -> Output {
     };
     Command::new(env!("CARGO_BIN_EXE_imgaudit"))
         .args(args)
+        .env("IMGAUDIT_CACHE_DIR", shared_cache())
         .stdin(stdin)
         .output()
         .unwrap()
+}
+
+/// One layer cache for this test run: never the user's, and shared, so that later tests read
+/// what earlier ones cached (which must change nothing they see).
+fn shared_cache() -> &'static Path {
+    static CACHE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    CACHE.get_or_init(|| tempfile::tempdir().unwrap()).path()
 }
 
 fn json(args: &[&str], stdin: Option<&Path>) -> Value {
@@ -701,5 +709,71 @@ fn reports_point_at_the_dockerfile_and_match_their_snapshots() {
             fingerprints_of_tagged.is_some(),
             "{name}: no export kept its tag"
         );
+    }
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn cached_and_batched_audits_equal_fresh_ones_on_every_export() {
+    let (dir, catalog) = catalog();
+    let mut images = Vec::new();
+    for image in catalog["images"].as_array().unwrap() {
+        if !matches!(
+            image["name"].as_str(),
+            Some("python-rules" | "hygiene" | "base")
+        ) {
+            continue;
+        }
+        for format in image["formats"].as_object().unwrap().keys() {
+            images.push(argument(&dir, image, format));
+        }
+    }
+    assert!(images.len() >= 10, "{images:?}");
+    let scan = [
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--no-config",
+    ];
+    let fresh: Vec<Value> = images
+        .iter()
+        .map(|image| {
+            let mut args = scan.to_vec();
+            args.extend([image.as_str(), "--no-cache"]);
+            json(&args, None)
+        })
+        .collect();
+    let cache = tempfile::tempdir().unwrap();
+    for round in ["cold", "warm"] {
+        let mut args = scan.to_vec();
+        args.extend(images.iter().map(String::as_str));
+        args.extend(["--cache-dir", cache.path().to_str().unwrap()]);
+        let output = Command::new(env!("CARGO_BIN_EXE_imgaudit"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let table = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{round}: {table}");
+        let lines: Vec<Value> = String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines.len(), images.len(), "{round}");
+        for ((line, alone), image) in lines.iter().zip(&fresh).zip(&images) {
+            assert!(
+                line == alone,
+                "{round}: {image}: the batch's report differs"
+            );
+        }
+        let totals = table.lines().last().unwrap();
+        if round == "warm" {
+            assert!(totals.contains("layers: 0 read"), "{totals}");
+        } else {
+            // Cold, the layers had to be read (each compression of a layer is its own blob).
+            assert!(!totals.contains("layers: 0 read"), "{totals}");
+        }
     }
 }

@@ -64,6 +64,8 @@ impl<'a> Run<'a> {
             .env_remove("DOCKER_CONFIG")
             .env_remove("REGISTRY_AUTH_FILE")
             .env_remove("DOCKER_TLS_VERIFY")
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("IMGAUDIT_CACHE_DIR")
             .stdin(if self.stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -785,4 +787,81 @@ fn daemon_images_are_exported_through_the_docker_api() {
         .output();
     let stderr = refused(&output, &["nowhere:1"]);
     assert!(!stderr.contains("registry:"), "{stderr}");
+}
+
+#[test]
+#[ignore = "needs docker-registry, skopeo, podman and the real images: run ci/test.sh"]
+fn cached_layers_are_not_downloaded_and_a_batch_downloads_shared_ones_once() {
+    let registry = registry_with_rules(Setup::Plain, &["cache/rules:1", "cache/rules:2"]);
+    let proxy = FaultProxy::start(registry.addr(), vec![]);
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_str().unwrap();
+    let manifest: Value = serde_json::from_slice(&registry.inspect_raw("cache/rules:1")).unwrap();
+    let layers: Vec<String> = manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("/blobs/{}", l["digest"].as_str().unwrap()))
+        .collect();
+    let layer_gets = |proxy: &FaultProxy| {
+        proxy
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET" && layers.iter().any(|l| r.path.ends_with(l.as_str())))
+            .count()
+    };
+    let reference = format!("{}/cache/rules:1", proxy.addr());
+    let args = scan_args(
+        &reference,
+        &[
+            "--insecure-registry",
+            proxy.addr(),
+            "--cache-dir",
+            cache_dir,
+        ],
+    );
+    let cold = scan_json(imgaudit(&args));
+    assert_eq!(layer_gets(&proxy), layers.len(), "every layer once, cold");
+    let warm = scan_json(imgaudit(&args));
+    assert!(
+        findings(&warm) == findings(&cold),
+        "the warm scan found otherwise"
+    );
+    assert_eq!(
+        layer_gets(&proxy),
+        layers.len(),
+        "a cached layer was downloaded"
+    );
+
+    // Two tags of one image in a batch, without the disk cache: each layer downloaded once.
+    let proxy = FaultProxy::start(registry.addr(), vec![]);
+    let first = format!("{}/cache/rules:1", proxy.addr());
+    let second = format!("{}/cache/rules:2", proxy.addr());
+    let output = imgaudit(&[
+        "scan",
+        &first,
+        &second,
+        "--insecure-registry",
+        proxy.addr(),
+        "--no-cache",
+        "--no-config",
+        "--fail-on",
+        "none",
+    ])
+    .output();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        layer_gets(&proxy),
+        layers.len(),
+        "a shared layer was downloaded twice"
+    );
+    let table = text(&output.stdout);
+    assert!(
+        table.contains(&format!(
+            "layers: {} read, {} shared",
+            layers.len(),
+            layers.len()
+        )),
+        "{table}"
+    );
 }

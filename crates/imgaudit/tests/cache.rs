@@ -1,0 +1,600 @@
+//! The layer cache and batch scans, end to end: what a warm cache changes (nothing in any
+//! report, only what is read), what it never lets through, and many images in one run.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use imgaudit_testkit::{LayerBuilder, TestImage, example_image, write_oci_layout};
+use serde_json::Value;
+
+use common::{run as imgaudit, stderr, stdout};
+
+/// Every command of these tests runs with this cache directory unless it says otherwise.
+fn with_cache<'a>(cache: &'a Path, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    all.extend(["--cache-dir", cache.to_str().unwrap()]);
+    all
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = imgaudit(args, None);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+fn cache_entries(cache: &Path) -> u64 {
+    let info: Value = serde_json::from_str(&ok(&with_cache(
+        cache,
+        &["cache", "info", "--format", "json"],
+    )))
+    .unwrap();
+    info["entries"].as_u64().unwrap()
+}
+
+fn entry_files(cache: &Path) -> Vec<PathBuf> {
+    fs::read_dir(cache.join("layers-v1"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect()
+}
+
+/// The example image in a fresh layout; returns its `oci:` argument.
+fn layout(dir: &Path, name: &str, image: &TestImage) -> String {
+    let path = dir.join(name);
+    write_oci_layout(&path, &[("latest", image)]);
+    format!("oci:{}:latest", path.display())
+}
+
+/// The layer blob files of a layout, bottom layer first.
+fn layer_blobs(layout_arg: &str) -> Vec<PathBuf> {
+    let dir = Path::new(
+        layout_arg
+            .strip_prefix("oci:")
+            .unwrap()
+            .rsplit_once(':')
+            .unwrap()
+            .0,
+    );
+    let index: Value = serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let blob = |digest: &str| {
+        dir.join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"))
+    };
+    let manifest: Value = serde_json::from_slice(
+        &fs::read(blob(index["manifests"][0]["digest"].as_str().unwrap())).unwrap(),
+    )
+    .unwrap();
+    manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| blob(l["digest"].as_str().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_warm_cache_changes_no_report_and_reads_no_blob() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let image = layout(dir.path(), "example", &example_image());
+    let cold_json = ok(&with_cache(&cache, &["scan", &image, "--format", "json"]));
+    assert_eq!(cache_entries(&cache), 3);
+    let warm_json = ok(&with_cache(&cache, &["scan", &image, "--format", "json"]));
+    assert_eq!(warm_json, cold_json);
+    assert_eq!(
+        ok(&["scan", &image, "--format", "json", "--no-cache"]),
+        cold_json
+    );
+    for format in ["sarif", "text", "codequality"] {
+        assert_eq!(
+            ok(&with_cache(&cache, &["scan", &image, "--format", format])),
+            ok(&["scan", &image, "--format", format, "--no-cache"]),
+            "{format}"
+        );
+    }
+
+    // Proof that nothing was read: with every blob emptied, the warm audit is unchanged, while
+    // one without the cache sees the damage. The manifest still names the same content, so the
+    // cached audit is the audit of the image it names.
+    for blob in layer_blobs(&image) {
+        fs::write(blob, b"").unwrap();
+    }
+    assert_eq!(
+        ok(&with_cache(&cache, &["scan", &image, "--format", "json"])),
+        cold_json
+    );
+    let output = imgaudit(&["scan", &image, "--no-cache"], None);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("layer 0"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_changed_layer_is_read_and_its_findings_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let original = example_image();
+    let first = layout(dir.path(), "v1", &original);
+    ok(&with_cache(&cache, &["scan", &first]));
+    // The rebuild changes the top layer: a pip.conf that forces user installs.
+    let mut rebuilt = original.clone();
+    let top = rebuilt.layers.len() - 1;
+    rebuilt.layers[top] = LayerBuilder::new()
+        .dir("etc")
+        .file("etc/pip.conf", b"[install]\nuser = true\n")
+        .finish();
+    let second = layout(dir.path(), "v2", &rebuilt);
+    let warm = ok(&with_cache(&cache, &["scan", &second, "--format", "json"]));
+    let cold = ok(&["scan", &second, "--format", "json", "--no-cache"]);
+    assert_eq!(warm, cold);
+    assert_ne!(
+        rule_ids(&warm),
+        rule_ids(&ok(&with_cache(
+            &cache,
+            &["scan", &first, "--format", "json"]
+        ))),
+        "the changed layer made no difference"
+    );
+    assert!(warm.contains("pip.conf"), "{warm}");
+    assert_eq!(cache_entries(&cache), 4);
+}
+
+fn rule_ids(json: &str) -> Vec<String> {
+    let report: Value = serde_json::from_str(json).unwrap();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn damaged_entries_are_discarded_rebuilt_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let image = layout(dir.path(), "example", &example_image());
+    let expected = ok(&["inspect", &image, "--format", "json", "--no-cache"]);
+    ok(&with_cache(&cache, &["inspect", &image]));
+    for (n, path) in entry_files(&cache).into_iter().enumerate() {
+        let mut bytes = fs::read(&path).unwrap();
+        match n {
+            0 => bytes.truncate(bytes.len() / 2),
+            1 => *bytes.last_mut().unwrap() ^= 0x01,
+            _ => bytes[70] ^= 0x80,
+        }
+        fs::write(&path, bytes).unwrap();
+    }
+    let output = imgaudit(
+        &with_cache(&cache, &["inspect", &image, "--format", "json"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let notes = report["notes"].as_array().unwrap().clone();
+    assert_eq!(
+        notes
+            .iter()
+            .filter(|n| n.as_str().unwrap().contains("was damaged"))
+            .count(),
+        3,
+        "{notes:?}"
+    );
+    report["notes"] = Value::Array(Vec::new());
+    let mut clean: Value = serde_json::from_str(&expected).unwrap();
+    clean["notes"] = Value::Array(Vec::new());
+    assert_eq!(report, clean);
+    // Rebuilt: the next run uses them without a word.
+    let again: Value = serde_json::from_str(&ok(&with_cache(
+        &cache,
+        &["inspect", &image, "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(again, serde_json::from_str::<Value>(&expected).unwrap());
+}
+
+#[test]
+fn what_is_captured_is_part_of_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let image = layout(dir.path(), "example", &example_image());
+    // `inspect` captures no file; `scan` needs file contents: its layers are not inspect's.
+    ok(&with_cache(&cache, &["inspect", &image]));
+    assert_eq!(
+        ok(&with_cache(&cache, &["scan", &image, "--format", "json"])),
+        ok(&["scan", &image, "--format", "json", "--no-cache"])
+    );
+    assert_eq!(cache_entries(&cache), 6);
+}
+
+#[test]
+fn a_file_the_config_points_at_is_captured_from_shared_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let mut plain = example_image();
+    plain.layers[0] = LayerBuilder::new()
+        .file("etc/bash_env", b"export PIP_USER=1\n")
+        .finish();
+    let mut pointing = plain.clone();
+    pointing.env.push("BASH_ENV=/etc/bash_env".to_owned());
+    let plain = layout(dir.path(), "plain", &plain);
+    let pointing = layout(dir.path(), "pointing", &pointing);
+    // The shared layers are cached by the image that does not point at the file ...
+    ok(&with_cache(&cache, &["scan", &plain]));
+    // ... and the image that does still sees its content, cached or not.
+    let cold = ok(&["facts", &pointing, "--no-cache"]);
+    assert!(cold.contains("PIP_USER"), "{cold}");
+    assert_eq!(ok(&with_cache(&cache, &["facts", &pointing])), cold);
+    assert_eq!(ok(&with_cache(&cache, &["facts", &pointing])), cold);
+    assert_eq!(
+        ok(&with_cache(&cache, &["facts", &plain])),
+        ok(&["facts", &plain, "--no-cache"])
+    );
+}
+
+#[test]
+fn caps_refuse_a_cached_image_as_they_refuse_a_read_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let image = layout(dir.path(), "example", &example_image());
+    ok(&with_cache(&cache, &["inspect", &image]));
+    for cap in [["--max-entries", "3"], ["--max-uncompressed-bytes", "1000"]] {
+        let cold = imgaudit(&["inspect", &image, "--no-cache", cap[0], cap[1]], None);
+        let warm = imgaudit(
+            &with_cache(&cache, &["inspect", &image, cap[0], cap[1]]),
+            None,
+        );
+        assert_eq!(cold.status.code(), Some(2));
+        assert_eq!(
+            warm.status.code(),
+            Some(2),
+            "{cap:?} let a cached image through"
+        );
+        assert!(stderr(&warm).contains("cap"), "{}", stderr(&warm));
+    }
+}
+
+#[test]
+fn concurrent_runs_share_one_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let image = layout(dir.path(), "example", &example_image());
+    let expected = ok(&["scan", &image, "--format", "json", "--no-cache"]);
+    let outputs: Vec<Output> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| {
+                let args = with_cache(&cache, &["scan", &image, "--format", "json"]);
+                scope.spawn(move || imgaudit(&args, None))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for output in &outputs {
+        assert_eq!(stdout(output), expected, "{}", stderr(output));
+        assert!(stderr(output).is_empty(), "{}", stderr(output));
+    }
+    assert_eq!(cache_entries(&cache), 3);
+    assert_eq!(fs::read_dir(cache.join("tmp")).unwrap().count(), 0);
+}
+
+#[test]
+fn cache_info_prune_and_bad_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let image = layout(dir.path(), "example", &example_image());
+    ok(&with_cache(&cache, &["inspect", &image]));
+    let text = ok(&with_cache(&cache, &["cache", "info"]));
+    assert!(text.contains("layers        3"), "{text}");
+    assert!(text.contains(cache.to_str().unwrap()), "{text}");
+    let pruned = ok(&with_cache(&cache, &["cache", "prune", "--max-size", "1"]));
+    assert!(pruned.starts_with("removed 3 layers"), "{pruned}");
+    assert_eq!(cache_entries(&cache), 0);
+    ok(&with_cache(&cache, &["inspect", &image]));
+    ok(&with_cache(&cache, &["cache", "prune", "--all"]));
+    assert_eq!(cache_entries(&cache), 0);
+    // The cap is enforced on writes: a tiny cap keeps only the newest entry.
+    ok(&with_cache(
+        &cache,
+        &["inspect", &image, "--jobs", "1", "--cache-max-size", "1"],
+    ));
+    assert_eq!(cache_entries(&cache), 1);
+
+    let file = dir.path().join("a-file");
+    fs::write(&file, b"").unwrap();
+    let message = common::fails(
+        &["inspect", &image, "--cache-dir", file.to_str().unwrap()],
+        None,
+        &[file.to_str().unwrap(), "layer cache"],
+    );
+    assert!(message.contains("cannot create"), "{message}");
+    common::fails(
+        &["inspect", &image, "--cache-max-size", "lots"],
+        None,
+        &["lots", "size"],
+    );
+    common::fails(
+        &["cache", "prune", "--unused-for", "7 weeks"],
+        None,
+        &["7 weeks", "duration"],
+    );
+}
+
+#[test]
+fn the_default_cache_follows_xdg() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = layout(dir.path(), "example", &example_image());
+    let home = dir.path().join("home");
+    let xdg = dir.path().join("xdg");
+    let run = |envs: &[(&str, &Path)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_imgaudit"));
+        command.args(["inspect", &image]).env_clear();
+        for (name, value) in envs {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(output.stderr.is_empty(), "{}", stderr(&output));
+    };
+    run(&[("HOME", &home)]);
+    assert_eq!(entry_files(&home.join(".cache/imgaudit")).len(), 3);
+    run(&[("HOME", &home), ("XDG_CACHE_HOME", &xdg)]);
+    assert_eq!(entry_files(&xdg.join("imgaudit")).len(), 3);
+    assert!(xdg.join("imgaudit/CACHEDIR.TAG").is_file());
+    // An unusable default directory is not worth failing an audit for.
+    let blocked = dir.path().join("blocked");
+    fs::write(&blocked, b"").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_imgaudit"))
+        .args(["inspect", &image])
+        .env_clear()
+        .env("XDG_CACHE_HOME", &blocked)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("without the layer cache"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// Three images, two sharing their base layers, and one that cannot be read.
+fn fleet(dir: &Path) -> (String, String, String, String) {
+    let example = example_image();
+    let mut clean = example.clone();
+    clean.layers.truncate(1);
+    clean.env.retain(|e| !e.starts_with("PIP_"));
+    clean.history = None;
+    let mut sibling = example.clone();
+    sibling.layers[2] = LayerBuilder::new()
+        .file("srv/app.py", b"print(1)\n")
+        .finish();
+    (
+        layout(dir, "example", &example),
+        layout(dir, "clean", &clean),
+        layout(dir, "sibling", &sibling),
+        format!("oci:{}:latest", dir.join("missing").display()),
+    )
+}
+
+#[test]
+fn a_batch_writes_a_report_per_image_and_goes_on_after_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let (example, clean, sibling, missing) = fleet(dir.path());
+    let reports = dir.path().join("reports");
+    let sarif = format!("sarif={}/{{image}}.sarif", reports.display());
+    let json = format!("json={}/{{image}}.json", reports.display());
+    let output = imgaudit(
+        &with_cache(
+            &cache,
+            &[
+                "scan",
+                &example,
+                &clean,
+                &missing,
+                &sibling,
+                "-o",
+                &sarif,
+                "-o",
+                &json,
+                "--fail-on",
+                "medium",
+            ],
+        ),
+        None,
+    );
+    let table = stdout(&output);
+    assert_eq!(output.status.code(), Some(2), "{table}{}", stderr(&output));
+    assert!(stderr(&output).contains("missing"), "{}", stderr(&output));
+    let mut written: Vec<String> = fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written.len(), 6, "{written:?}");
+    for image in [&example, &clean, &sibling] {
+        let name = image
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>();
+        let squeezed = name
+            .split('_')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("_");
+        let report = fs::read_to_string(reports.join(format!("{squeezed}.json"))).unwrap();
+        // Each is exactly the report of a scan of that image alone.
+        let alone = ok(&[
+            "scan",
+            image,
+            "--format",
+            "json",
+            "--no-cache",
+            "--fail-on",
+            "medium",
+        ]);
+        assert!(
+            report == alone,
+            "{image}: the batch's report is not the image's own"
+        );
+    }
+    // The table: a row per image in the order given, the failure in its row, the totals.
+    let rows: Vec<&str> = table.lines().collect();
+    assert!(rows[0].starts_with("IMAGE"), "{table}");
+    assert!(
+        rows[1].starts_with(&example[..20]) && rows[1].contains("failing"),
+        "{table}"
+    );
+    assert!(rows[2].contains("passed"), "{table}");
+    assert!(rows[3].contains("error"), "{table}");
+    assert!(rows[5].starts_with("4 images"), "{table}");
+    assert!(rows[5].contains("1 not audited"), "{table}");
+    // The sibling shares the example's two bottom layers: read once in this run.
+    assert!(rows[5].contains("shared in this run"), "{table}");
+    let read: u32 = rows[5]
+        .split("layers: ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(read, 4, "3 + 1 distinct layers: {table}");
+
+    // Again, warm: nothing read, and without the broken image the worst outcome is 1.
+    let output = imgaudit(
+        &with_cache(
+            &cache,
+            &["scan", &example, &clean, &sibling, "--fail-on", "medium"],
+        ),
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("layers: 0 read"),
+        "{}",
+        stdout(&output)
+    );
+    let output = imgaudit(
+        &with_cache(&cache, &["scan", &example, &clean, &sibling]),
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
+
+#[test]
+fn a_batch_streams_json_lines_and_reads_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let (example, clean, sibling, _) = fleet(dir.path());
+    let list = dir.path().join("images.txt");
+    fs::write(
+        &list,
+        format!("# the fleet\n{example}\n\n{clean}   # no findings\n{sibling}\n"),
+    )
+    .unwrap();
+    let output = imgaudit(
+        &[
+            "scan",
+            "--images-from",
+            list.to_str().unwrap(),
+            "--format",
+            "json",
+            "--no-cache",
+            "--fail-on",
+            "medium",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for (line, image) in lines.iter().zip([&example, &clean, &sibling]) {
+        let alone: Value = serde_json::from_str(&ok(&[
+            "scan",
+            image,
+            "--format",
+            "json",
+            "--no-cache",
+            "--fail-on",
+            "medium",
+        ]))
+        .unwrap();
+        assert!(
+            line == &alone,
+            "{image}: the line is not the image's own report"
+        );
+    }
+    // The table went to standard error, with the totals.
+    assert!(
+        stderr(&output).contains("3 images in"),
+        "{}",
+        stderr(&output)
+    );
+    // One image from a list is a batch too (a report per image, the table).
+    let one = dir.path().join("one.txt");
+    fs::write(&one, format!("{clean}\n")).unwrap();
+    let output = imgaudit(
+        &["scan", "--images-from", one.to_str().unwrap(), "--no-cache"],
+        None,
+    );
+    assert!(
+        stdout(&output).contains("1 images in"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn batch_settings_that_cannot_work_are_refused_before_any_image_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (example, clean, _, _) = fleet(dir.path());
+    common::fails(
+        &["scan", &example, &clean, "--output", "sarif=one.sarif"],
+        None,
+        &["{image}", "one.sarif"],
+    );
+    common::fails(
+        &["scan", &example, &clean, "--format", "sarif"],
+        None,
+        &["{image}"],
+    );
+    common::fails(
+        &["scan", &example, &clean, "--image-name", "app"],
+        None,
+        &["image name"],
+    );
+    common::fails(&["scan", &example, "-"], None, &["standard input"]);
+    let empty = dir.path().join("empty.txt");
+    fs::write(&empty, "# nothing\n").unwrap();
+    common::fails(
+        &["scan", "--images-from", empty.to_str().unwrap()],
+        None,
+        &["empty.txt", "no image"],
+    );
+    common::fails(
+        &["scan", "--images-from", "/nonexistent/list"],
+        None,
+        &["/nonexistent/list"],
+    );
+    common::fails(
+        &["scan", &example, &clean, "--parallel-images", "0"],
+        None,
+        &["0"],
+    );
+}
