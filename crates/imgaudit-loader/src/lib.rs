@@ -173,9 +173,9 @@ pub enum LoadError {
 /// parallel. Standard input (`-`) is read with [`load_stream`].
 pub fn load(spec: &ImageSpec, options: &LoadOptions) -> Result<LoadedImage, LoadError> {
     match spec {
-        ImageSpec::Registry { reference } => source::load_registry(spec, reference, options),
+        ImageSpec::Registry { reference } => source::load_registry(reference, options),
         ImageSpec::Daemon { daemon, name } => source::load_daemon(*daemon, name, options),
-        ImageSpec::Named { reference, text } => source::load_named(spec, reference, text, options),
+        ImageSpec::Named { reference, text } => source::load_named(reference, text, options),
         _ => {
             let opened = imgaudit_image::open(
                 spec,
@@ -373,8 +373,7 @@ fn fetch_one(
     let fetched = cache.fetch(&key, usable, || {
         let read = read_one(meta, blobs, options, budget, index)?;
         // What the wider rules captured beyond the shared ones is this image's own.
-        let store =
-            !wider || captures_enough(&read, base_capture) && !captures_beyond(&read, base_capture);
+        let store = !wider || !captures_beyond(&read, base_capture);
         Ok::<_, LoadError>((read, store))
     })?;
     if !fetched.notes.is_empty() {

@@ -36,7 +36,6 @@ pub struct RemoteOptions {
 }
 
 pub(crate) fn load_registry(
-    spec: &ImageSpec,
     reference: &Reference,
     options: &LoadOptions,
 ) -> Result<LoadedImage, LoadError> {
@@ -45,10 +44,6 @@ pub(crate) fn load_registry(
         ..options.remote.registry.clone()
     };
     let opened = imgaudit_registry::open(reference, &registry)?;
-    debug_assert!(matches!(
-        spec,
-        ImageSpec::Registry { .. } | ImageSpec::Named { .. }
-    ));
     load_opened(opened, options)
 }
 
@@ -126,7 +121,6 @@ pub(crate) fn load_daemon(
 
 /// A bare name: the daemon's image when a daemon answers and has it, else the registry's.
 pub(crate) fn load_named(
-    spec: &ImageSpec,
     reference: &Reference,
     text: &str,
     options: &LoadOptions,
@@ -144,7 +138,7 @@ pub(crate) fn load_named(
         Err(e) if e.is_absent() => e.to_string(),
         Err(e) => return Err(daemon_refused(text, e)),
     };
-    match load_registry(spec, reference, options) {
+    match load_registry(reference, options) {
         Ok(mut image) => {
             image.notes.insert(
                 0,

@@ -5,6 +5,7 @@
 //! Ignored in a plain `cargo test`: they need docker-registry, skopeo, podman, openssl,
 //! apache2-utils and curl, and `IMGAUDIT_REAL_IMAGES`; `ci/test.sh` runs them with `--ignored`.
 
+mod common;
 mod servers;
 
 use std::path::Path;

@@ -14,20 +14,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::assert_snapshot;
-
-fn images_dir() -> PathBuf {
-    let dir = std::env::var_os("IMGAUDIT_REAL_IMAGES").expect(
-        "IMGAUDIT_REAL_IMAGES is not set: run tests/real-images/build.sh DIR first (ci/test.sh does)",
-    );
-    let dir = PathBuf::from(dir);
-    assert!(
-        dir.join("images.json").is_file(),
-        "{} has no images.json: run tests/real-images/build.sh",
-        dir.display()
-    );
-    dir
-}
+use common::{assert_snapshot, images_dir};
 
 fn catalog() -> (PathBuf, Value) {
     let dir = images_dir();

@@ -7,6 +7,7 @@
 //! Ignored in a plain `cargo test` (they need the servers' packages and the real images);
 //! `ci/test.sh` runs them with `--ignored`, where a missing tool fails loudly.
 
+mod common;
 mod servers;
 
 use std::collections::BTreeMap;
@@ -174,6 +175,13 @@ fn registry_with_rules(setup: Setup, repo_tags: &[&str]) -> Registry {
     registry
 }
 
+/// `imgaudit inspect IMAGE --insecure-registry ADDR ...EXTRA`: what most refusals are tried with.
+fn inspect_insecure(image: &str, addr: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["inspect", image, "--insecure-registry", addr];
+    args.extend_from_slice(extra);
+    imgaudit(&args).output()
+}
+
 fn insecure(registry: &str) -> [&str; 2] {
     ["--insecure-registry", registry]
 }
@@ -231,21 +239,9 @@ fn every_manifest_and_compression_gives_the_findings_of_the_file() {
     let output = imgaudit(&["inspect", &registry.reference("rules/v2s2:1")]).output();
     refused(&output, &["rules/v2s2:1", "--insecure-registry"]);
     // What the registry answered, for a missing tag and a missing repository.
-    let output = imgaudit(&[
-        "inspect",
-        &registry.reference("rules/v2s2:nope"),
-        "--insecure-registry",
-        registry.addr(),
-    ])
-    .output();
+    let output = inspect_insecure(&registry.reference("rules/v2s2:nope"), registry.addr(), &[]);
     refused(&output, &["rules/v2s2:nope", "404", "MANIFEST_UNKNOWN"]);
-    let output = imgaudit(&[
-        "inspect",
-        &registry.reference("nothing/here:1"),
-        "--insecure-registry",
-        registry.addr(),
-    ])
-    .output();
+    let output = inspect_insecure(&registry.reference("nothing/here:1"), registry.addr(), &[]);
     refused(&output, &["nothing/here:1", "404"]);
 }
 
@@ -287,15 +283,7 @@ fn multi_arch_indexes_give_the_platform_asked_for() {
             let notes = remote["notes"].to_string();
             assert!(notes.contains("is an image index"), "{notes}");
         }
-        let output = imgaudit(&[
-            "inspect",
-            &reference,
-            "--platform",
-            "linux/s390x",
-            "--insecure-registry",
-            registry.addr(),
-        ])
-        .output();
+        let output = inspect_insecure(&reference, registry.addr(), &["--platform", "linux/s390x"]);
         refused(&output, &["linux/s390x", "linux/amd64", "linux/arm64"]);
     }
 }
@@ -445,13 +433,7 @@ fn bearer_tokens_are_negotiated_anonymous_or_with_credentials() {
     );
 
     // No anonymous access to the private repository: refused, with the hint.
-    let output = imgaudit(&[
-        "inspect",
-        &registry.reference("private/rules:1"),
-        "--insecure-registry",
-        registry.addr(),
-    ])
-    .output();
+    let output = inspect_insecure(&registry.reference("private/rules:1"), registry.addr(), &[]);
     refused(&output, &["private/rules:1", "no credentials were found"]);
 
     let before = registry.token_requests().unwrap();
@@ -687,13 +669,11 @@ fn transient_faults_are_retried_and_broken_data_refused() {
             .times(10),
         ],
     );
-    let output = imgaudit(&[
-        "inspect",
+    let output = inspect_insecure(
         &format!("docker://{}/faults/rules@{digest}", proxy.addr()),
-        "--insecure-registry",
         proxy.addr(),
-    ])
-    .output();
+        &[],
+    );
     refused(&output, &[&digest[..20], "igest"]);
 
     // A server that keeps failing: retried a few times, then the status is reported.
@@ -701,13 +681,11 @@ fn transient_faults_are_retried_and_broken_data_refused() {
         registry.addr(),
         vec![Fault::status("/manifests/", 500).times(100)],
     );
-    let output = imgaudit(&[
-        "inspect",
+    let output = inspect_insecure(
         &format!("{}/faults/rules:1", proxy.addr()),
-        "--insecure-registry",
         proxy.addr(),
-    ])
-    .output();
+        &[],
+    );
     refused(&output, &["faults/rules:1", "HTTP 500"]);
     let attempts = proxy.requests_to("/manifests/").len();
     assert!((2..=10).contains(&attempts), "{attempts} attempts");

@@ -102,3 +102,18 @@ pub(crate) fn assert_snapshot(name: &str, text: &str) {
         );
     }
 }
+
+/// The directory of real images `tests/real-images/build.sh` made (`IMGAUDIT_REAL_IMAGES`);
+/// tests that need it fail loudly without it.
+pub(crate) fn images_dir() -> PathBuf {
+    let dir = std::env::var_os("IMGAUDIT_REAL_IMAGES").expect(
+        "IMGAUDIT_REAL_IMAGES is not set: run tests/real-images/build.sh DIR first (ci/test.sh does)",
+    );
+    let dir = PathBuf::from(dir);
+    assert!(
+        dir.join("images.json").is_file(),
+        "{} has no images.json: run tests/real-images/build.sh",
+        dir.display()
+    );
+    dir
+}

@@ -31,20 +31,7 @@ pub(crate) use proxy::{DigestHeader, Fault, FaultKind, FaultProxy, ProxiedReques
 pub(crate) use registry::{Compression, Format, Push, Registry, Setup};
 pub(crate) use token::TokenRequests;
 
-/// The directory of real images built by `tests/real-images/build.sh` (env
-/// `IMGAUDIT_REAL_IMAGES`); panics loudly when it is unset or not built.
-pub(crate) fn images_dir() -> PathBuf {
-    let dir = std::env::var_os("IMGAUDIT_REAL_IMAGES").expect(
-        "IMGAUDIT_REAL_IMAGES is not set: run tests/real-images/build.sh DIR first (ci/test.sh does)",
-    );
-    let dir = PathBuf::from(dir);
-    assert!(
-        dir.join("images.json").is_file(),
-        "{} has no images.json: run tests/real-images/build.sh",
-        dir.display()
-    );
-    dir
-}
+pub(crate) use crate::common::images_dir;
 
 /// A skopeo source for an OCI layout of the real images: `oci_layout("python-rules/oci",
 /// "test")` is `oci:IMAGES/python-rules/oci:test`.
