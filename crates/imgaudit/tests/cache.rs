@@ -79,11 +79,17 @@ fn layer_blobs(layout_arg: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-#[test]
-fn a_warm_cache_changes_no_report_and_reads_no_blob() {
+/// A temporary directory (dropped last) holding the example image's layout and a cache path.
+fn example_with_cache() -> (tempfile::TempDir, PathBuf, String) {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     let image = layout(dir.path(), "example", &example_image());
+    (dir, cache, image)
+}
+
+#[test]
+fn a_warm_cache_changes_no_report_and_reads_no_blob() {
+    let (_dir, cache, image) = example_with_cache();
     let cold_json = ok(&with_cache(&cache, &["scan", &image, "--format", "json"]));
     assert_eq!(cache_entries(&cache), 3);
     let warm_json = ok(&with_cache(&cache, &["scan", &image, "--format", "json"]));
@@ -157,9 +163,7 @@ fn rule_ids(json: &str) -> Vec<String> {
 
 #[test]
 fn damaged_entries_are_discarded_rebuilt_and_said() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache");
-    let image = layout(dir.path(), "example", &example_image());
+    let (_dir, cache, image) = example_with_cache();
     let expected = ok(&["inspect", &image, "--format", "json", "--no-cache"]);
     ok(&with_cache(&cache, &["inspect", &image]));
     for (n, path) in entry_files(&cache).into_iter().enumerate() {
@@ -201,9 +205,7 @@ fn damaged_entries_are_discarded_rebuilt_and_said() {
 
 #[test]
 fn what_is_captured_is_part_of_the_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache");
-    let image = layout(dir.path(), "example", &example_image());
+    let (_dir, cache, image) = example_with_cache();
     // `inspect` captures no file; `scan` needs file contents: its layers are not inspect's.
     ok(&with_cache(&cache, &["inspect", &image]));
     assert_eq!(
@@ -240,9 +242,7 @@ fn a_file_the_config_points_at_is_captured_from_shared_layers() {
 
 #[test]
 fn caps_refuse_a_cached_image_as_they_refuse_a_read_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache");
-    let image = layout(dir.path(), "example", &example_image());
+    let (_dir, cache, image) = example_with_cache();
     ok(&with_cache(&cache, &["inspect", &image]));
     for cap in [["--max-entries", "3"], ["--max-uncompressed-bytes", "1000"]] {
         let cold = imgaudit(&["inspect", &image, "--no-cache", cap[0], cap[1]], None);
@@ -262,9 +262,7 @@ fn caps_refuse_a_cached_image_as_they_refuse_a_read_one() {
 
 #[test]
 fn concurrent_runs_share_one_cache() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache");
-    let image = layout(dir.path(), "example", &example_image());
+    let (_dir, cache, image) = example_with_cache();
     let expected = ok(&["scan", &image, "--format", "json", "--no-cache"]);
     let outputs: Vec<Output> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..6)
@@ -285,9 +283,7 @@ fn concurrent_runs_share_one_cache() {
 
 #[test]
 fn cache_info_prune_and_bad_settings() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache");
-    let image = layout(dir.path(), "example", &example_image());
+    let (dir, cache, image) = example_with_cache();
     ok(&with_cache(&cache, &["inspect", &image]));
     let text = ok(&with_cache(&cache, &["cache", "info"]));
     assert!(text.contains("layers        3"), "{text}");
