@@ -58,6 +58,8 @@ pub enum Lookup {
     Miss,
     /// An entry was there but damaged: it was deleted, and the reason is here.
     Damaged(String),
+    /// An entry is there but cannot be opened (another user's, say): left alone.
+    Unreadable(String),
 }
 
 /// What the directory holds.
@@ -154,8 +156,10 @@ impl DiskCache {
     /// Looks a key up. A damaged entry (wrong checksum, cut short, another key's) is deleted.
     pub fn get(&self, key: &LayerKey) -> Lookup {
         let path = self.entry_path(key);
-        let Ok(mut file) = File::open(&path) else {
-            return Lookup::Miss;
+        let mut file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Lookup::Miss,
+            Err(e) => return Lookup::Unreadable(e.to_string()),
         };
         let mut bytes = Vec::new();
         if let Err(error) = file.read_to_end(&mut bytes) {
@@ -200,8 +204,11 @@ impl DiskCache {
     /// and two writers of the same key leave one whole file.
     fn write_atomically(&self, path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
         let tmp_dir = self.tmp_dir();
+        // Readable by all (the umask permitting), as caches are: runs as other users that share
+        // the directory can use the entry, and only its owner can replace it.
         let mut tmp = tempfile::Builder::new()
             .prefix("entry-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
             .tempfile_in(&tmp_dir)
             .map_err(io_error(&tmp_dir, "create a temporary file"))?;
         tmp.write_all(bytes)

@@ -148,6 +148,10 @@ impl LayerCache {
                     "the layer cache's entry for {} was damaged ({reason}): it was deleted and the layer read again",
                     key.as_str()
                 )),
+                Lookup::Unreadable(reason) => notes.push(format!(
+                    "the layer cache's entry for {} cannot be read ({reason}): the layer was read instead",
+                    key.as_str()
+                )),
             }
         }
         let (index, store) = read()?;

@@ -209,7 +209,9 @@ fn concurrent_writers_and_readers_never_see_a_torn_entry() {
                             hits.fetch_add(1, Ordering::Relaxed);
                         }
                         Lookup::Miss => cache.put(&key, index).unwrap(),
-                        Lookup::Damaged(reason) => panic!("torn entry: {reason}"),
+                        Lookup::Damaged(reason) | Lookup::Unreadable(reason) => {
+                            panic!("torn entry: {reason}")
+                        }
                     }
                 }
             });

@@ -207,6 +207,8 @@ pub(crate) struct InspectArgs {
 }
 
 #[derive(Debug, Args)]
+// The headings of the options flattened before these (the layer cache's) must not run on.
+#[command(next_help_heading = "Audit")]
 pub(crate) struct ScanArgs {
     /// The image (as for `inspect`). Several images (or --images-from) are audited in one
     /// batch: layers they share are read once, a report per image.

@@ -238,27 +238,24 @@ fn audit_one(
         audit,
         failing,
         layers: origins,
-    } = scan::audit(global, prepared, &spec, Some(Arc::clone(layers)))?;
+    } = scan::audit(
+        global,
+        prepared,
+        &spec,
+        Some(Arc::clone(layers)),
+        // Two tags of one repository are two analyses in a fleet: code scanning refuses an
+        // upload in which two runs share a category, and the names are unique in the batch.
+        Some(format!("imgaudit/{file_name}/")),
+    )?;
     let files: Vec<(PathBuf, String)> = outputs
         .iter()
         .filter_map(|target| {
-            let path = target.path.as_ref()?;
-            let path = PathBuf::from(path.to_string_lossy().replace(IMAGE_PLACEHOLDER, file_name));
+            let path = expand(target.path.as_ref()?, file_name);
             let text = scan::render_one(&audit, target.format, false);
             Some((path, redact(&text).into_owned()))
         })
         .collect();
-    for (path, _) in &files {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create the report directory {}", dir.display()))?;
-        }
-    }
-    let borrowed: Vec<(&Path, String)> = files
-        .iter()
-        .map(|(p, t)| (p.as_path(), t.clone()))
-        .collect();
-    scan::write_all_or_none(&borrowed)?;
+    scan::write_all_or_none(&files)?;
     let stdout = stdout_format.map(|format| match format {
         // One image per line: a stream any JSON Lines reader takes.
         ReportFormat::Json => {
@@ -320,9 +317,14 @@ fn tell(done: &Done, count: usize, total: usize, show_progress: bool) {
     }
 }
 
+/// An output path with `{image}` replaced by the image's file name.
+pub(crate) fn expand(path: &Path, file_name: &str) -> PathBuf {
+    PathBuf::from(path.to_string_lossy().replace(IMAGE_PLACEHOLDER, file_name))
+}
+
 /// File names for `{image}`: the argument with everything but letters, digits, `.`, `_` and `-`
 /// made `_`, at most 100 characters (the end kept: it holds the tag), unique in the batch.
-fn file_names(images: &[String]) -> Vec<String> {
+pub(crate) fn file_names(images: &[String]) -> Vec<String> {
     let mut taken = BTreeSet::new();
     images
         .iter()
@@ -410,8 +412,9 @@ fn summary(done: &[Done], elapsed: Duration, fail_on: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "{} images in {:.1}s: {passed} passed, {failing} failing (at or above {fail_on}), {errors} not audited; layers: {read} read, {shared} shared in this run, {cached} from the cache",
+        "{} image{} in {:.1}s: {passed} passed, {failing} failing (at or above {fail_on}), {errors} not audited; layers: {read} read, {shared} shared in this run, {cached} from the cache",
         done.len(),
+        if done.len() == 1 { "" } else { "s" },
         elapsed.as_secs_f64()
     );
     out

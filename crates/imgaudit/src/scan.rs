@@ -243,11 +243,12 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
     let outputs = outputs(args)?;
     let prepared = Prepared::new(args)?;
     let spec = global.image_spec(&images[0])?;
-    let audited = audit(global, &prepared, &spec, global.cache.layers()?)?;
+    let audited = audit(global, &prepared, &spec, global.cache.layers()?, None)?;
     let (stdout, files) = render(&prepared, &audited.audit, &outputs);
-    let files: Vec<(&Path, String)> = files
-        .iter()
-        .map(|(p, t)| (p.as_path(), t.clone()))
+    let file_name = crate::batch::file_names(&images).remove(0);
+    let files: Vec<(PathBuf, String)> = files
+        .into_iter()
+        .map(|(path, text)| (crate::batch::expand(&path, &file_name), text))
         .collect();
     write_all_or_none(&files)?;
     Ok(Report {
@@ -256,12 +257,14 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
     })
 }
 
-/// Reads one image and evaluates the policies over its facts.
+/// Reads one image and evaluates the policies over its facts. `category` stands in for the
+/// default SARIF category (a batch gives each image its own).
 pub(crate) fn audit(
     global: &GlobalArgs,
     prepared: &Prepared,
     spec: &imgaudit_image::ImageSpec,
     layers: Option<Arc<LayerCache>>,
+    category: Option<String>,
 ) -> anyhow::Result<Audited> {
     let Prepared {
         settings,
@@ -420,6 +423,7 @@ pub(crate) fn audit(
         category: settings
             .category
             .clone()
+            .or(category)
             .unwrap_or_else(|| imgaudit_report::default_category(&repository)),
         notes,
         config_file: settings
@@ -493,7 +497,7 @@ pub(crate) fn outputs(args: &ScanArgs) -> anyhow::Result<Vec<OutputTarget>> {
 
 /// Writes every report to a temporary file beside its destination, then renames them all into
 /// place: a reader never sees half a report, and when one cannot be written none is replaced.
-pub(crate) fn write_all_or_none(files: &[(&Path, String)]) -> anyhow::Result<()> {
+pub(crate) fn write_all_or_none(files: &[(PathBuf, String)]) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mut staged = Vec::with_capacity(files.len());
     for (path, text) in files {
@@ -502,6 +506,8 @@ pub(crate) fn write_all_or_none(files: &[(&Path, String)]) -> anyhow::Result<()>
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the report directory {}", dir.display()))?;
         // Reports are for whoever reads the CI's artifacts: keep a replaced file's mode, else
         // the usual 0644 (a temporary file starts as 0600).
         let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
@@ -511,7 +517,7 @@ pub(crate) fn write_all_or_none(files: &[(&Path, String)]) -> anyhow::Result<()>
             .tempfile_in(dir)
             .with_context(context)?;
         std::io::Write::write_all(&mut temp, text.as_bytes()).with_context(context)?;
-        staged.push((temp, *path));
+        staged.push((temp, path));
     }
     for (temp, path) in staged {
         temp.persist(path)

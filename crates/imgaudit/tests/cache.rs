@@ -441,6 +441,13 @@ fn a_batch_writes_a_report_per_image_and_goes_on_after_a_failure() {
             "--fail-on",
             "medium",
         ]);
+        // The same report but for the SARIF category, which names the image in the batch.
+        let (report, mut alone): (Value, Value) = (
+            serde_json::from_str(&report).unwrap(),
+            serde_json::from_str(&alone).unwrap(),
+        );
+        assert_eq!(report["category"], format!("imgaudit/{squeezed}/"));
+        alone["category"] = report["category"].clone();
         assert!(
             report == alone,
             "{image}: the batch's report is not the image's own"
@@ -531,11 +538,19 @@ fn a_batch_streams_json_lines_and_reads_lists() {
             "medium",
         ]))
         .unwrap();
+        let mut line = line.clone();
+        line["category"] = alone["category"].clone();
         assert!(
-            line == &alone,
+            line == alone,
             "{image}: the line is not the image's own report"
         );
     }
+    // Each image its own SARIF category: code scanning refuses two runs with one category.
+    let categories: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .map(|l| l["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(categories.len(), 3, "{categories:?}");
     // The table went to standard error, with the totals.
     assert!(
         stderr(&output).contains("3 images in"),
@@ -550,7 +565,7 @@ fn a_batch_streams_json_lines_and_reads_lists() {
         None,
     );
     assert!(
-        stdout(&output).contains("1 images in"),
+        stdout(&output).contains("1 image in"),
         "{}",
         stdout(&output)
     );
@@ -593,4 +608,18 @@ fn batch_settings_that_cannot_work_are_refused_before_any_image_is_read() {
         None,
         &["0"],
     );
+}
+
+#[test]
+fn one_image_takes_the_image_placeholder_and_missing_directories_too() {
+    let (dir, _cache, image) = example_with_cache();
+    let target = format!("json={}/new/dir/{{image}}.json", dir.path().display());
+    let output = imgaudit(&["scan", &image, "--no-cache", "-o", &target], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let written: Vec<String> = fs::read_dir(dir.path().join("new/dir"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(written[0].ends_with("example_latest.json"), "{written:?}");
 }

@@ -750,8 +750,12 @@ fn cached_and_batched_audits_equal_fresh_ones_on_every_export() {
             .collect();
         assert_eq!(lines.len(), images.len(), "{round}");
         for ((line, alone), image) in lines.iter().zip(&fresh).zip(&images) {
+            // The same but for the SARIF category, which a batch gives each image.
+            let mut line = line.clone();
+            assert!(line["category"].as_str().unwrap().starts_with("imgaudit/"));
+            line["category"] = alone["category"].clone();
             assert!(
-                line == alone,
+                line == *alone,
                 "{round}: {image}: the batch's report differs"
             );
         }
