@@ -4,7 +4,8 @@
 # umoci (tests/real-images/build.sh installs those tools when they are missing); every SARIF
 # file those tests wrote goes through the Microsoft SARIF Multitool with GitHub's rules; the CI
 # templates' commands run for real; the registry and daemon sources are tested against a real
-# registry and podman's Docker API; the Dockerfiles are linted. Each script installs what it uses.
+# registry and podman's Docker API; the fleet-sharding examples run as concurrent shards on one
+# layer cache; the Dockerfiles are linted. Each script installs what it uses.
 #
 # Real images are cached between local runs in ${IMGAUDIT_REAL_IMAGES:-~/.cache/imgaudit/
 # test-images}; under CI=true they are built from scratch in a temporary directory.
@@ -48,6 +49,9 @@ ci/sarif-validate.sh "${sarif_files[@]}"
 step "CI templates, their commands run for real (podman standing in for Docker)"
 cargo build -p imgaudit --locked
 ci/templates/test.sh "$images" target/debug/imgaudit
+
+step "fleet sharding: the Kubernetes Indexed Job, GitHub matrix and GitLab parallel commands on a shared cache"
+ci/fleet/test.sh "$images" target/debug/imgaudit
 
 step "Dockerfiles linted (hadolint)"
 ci/lint-dockerfile.sh
