@@ -137,10 +137,6 @@ impl DiskCache {
         &self.root
     }
 
-    pub fn max_size(&self) -> u64 {
-        self.max_size
-    }
-
     fn layers_dir(&self) -> PathBuf {
         self.root.join(LAYERS_DIR)
     }

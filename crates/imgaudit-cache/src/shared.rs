@@ -8,8 +8,7 @@ use imgaudit_layer::LayerIndex;
 use crate::{DiskCache, LayerKey, Lookup};
 
 /// Where a layer's index came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// The layer's blob was read.
     Read,
@@ -73,10 +72,6 @@ impl LayerCache {
             memory_limit,
             in_flight: Mutex::new(HashMap::new()),
         }
-    }
-
-    pub fn disk(&self) -> Option<&DiskCache> {
-        self.disk.as_ref()
     }
 
     /// Bytes of layer indexes held in memory.
