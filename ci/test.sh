@@ -20,6 +20,16 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "what only reads an image links no network stack"
+tree=$(cargo tree -p imgaudit-facts -e normal --locked --prefix none)
+[[ $tree == imgaudit-facts* ]] || { echo "cargo tree printed no tree for imgaudit-facts" >&2; exit 1; }
+network=$(grep -E '^(tokio|hyper|reqwest|rustls|oci-client) ' <<<"$tree" | sort -u || true)
+if [[ -n $network ]]; then
+  echo "imgaudit-facts depends on a network stack:" >&2
+  echo "$network" >&2
+  exit 1
+fi
+
 step "unit and end-to-end tests"
 cargo test --workspace --locked
 

@@ -14,6 +14,7 @@
 //! entry is deleted and rebuilt, never used), evicted least-recently-used beyond a size cap.
 //! [`LayerCache`] puts an in-memory layer in front of it for a run that reads many images, and
 //! makes sure that two images sharing a layer wait for one read of it rather than doing two.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod codec;
 mod disk;
@@ -21,7 +22,7 @@ mod shared;
 mod size;
 
 pub use disk::{CacheError, CacheInfo, DEFAULT_MAX_SIZE, DiskCache, Lookup, Prune, Pruned};
-pub use shared::{Fetched, LayerCache, Origin};
+pub use shared::{Fetched, LayerCache, LayerOrigin};
 pub use size::{SizeError, format_size, parse_size};
 
 use imgaudit_digest::{Algorithm, Digest};

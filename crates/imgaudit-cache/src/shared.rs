@@ -9,7 +9,7 @@ use crate::{DiskCache, LayerKey, Lookup};
 
 /// Where a layer's index came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
+pub enum LayerOrigin {
     /// The layer's blob was read.
     Read,
     /// The cache directory had it.
@@ -22,7 +22,7 @@ pub enum Origin {
 #[derive(Debug, Clone)]
 pub struct Fetched {
     pub index: Arc<LayerIndex>,
-    pub origin: Origin,
+    pub origin: LayerOrigin,
     /// What went wrong with the cache on the way (a damaged entry, a failed write). The layer
     /// was read instead, so these are worth telling but never fail the load.
     pub notes: Vec<String>,
@@ -91,7 +91,7 @@ impl LayerCache {
         if let Some(index) = self.remembered(key, &usable) {
             return Ok(Fetched {
                 index,
-                origin: Origin::Memory,
+                origin: LayerOrigin::Memory,
                 notes: Vec::new(),
             });
         }
@@ -122,7 +122,7 @@ impl LayerCache {
         if let Some(index) = self.remembered(key, usable) {
             return Ok(Fetched {
                 index,
-                origin: Origin::Memory,
+                origin: LayerOrigin::Memory,
                 notes: Vec::new(),
             });
         }
@@ -134,7 +134,7 @@ impl LayerCache {
                     self.remember(key, &index);
                     return Ok(Fetched {
                         index,
-                        origin: Origin::Disk,
+                        origin: LayerOrigin::Disk,
                         notes,
                     });
                 }
@@ -161,7 +161,7 @@ impl LayerCache {
         }
         Ok(Fetched {
             index,
-            origin: Origin::Read,
+            origin: LayerOrigin::Read,
             notes,
         })
     }

@@ -5,7 +5,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use imgaudit_cache::{DiskCache, LayerCache, LayerKey, Lookup, Origin, Prune, captures_enough};
+use imgaudit_cache::{
+    DiskCache, LayerCache, LayerKey, LayerOrigin, Lookup, Prune, captures_enough,
+};
 use imgaudit_digest::{Algorithm, Digest};
 use imgaudit_layer::{Budget, CaptureRules, LayerIndex, ReadOptions, read_layer};
 use imgaudit_testkit::{LayerBuilder, gzip};
@@ -166,7 +168,7 @@ fn a_damaged_entry_is_rebuilt_by_the_next_fetch() {
         Some(DiskCache::open(dir.path(), 1 << 30).unwrap()),
         0,
     ));
-    assert_eq!(first.origin, Origin::Read);
+    assert_eq!(first.origin, LayerOrigin::Read);
     let path = entry_files(dir.path()).pop().unwrap();
     let mut bytes = fs::read(&path).unwrap();
     let last = bytes.len() - 1;
@@ -176,14 +178,14 @@ fn a_damaged_entry_is_rebuilt_by_the_next_fetch() {
         Some(DiskCache::open(dir.path(), 1 << 30).unwrap()),
         0,
     ));
-    assert_eq!(second.origin, Origin::Read);
+    assert_eq!(second.origin, LayerOrigin::Read);
     assert!(second.notes[0].contains("damaged"), "{:?}", second.notes);
     assert_same(&second.index, &index);
     let third = fetch(&LayerCache::new(
         Some(DiskCache::open(dir.path(), 1 << 30).unwrap()),
         0,
     ));
-    assert_eq!(third.origin, Origin::Disk);
+    assert_eq!(third.origin, LayerOrigin::Disk);
     assert!(third.notes.is_empty());
 }
 
@@ -352,7 +354,7 @@ fn a_shared_layer_is_read_once_by_concurrent_images() {
     let key = key_of(&index, &rules());
     let reads = AtomicUsize::new(0);
     let cache = LayerCache::new(None, 1 << 30);
-    let origins: Vec<Origin> = std::thread::scope(|scope| {
+    let origins: Vec<LayerOrigin> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..6)
             .map(|_| {
                 scope.spawn(|| {
@@ -374,8 +376,17 @@ fn a_shared_layer_is_read_once_by_concurrent_images() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(reads.load(Ordering::SeqCst), 1);
-    assert_eq!(origins.iter().filter(|o| **o == Origin::Read).count(), 1);
-    assert_eq!(origins.iter().filter(|o| **o == Origin::Memory).count(), 5);
+    assert_eq!(
+        origins.iter().filter(|o| **o == LayerOrigin::Read).count(),
+        1
+    );
+    assert_eq!(
+        origins
+            .iter()
+            .filter(|o| **o == LayerOrigin::Memory)
+            .count(),
+        5
+    );
 }
 
 #[test]
@@ -399,17 +410,17 @@ fn unusable_or_unstored_indexes_are_read_again_and_memory_stays_under_its_limit(
             .unwrap()
             .origin
     };
-    assert_eq!(fetch(0, true, false), Origin::Read);
-    assert_eq!(fetch(0, true, true), Origin::Read);
-    assert_eq!(fetch(0, true, true), Origin::Memory);
-    assert_eq!(fetch(0, false, true), Origin::Read);
+    assert_eq!(fetch(0, true, false), LayerOrigin::Read);
+    assert_eq!(fetch(0, true, true), LayerOrigin::Read);
+    assert_eq!(fetch(0, true, true), LayerOrigin::Memory);
+    assert_eq!(fetch(0, false, true), LayerOrigin::Read);
     assert_eq!(reads.load(Ordering::SeqCst), 3);
     fetch(1, true, true);
     fetch(2, true, true);
     assert!(cache.memory_in_use() <= one * 2 + one / 2);
     // 0 was used least recently: forgotten; 2 is remembered.
-    assert_eq!(fetch(2, true, true), Origin::Memory);
-    assert_eq!(fetch(0, true, true), Origin::Read);
+    assert_eq!(fetch(2, true, true), LayerOrigin::Memory);
+    assert_eq!(fetch(0, true, true), LayerOrigin::Read);
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use imgaudit_policy::Severity;
+use imgaudit_finding::Severity;
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::DeTable;

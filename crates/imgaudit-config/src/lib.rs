@@ -31,6 +31,7 @@
 //! be checked against the rules actually loaded, so that happens in [`Config::resolve_rules`].
 //!
 //! Nothing here prints, and no input makes it panic.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod config;
 mod date;

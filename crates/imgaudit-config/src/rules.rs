@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use imgaudit_policy::Severity;
+use imgaudit_finding::Severity;
 
 use crate::Config;
 use crate::error::{ConfigError, ErrorKind, closest};

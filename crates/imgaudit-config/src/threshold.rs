@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use imgaudit_policy::Severity;
+use imgaudit_finding::Severity;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// From which severity on findings make a run fail, as in `fail-on = "high"` or

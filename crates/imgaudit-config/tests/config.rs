@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use imgaudit_config::{Config, Date, FILE_NAME, RuleKey, Threshold};
-use imgaudit_policy::Severity;
+use imgaudit_finding::Severity;
 
 fn date(text: &str) -> Date {
     text.parse().unwrap()

@@ -11,6 +11,7 @@
 //! brings, and the export is read front to back by blocking code anyway. Each request uses a
 //! fresh connection (`Connection: close`); responses are parsed strictly, with bounded heads,
 //! and bodies are decoded as they stream. TLS to the daemon is not supported.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod daemon;
 mod endpoint;

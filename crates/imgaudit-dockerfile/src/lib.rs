@@ -19,6 +19,7 @@
 //!
 //! The input is text and the output is data: nothing is run, fetched or printed, and no input
 //! makes it panic.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fmt;
 

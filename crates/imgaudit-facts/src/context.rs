@@ -5,7 +5,7 @@ use imgaudit_fs::Node;
 use imgaudit_layer::{EntryKind, ImagePath};
 use imgaudit_loader::LoadedImage;
 
-use crate::model::Origin;
+use crate::model::Location;
 use crate::redact::redacted;
 
 pub(crate) struct Context<'a> {
@@ -104,28 +104,28 @@ impl<'a> Context<'a> {
     }
 
     /// Where the file at `path` came from, as the tree has it now.
-    pub(crate) fn file_origin(&self, path: &ImagePath) -> Origin {
+    pub(crate) fn file_origin(&self, path: &ImagePath) -> Location {
         let layer = self.image.fs.get(path).map(|node| node.layer);
         self.layer_origin(Some(display(path)), layer)
     }
 
-    pub(crate) fn layer_origin(&self, path: Option<String>, layer: Option<usize>) -> Origin {
+    pub(crate) fn layer_origin(&self, path: Option<String>, layer: Option<usize>) -> Location {
         let history_step = layer.and_then(|l| self.layer_step(l));
-        Origin {
+        Location {
             path,
-            line: None,
             layer,
             history_step,
             created_by: self.step_command(history_step),
+            ..Location::default()
         }
     }
 
-    pub(crate) fn env_origin(&self, index: usize) -> Origin {
+    pub(crate) fn env_origin(&self, index: usize) -> Location {
         let history_step = self.env_steps.get(index).copied().flatten();
-        Origin {
+        Location {
             history_step,
             created_by: self.step_command(history_step),
-            ..Origin::default()
+            ..Location::default()
         }
     }
 }

@@ -9,6 +9,7 @@
 //! Files are read from the captured contents of the loaded image ([`capture_patterns`] says
 //! which), never from the host, and links are resolved inside the image root. Credentials found
 //! in the image are masked ([`redact`]) before any string reaches the document.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod context;
 mod decide;

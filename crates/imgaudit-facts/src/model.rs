@@ -6,6 +6,8 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+pub use imgaudit_finding::Location;
+
 /// Bumped whenever a field changes meaning or disappears (additions keep the version).
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -64,33 +66,13 @@ pub struct HistoryFacts {
     pub layer: Option<usize>,
 }
 
-/// Where a fact comes from: a file (and line) in a layer, or a config step.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Origin {
-    /// The file in the image, absolute.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// 1-based line in that file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
-    /// The layer that wrote the file (index into `layers`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub layer: Option<usize>,
-    /// The history step that made that layer or set that config value (index into `history`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub history_step: Option<usize>,
-    /// That step's `created_by`, for the reader.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct EnvVar {
     /// Position in the config's `Env`.
     pub index: usize,
     pub name: String,
     pub value: String,
-    pub origin: Origin,
+    pub origin: Location,
 }
 
 /// Who runs the image's processes and what they see.
@@ -124,7 +106,7 @@ pub struct User {
     pub shell: String,
     /// The account the config's `User` names.
     pub runtime: bool,
-    pub origin: Origin,
+    pub origin: Location,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -133,7 +115,7 @@ pub struct StartupFile {
     /// `etc_environment`, `etc_profile`, `etc_profile_d`, `etc_bash_bashrc`, `home_bashrc`,
     /// `home_profile`, `home_bash_profile`, `zshenv`, `bash_env_file`.
     pub kind: String,
-    pub origin: Origin,
+    pub origin: Location,
     /// Exported assignments of variables that matter to Python and pip.
     pub assignments: Vec<StartupAssignment>,
 }
@@ -154,7 +136,7 @@ pub struct StartupAssignment {
     pub source_line: String,
     /// Whether the value, before masking, held credentials in a URL.
     pub has_credentials: bool,
-    pub origin: Origin,
+    pub origin: Location,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -166,7 +148,7 @@ pub struct PipConfigFile {
     pub scope: String,
     /// False when something hides it (`PIP_CONFIG_FILE` hides the user files).
     pub read: bool,
-    pub origin: Origin,
+    pub origin: Location,
     pub entries: Vec<PipConfigEntry>,
     pub problems: Vec<String>,
 }
@@ -226,7 +208,7 @@ pub struct PipSetting {
     pub precision: String,
     /// The entry points that see it (`all` for the config `Env`).
     pub readers: Vec<String>,
-    pub origin: Origin,
+    pub origin: Location,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -250,7 +232,7 @@ pub struct Python {
     pub marker: Option<Marker>,
     /// What `pip install PKG` would do, per way of launching it.
     pub decisions: Vec<Decision>,
-    pub origin: Origin,
+    pub origin: Location,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -277,7 +259,7 @@ pub struct Distribution {
     /// The package manager that owns it (`dpkg`, `apk`), when its files say so.
     pub owned_by_package: Option<String>,
     pub path: String,
-    pub origin: Origin,
+    pub origin: Location,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -298,8 +280,8 @@ pub struct Marker {
     /// The package whose file list includes the marker.
     pub shipped_by: Option<String>,
     /// When absent: the layer (and step) whose whiteout removed it.
-    pub removed: Option<Origin>,
-    pub origin: Origin,
+    pub removed: Option<Location>,
+    pub origin: Location,
 }
 
 /// What pip decides for `pip install PKG` run by the runtime user.
@@ -335,7 +317,7 @@ pub struct UserSite {
     pub pth_files: Vec<String>,
     /// Entries of any kind in the directory.
     pub entries: usize,
-    pub origin: Origin,
+    pub origin: Location,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -343,7 +325,7 @@ pub struct Shadowing {
     pub name: String,
     pub user_site: String,
     pub user_version: String,
-    pub user_origin: Origin,
+    pub user_origin: Location,
     pub python: usize,
     pub environment_path: String,
     pub environment_version: String,

@@ -10,7 +10,7 @@ use imgaudit_layer::{EntryKind, ImagePath};
 
 use crate::context::{Context, display, image_path};
 use crate::model::{
-    Distribution, Marker, Origin, PipInstall, Python, Runtime, Shadowing, SitePackages, User,
+    Distribution, Location, Marker, PipInstall, Python, Runtime, Shadowing, SitePackages, User,
     UserSite, Venv,
 };
 use crate::packages::Ownership;
@@ -248,7 +248,7 @@ fn distribution(
         owned_by_package: ownership.owner(&shown).map(|(_, p)| p.to_owned()),
         // The step's command is in `history`; repeating it for thousands of records would
         // only bloat the document.
-        origin: Origin {
+        origin: Location {
             created_by: None,
             ..ctx.layer_origin(Some(shown.clone()), Some(layer))
         },

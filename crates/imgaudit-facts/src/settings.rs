@@ -4,7 +4,7 @@
 use imgaudit_pip::{BoolValue, PipVersion, ValueOrigin};
 
 use crate::context::Context;
-use crate::model::{Origin, PipConfigFile, PipSetting, Python, Runtime, StartupFile};
+use crate::model::{Location, PipConfigFile, PipSetting, Python, Runtime, StartupFile};
 use crate::redact::{has_credentials, redacted};
 
 /// The pip options imgaudit follows.
@@ -66,7 +66,7 @@ impl Builder<'_> {
         conditional: bool,
         precision: &str,
         mut ignored_because: Vec<String>,
-        origin: Origin,
+        origin: Location,
         credentials: bool,
     ) {
         let boolean = matches!(option, "user" | "no-user" | "break-system-packages");
@@ -276,7 +276,7 @@ pub(crate) fn collect(
                 false,
                 "high",
                 ignored,
-                Origin {
+                Location {
                     line: Some(entry.line),
                     ..file.origin.clone()
                 },

@@ -4,7 +4,7 @@
 use imgaudit_shell::{Assignment, ShellFile, StartupFile as Kind, Value};
 
 use crate::context::{Context, display, image_path};
-use crate::model::{Origin, StartupAssignment, StartupFile, User};
+use crate::model::{Location, StartupAssignment, StartupFile, User};
 use crate::redact::{has_credentials, redacted};
 
 /// The capture patterns this module reads; `$BASH_ENV` comes from [`crate::config_paths`].
@@ -125,7 +125,12 @@ fn unset_later(file: &ShellFile) -> std::collections::HashSet<u32> {
     cancelled
 }
 
-fn assignment(a: &Assignment, kind: Kind, is_root_home: bool, file: &Origin) -> StartupAssignment {
+fn assignment(
+    a: &Assignment,
+    kind: Kind,
+    is_root_home: bool,
+    file: &Location,
+) -> StartupAssignment {
     let (value, certain) = match &a.value {
         Value::Literal(text) => (Some(text.as_str()), true),
         Value::Expanded { text, certain } => (Some(text.as_str()), *certain),
@@ -145,7 +150,7 @@ fn assignment(a: &Assignment, kind: Kind, is_root_home: bool, file: &Origin) -> 
             .collect(),
         source_line: redacted(&a.source_line),
         has_credentials,
-        origin: Origin {
+        origin: Location {
             line: Some(a.line),
             ..file.clone()
         },

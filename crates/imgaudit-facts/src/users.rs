@@ -1,7 +1,7 @@
 //! Accounts from `/etc/passwd` and the user a container runs as.
 
 use crate::context::{Context, image_path};
-use crate::model::{Origin, Runtime, User};
+use crate::model::{Location, Runtime, User};
 use crate::redact::redacted;
 
 /// One `/etc/passwd` line: `name:password:uid:gid:gecos:home:shell`.
@@ -97,7 +97,7 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
             home: e.home.clone(),
             shell: e.shell.clone(),
             runtime: entry.is_some_and(|r| r.line == e.line),
-            origin: Origin {
+            origin: Location {
                 line: Some(e.line),
                 ..file_origin.clone()
             },

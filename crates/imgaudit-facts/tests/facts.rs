@@ -24,7 +24,7 @@ fn facts_of(image: &TestImage) -> Facts {
         capture_from_config: Some(config_paths),
         ..LoadOptions::default()
     };
-    collect(&imgaudit_loader::load(&spec, &options).unwrap())
+    collect(&imgaudit_loader::load_local(&spec, &options).unwrap())
 }
 
 fn python<'f>(facts: &'f Facts, prefix: &str) -> &'f Python {

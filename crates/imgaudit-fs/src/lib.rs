@@ -9,6 +9,7 @@
 //! Paths are resolved inside the image root only: absolute symlink targets start at the image
 //! root, `..` stops there, and loops or chains longer than Linux allows are errors. Nothing here
 //! touches the host.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod resolve;
 

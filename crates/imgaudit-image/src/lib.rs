@@ -12,6 +12,7 @@
 //!
 //! A registry source plugs in beside these by producing the same [`ImageMeta`] and a
 //! [`BlobStore`] that streams blobs from the network.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod archive;
 mod docker;

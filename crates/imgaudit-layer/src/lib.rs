@@ -8,6 +8,7 @@
 //! normalized lexically and names that try to leave the image root are refused.
 //!
 //! Layers are independent, so callers read them in parallel and merge them in order afterwards.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod capture;
 mod limits;

@@ -4,20 +4,22 @@
 //! exactly once, in parallel ([`imgaudit_layer`]), check every blob digest, size and diff id
 //! against what the manifest and config declare, then apply the layers in order
 //! ([`imgaudit_fs`]) and link each layer to its history step. Any mismatch fails the whole load:
-//! a partial image is never returned. Registry and daemon sources ([`RemoteOptions`]) feed the
-//! same pipeline: a registry's blobs stream from the network into the layer reader, a daemon's
-//! export is read like a `docker save` stream. With a [`LayerCache`], a layer whose index is
-//! remembered (from an earlier run, or another image of this one) is not read at all: from a
-//! registry it is not even downloaded.
+//! a partial image is never returned. The loader reads images it is handed: files and directories
+//! ([`load_local`]), an opened image whatever its blob store ([`load_opened`]: a registry's blobs
+//! stream from the network into the layer reader), a `docker save` stream ([`load_stream`]: a
+//! daemon's export). Reaching registries and daemons is `imgaudit-source`'s work, so that what
+//! only reads an image (the facts, their tests) never links a network stack. With a
+//! [`LayerCache`], a layer whose index is remembered (from an earlier run, or another image of
+//! this one) is not read at all: from a registry it is not even downloaded.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod progress;
-mod source;
 
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-pub use imgaudit_cache::Origin;
+pub use imgaudit_cache::LayerOrigin;
 use imgaudit_cache::{LayerCache, LayerKey, captures_enough};
 use imgaudit_digest::{Algorithm, Digest};
 use imgaudit_fs::{AssembleError, Filesystem};
@@ -26,7 +28,6 @@ use imgaudit_image::{
     read_docker_save_stream,
 };
 pub use progress::Progress;
-pub use source::{DaemonOptions, RemoteOptions};
 
 use crate::progress::Counting;
 use imgaudit_layer::{
@@ -49,8 +50,6 @@ pub struct LoadOptions {
     /// `rootfs.diff_ids`. Without it, a compressed layer is still verified by its blob digest,
     /// which the manifest pins; layers that have no blob digest are always checked.
     pub verify_diff_ids: bool,
-    /// How to reach registries and daemons.
-    pub remote: RemoteOptions,
     /// Told how far reading has come (a progress bar).
     pub progress: Option<Arc<dyn Progress>>,
     /// Layer indexes remembered across runs and images. Streams (`docker save` on standard
@@ -69,7 +68,6 @@ impl Default for LoadOptions {
             max_entries: imgaudit_layer::DEFAULT_MAX_ENTRIES,
             jobs: 0,
             verify_diff_ids: true,
-            remote: RemoteOptions::default(),
             progress: None,
             layers: None,
         }
@@ -95,7 +93,7 @@ pub struct LoadedLayer {
     /// The index into [`LoadedImage::history`] of the step that made this layer.
     pub history_step: Option<usize>,
     /// Whether the layer was read, or its index remembered.
-    pub origin: Origin,
+    pub origin: LayerOrigin,
 }
 
 /// One step of the image's history (`docker history`), linked to its layer.
@@ -144,23 +142,8 @@ pub enum LoadError {
         expected: String,
         actual: String,
     },
-    #[error(transparent)]
-    Registry(#[from] imgaudit_registry::RegistryError),
-    #[error(transparent)]
-    Daemon(#[from] imgaudit_daemon::DaemonError),
-    #[error(
-        "{input}: a bare name is read from the local daemon first, and the daemon could not be asked: {source} (pass --source registry to read the registry's image instead)"
-    )]
-    DaemonFirst {
-        input: String,
-        source: imgaudit_daemon::DaemonError,
-    },
-    #[error("{}", source::nowhere(input, daemon, registry))]
-    NowhereToBeFound {
-        input: String,
-        daemon: String,
-        registry: Box<imgaudit_registry::RegistryError>,
-    },
+    #[error("{input}: a registry or daemon image is read through imgaudit-source, not the loader")]
+    Remote { input: String },
     #[error("{input}: {source}")]
     Assemble {
         input: String,
@@ -169,13 +152,16 @@ pub enum LoadError {
     },
 }
 
-/// Loads an image from a file, directory, registry or daemon source, reading its layers in
-/// parallel. Standard input (`-`) is read with [`load_stream`].
-pub fn load(spec: &ImageSpec, options: &LoadOptions) -> Result<LoadedImage, LoadError> {
+/// Loads an image from a file or directory (an OCI layout or archive, a `docker save`
+/// tarball, skopeo's `dir:`), reading its layers in parallel. Standard input (`-`) is read with
+/// [`load_stream`]; registries and daemons by `imgaudit-source`.
+pub fn load_local(spec: &ImageSpec, options: &LoadOptions) -> Result<LoadedImage, LoadError> {
     match spec {
-        ImageSpec::Registry { reference } => source::load_registry(reference, options),
-        ImageSpec::Daemon { daemon, name } => source::load_daemon(*daemon, name, options),
-        ImageSpec::Named { reference, text } => source::load_named(reference, text, options),
+        ImageSpec::Registry { .. } | ImageSpec::Daemon { .. } | ImageSpec::Named { .. } => {
+            Err(LoadError::Remote {
+                input: spec.to_string(),
+            })
+        }
         _ => {
             let opened = imgaudit_image::open(
                 spec,
@@ -189,7 +175,7 @@ pub fn load(spec: &ImageSpec, options: &LoadOptions) -> Result<LoadedImage, Load
 }
 
 /// Reads the layers of an opened image and assembles it.
-fn load_opened(opened: OpenedImage, options: &LoadOptions) -> Result<LoadedImage, LoadError> {
+pub fn load_opened(opened: OpenedImage, options: &LoadOptions) -> Result<LoadedImage, LoadError> {
     let budget = Budget::new(options.max_uncompressed_bytes, options.max_entries);
     let base_capture = options.capture.clone();
     let extended;
@@ -268,7 +254,7 @@ pub fn load_stream<R: Read>(
         .into_iter()
         .map(|index| Obtained {
             index: Arc::new(index),
-            origin: Origin::Read,
+            origin: LayerOrigin::Read,
         })
         .collect();
     finish(meta, indexes, Vec::new())
@@ -277,7 +263,7 @@ pub fn load_stream<R: Read>(
 /// One layer's index and where it came from.
 struct Obtained {
     index: Arc<LayerIndex>,
-    origin: Origin,
+    origin: LayerOrigin,
 }
 
 fn read_layers(
@@ -322,7 +308,7 @@ fn read_layers(
                         None => {
                             read_one(meta, blobs, options, budget, index).map(|index| Obtained {
                                 index: Arc::new(index),
-                                origin: Origin::Read,
+                                origin: LayerOrigin::Read,
                             })
                         }
                     };
@@ -382,7 +368,7 @@ fn fetch_one(
             .expect("no worker panics while holding the lock")
             .extend(fetched.notes);
     }
-    if fetched.origin != Origin::Read {
+    if fetched.origin != LayerOrigin::Read {
         let cached = &fetched.index;
         budget
             .charge_layer(cached.uncompressed_size, cached.changes.len() as u64)

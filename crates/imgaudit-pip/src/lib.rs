@@ -16,6 +16,7 @@
 //!   winning [`SettingRef`] and every setting seen.
 //! - [`PipConfigFile::parse`], [`read_marker`], [`parse_bool`], [`env_option_name`],
 //!   [`user_site_disabled`], [`PipVersion`] and its change points.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod boolean;
 mod config;

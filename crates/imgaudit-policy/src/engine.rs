@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json};
 use crate::check::check_calls;
 use crate::error::{PolicyError, Problem};
 use crate::set::{PolicySet, Rule, regorus_problem};
-use crate::severity::{Precision, Severity};
+use imgaudit_finding::{Location, Precision, Severity};
 
 /// One finding of one rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,12 +24,29 @@ pub struct Finding {
     /// The finding's `msg`.
     pub message: String,
     /// The finding's `evidence` object (path, variable, value, file, line, layer, history
-    /// step…), or an empty object.
+    /// step…), or an empty object. Its keys that fingerprints and suppressions read (`path`,
+    /// `variable`, `source`) are strings when present: [`Finding::evidence_text`].
     pub evidence: Json,
-    /// The finding's `locations`: free-form objects.
-    pub locations: Vec<Json>,
+    /// The finding's `locations`; the first is where reports point.
+    pub locations: Vec<Location>,
     /// Every other key of the finding.
     pub extra: Map<String, Json>,
+}
+
+/// The evidence keys that identify what a finding is about: fingerprints, suppressions and
+/// Dockerfile lines read them, so a policy must give them as strings.
+pub const EVIDENCE_KEYS: [&str; 3] = ["path", "variable", "source"];
+
+impl Finding {
+    /// The evidence's `key` (one of [`EVIDENCE_KEYS`]) as text.
+    pub fn evidence_text(&self, key: &str) -> Option<&str> {
+        self.evidence.get(key).and_then(Json::as_str)
+    }
+
+    /// Where reports point: the first location, when there is one.
+    pub fn location(&self) -> Option<&Location> {
+        self.locations.first()
+    }
 }
 
 /// All enabled rules of a [`PolicySet`] in one regorus engine, checked and ready.
@@ -239,7 +256,7 @@ fn sort_findings(findings: &mut [Finding]) {
             finding.rule_id.clone(),
             finding.message.clone(),
             finding.evidence.to_string(),
-            Json::Array(finding.locations.clone()).to_string(),
+            serde_json::to_string(&finding.locations).unwrap_or_default(),
             Json::Object(finding.extra.clone()).to_string(),
         )
     });
@@ -297,9 +314,21 @@ fn to_finding(rule: &Rule, value: &regorus::Value) -> Result<Finding, PolicyErro
         Some(evidence @ Json::Object(_)) => evidence,
         Some(_) => return Err(invalid("`evidence` must be an object".to_owned())),
     };
+    for key in EVIDENCE_KEYS {
+        if evidence.get(key).is_some_and(|value| !value.is_string()) {
+            return Err(invalid(format!("`evidence.{key}` must be a string")));
+        }
+    }
     let locations = match fields.remove("locations") {
         None => Vec::new(),
-        Some(Json::Array(locations)) if locations.iter().all(Json::is_object) => locations,
+        Some(Json::Array(locations)) if locations.iter().all(Json::is_object) => locations
+            .into_iter()
+            .enumerate()
+            .map(|(index, location)| {
+                serde_json::from_value(location)
+                    .map_err(|error| invalid(format!("`locations[{index}]`: {error}")))
+            })
+            .collect::<Result<_, _>>()?,
         Some(_) => {
             return Err(invalid(
                 "`locations` must be an array of objects".to_owned(),

@@ -79,7 +79,7 @@
 //! | `severity`  | no       | overrides the rule's for this finding (raised when a conda env is present…) |
 //! | `precision` | no       | `high` (default), `medium` or `low` (a variable seen only inside a shell conditional is `low`) |
 //! | `evidence`  | no       | an object: path, variable, value, file, line, layer, history step… |
-//! | `locations` | no       | an array of free-form objects                                   |
+//! | `locations` | no       | an array of locations (`path`, `line`, `layer`, `history_step`, `created_by`); the first is where reports point |
 //!
 //! Any other key is kept in [`Finding::extra`]. A finding without `msg`, or with a bad
 //! `severity`, `precision`, `evidence` or `locations`, is an evaluation error naming the rule
@@ -111,12 +111,11 @@ mod engine;
 mod error;
 mod metadata;
 mod set;
-mod severity;
 mod testing;
 
 pub use doc::{DOC_SECTIONS, render_doc_text};
-pub use engine::{Engine, Finding};
+pub use engine::{EVIDENCE_KEYS, Engine, Finding};
 pub use error::{PolicyError, Problem};
+pub use imgaudit_finding::{Location, ParseLevelError, Precision, Severity};
 pub use set::{Origin, PolicySet, Rule, Source};
-pub use severity::{ParseLevelError, Precision, Severity};
 pub use testing::{Outcome, TestReport, TestResult, run_tests};

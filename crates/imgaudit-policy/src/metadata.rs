@@ -6,7 +6,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::error::Problem;
-use crate::severity::Severity;
+use imgaudit_finding::Severity;
 
 /// What a `.rego` file declares before its rules.
 #[derive(Debug, Default)]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::doc::check_doc;
 use crate::error::{PolicyError, Problem};
 use crate::metadata::{is_rule_package, is_under_lib, is_under_rules, read_header};
-use crate::severity::Severity;
+use imgaudit_finding::Severity;
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));

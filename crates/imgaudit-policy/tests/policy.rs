@@ -318,7 +318,13 @@ fn evaluation_end_to_end() {
     let py = &findings[1];
     assert_eq!(py.severity, Severity::Low);
     assert_eq!(py.evidence, json!({"path": "/app/a.py"}));
-    assert_eq!(py.locations, [json!({"layer": 4})]);
+    assert_eq!(
+        py.locations,
+        [imgaudit_policy::Location {
+            layer: Some(4),
+            ..Default::default()
+        }]
+    );
     assert_eq!(py.extra.get("fix"), Some(&json!("python -m compileall")));
 
     assert_eq!(engine.evaluate(&json!({})).unwrap(), []);

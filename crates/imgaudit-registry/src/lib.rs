@@ -10,6 +10,7 @@
 //! transient failures, and blob downloads that resume with a range request after a dropped
 //! connection. `oci-client` does not expose response headers, so a 429's `Retry-After` is not
 //! read: the backoff doubles from half a second instead.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod auth;
 mod blobs;

@@ -2,7 +2,7 @@
 //! the Code Climate shape GitLab reads, shown in merge request widgets and on changed lines.
 //! Suppressed findings are left out: GitLab has no way to show them as dismissed.
 
-use imgaudit_policy::Severity;
+use imgaudit_finding::Severity;
 use serde_json::{Value as Json, json};
 
 use crate::{Audit, Reported, uri};

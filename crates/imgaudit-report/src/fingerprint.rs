@@ -10,7 +10,6 @@
 use imgaudit_digest::{Algorithm, Digest};
 use imgaudit_policy::Finding;
 use serde::Serialize;
-use serde_json::Value as Json;
 
 /// The key of imgaudit's fingerprint in SARIF's `partialFingerprints`; a new version of the
 /// computation gets a new key, so dashboards never compare fingerprints of two kinds.
@@ -32,13 +31,13 @@ pub struct Subject {
 
 impl Subject {
     pub fn of(finding: &Finding) -> Subject {
-        let text = |value: Option<&Json>| value.and_then(Json::as_str).map(str::to_owned);
-        let path = text(finding.evidence.get("path"))
-            .or_else(|| text(finding.locations.first().and_then(|l| l.get("path"))));
+        let path = finding
+            .evidence_text("path")
+            .or_else(|| finding.location().and_then(|l| l.path.as_deref()));
         Subject {
-            path,
-            variable: text(finding.evidence.get("variable")),
-            from_env: finding.evidence.get("source").and_then(Json::as_str) == Some("env"),
+            path: path.map(str::to_owned),
+            variable: finding.evidence_text("variable").map(str::to_owned),
+            from_env: finding.evidence_text("source") == Some("env"),
         }
     }
 
@@ -101,17 +100,20 @@ pub fn disambiguate(findings: &mut [crate::Reported]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value as Json, json};
 
     fn finding(evidence: Json, locations: Vec<Json>) -> Finding {
         Finding {
             rule_id: "PIP001".into(),
             rule_name: "user-install-forced".into(),
-            severity: imgaudit_policy::Severity::High,
-            precision: imgaudit_policy::Precision::High,
+            severity: imgaudit_finding::Severity::High,
+            precision: imgaudit_finding::Precision::High,
             message: "m".into(),
             evidence,
-            locations,
+            locations: locations
+                .into_iter()
+                .map(|l| serde_json::from_value(l).unwrap())
+                .collect(),
             extra: serde_json::Map::new(),
         }
     }

@@ -1,11 +1,12 @@
 //! The JSON report (`docs/json.md`): versioned by `schema_version`; within a version fields are
 //! only ever added, never renamed or removed.
 
-use imgaudit_policy::{Finding, Severity};
+use imgaudit_finding::{ImageIdentity, Severity};
+use imgaudit_policy::Finding;
 use serde::Serialize;
 
 use crate::{
-    AppliedSuppression, Audit, DockerfileUse, ImageInfo, InImage, Reported, SourceLines, Subject,
+    AppliedSuppression, Audit, DockerfileUse, InImage, Reported, SourceLines, Subject,
     SuppressionStatus,
 };
 
@@ -14,7 +15,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Serialize)]
 struct Report<'a> {
     schema_version: u32,
-    image: &'a ImageInfo,
+    image: &'a ImageIdentity,
     /// Reported findings no suppression covers.
     findings: Vec<FindingOut<'a>>,
     /// Findings a suppression covers, with its reason.

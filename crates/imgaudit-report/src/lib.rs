@@ -8,6 +8,7 @@
 //! The caller assembles an [`Audit`] (findings with their place in the image, their Dockerfile
 //! line, fingerprint and suppression) and picks the renderers. Nothing here reads an image or
 //! prints.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod codequality;
 pub mod fingerprint;
@@ -16,7 +17,8 @@ pub mod sarif;
 pub mod text;
 mod uri;
 
-use imgaudit_policy::{Finding, Severity};
+use imgaudit_finding::{ImageIdentity, Location, Severity};
+use imgaudit_policy::Finding;
 use serde::Serialize;
 
 pub use fingerprint::{Subject, fingerprint};
@@ -27,22 +29,6 @@ pub struct Tool {
     pub name: String,
     pub version: String,
     pub information_uri: String,
-}
-
-/// Which image was audited.
-#[derive(Debug, Clone, Serialize)]
-pub struct ImageInfo {
-    /// The source as the user named it (`oci:DIR:REF`, `docker-archive:FILE`, `-`).
-    pub source: String,
-    pub transport: &'static str,
-    /// The name the source gives (a tag, a `repo:tag`), as before.
-    pub name: Option<String>,
-    /// The repository name without tag or digest (`team/app`): what reports, fingerprints and
-    /// suppressions use, stable from one build to the next.
-    pub repository: String,
-    pub manifest_digest: Option<String>,
-    pub config_digest: String,
-    pub platform: String,
 }
 
 /// A rule as reports describe it.
@@ -64,7 +50,7 @@ pub struct RuleInfo {
     pub category: Option<String>,
 }
 
-/// Where a finding is in the image: its first location.
+/// Where a finding is in the image: its first location, with the digest of the layer it names.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct InImage {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -170,7 +156,7 @@ pub struct Gate {
 #[derive(Debug, Clone)]
 pub struct Audit {
     pub tool: Tool,
-    pub image: ImageInfo,
+    pub image: ImageIdentity,
     /// The enabled rules, in the policy set's order.
     pub rules: Vec<RuleInfo>,
     pub disabled: Vec<String>,
@@ -196,6 +182,21 @@ pub struct DockerfileUse {
     /// The stage that built the image (0-based), when matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage: Option<usize>,
+}
+
+impl InImage {
+    /// `location` (a finding's first), with `layer_digest` the digest of its layer, when it
+    /// names one the image has. A line below 1 is no line.
+    pub fn new(location: &Location, layer_digest: impl FnOnce(usize) -> Option<String>) -> InImage {
+        InImage {
+            path: location.path.clone(),
+            line: location.line.filter(|&n| n >= 1),
+            layer: location.layer,
+            layer_digest: location.layer.and_then(layer_digest),
+            history_step: location.history_step,
+            created_by: location.created_by.clone(),
+        }
+    }
 }
 
 impl Audit {

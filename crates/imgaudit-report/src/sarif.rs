@@ -10,7 +10,7 @@
 
 use std::io::Write;
 
-use imgaudit_policy::Severity;
+use imgaudit_finding::Severity;
 use serde_json::{Value as Json, json};
 
 use crate::fingerprint::FINGERPRINT_KEY;

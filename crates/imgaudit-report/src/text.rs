@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
-use imgaudit_policy::Severity;
+use imgaudit_finding::Severity;
 
 use crate::{Audit, LineMatch, Reported, SuppressionState};
 

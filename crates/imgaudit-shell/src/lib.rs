@@ -31,6 +31,7 @@
 //! What it leaves out (see also the docs of [`parse_shell`]): it does not follow `.`/`source`,
 //! does not look inside `eval` or command substitutions, and does not know what the
 //! environment held before the file ran.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 use serde::Serialize;
 

@@ -2,6 +2,7 @@
 //!
 //! Real images made by real tools are tested too (`tests/real-images/`); these builders exist to
 //! cover every rule of layer application and every malformed input precisely and quickly.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::Write;
 use std::path::Path;

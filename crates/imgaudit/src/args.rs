@@ -1,16 +1,11 @@
-//! Command-line arguments, parsed once and turned into validated load options.
+//! Command-line arguments: the clap types, and nothing else. `settings` turns them into
+//! validated settings.
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Read};
-use std::sync::Arc;
 use std::time::Duration;
 
-use imgaudit_daemon::DaemonEnv;
-use imgaudit_image::{ImageSpec, Platform, SourceKind};
-use imgaudit_layer::CaptureRules;
-use imgaudit_loader::{DaemonOptions, LoadOptions, LoadedImage, Progress, RemoteOptions};
-use imgaudit_registry::{AuthEnv, Credential, RegistryOptions};
+use imgaudit_audit::OutputTarget;
+use imgaudit_image::Platform;
 
 /// Audit container images at build time.
 ///
@@ -180,6 +175,14 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(error)
 }
 
+/// `imgaudit rules --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
 /// `--source`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Source {
@@ -263,7 +266,7 @@ pub(crate) struct ScanArgs {
     /// Leave findings below this severity out of the report (they still count for --fail-on)
     /// [default: info]
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
-    pub(crate) min_severity: Option<imgaudit_policy::Severity>,
+    pub(crate) min_severity: Option<imgaudit_finding::Severity>,
 }
 
 /// The formats of a scan report.
@@ -277,14 +280,6 @@ pub(crate) enum ReportFormat {
     Sarif,
     /// GitLab's Code Quality report.
     Codequality,
-}
-
-/// `--output FORMAT=PATH`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OutputTarget {
-    pub(crate) format: ReportFormat,
-    /// `None` for standard output.
-    pub(crate) path: Option<std::path::PathBuf>,
 }
 
 fn parse_output(text: &str) -> Result<OutputTarget, String> {
@@ -305,7 +300,10 @@ fn parse_output(text: &str) -> Result<OutputTarget, String> {
         "-" => None,
         path => Some(std::path::PathBuf::from(path)),
     };
-    Ok(OutputTarget { format, path })
+    Ok(OutputTarget {
+        format: format.into(),
+        path,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -317,6 +315,17 @@ pub(crate) enum ColorChoice {
 
 pub(crate) use imgaudit_config::Threshold;
 
+impl From<ReportFormat> for imgaudit_audit::ReportFormat {
+    fn from(format: ReportFormat) -> Self {
+        match format {
+            ReportFormat::Text => imgaudit_audit::ReportFormat::Text,
+            ReportFormat::Json => imgaudit_audit::ReportFormat::Json,
+            ReportFormat::Sarif => imgaudit_audit::ReportFormat::Sarif,
+            ReportFormat::Codequality => imgaudit_audit::ReportFormat::Codequality,
+        }
+    }
+}
+
 fn non_empty(text: &str) -> Result<String, String> {
     match text.trim() {
         "" => Err("an empty value is not allowed".to_owned()),
@@ -324,7 +333,7 @@ fn non_empty(text: &str) -> Result<String, String> {
     }
 }
 
-fn parse_severity(text: &str) -> Result<imgaudit_policy::Severity, String> {
+fn parse_severity(text: &str) -> Result<imgaudit_finding::Severity, String> {
     text.parse()
         .map_err(|_| format!("`{text}` is not a severity: use critical, high, medium, low or info"))
 }
@@ -342,7 +351,10 @@ pub(crate) struct PolicyArgs {
     /// rule` and docs/policy-input.md). Repeatable.
     #[arg(long = "policy", value_name = "DIR")]
     pub(crate) policy_dirs: Vec<std::path::PathBuf>,
-    /// Do not evaluate this rule (id or name, any case). Repeatable.
+    /// Evaluate only this rule (id, name or alias, any case). Repeatable.
+    #[arg(long, value_name = "ID")]
+    pub(crate) select: Vec<String>,
+    /// Do not evaluate this rule (id, name or alias, any case). Repeatable.
     #[arg(long, value_name = "ID")]
     pub(crate) disable: Vec<String>,
 }
@@ -355,8 +367,9 @@ pub(crate) struct FactsArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct RulesArgs {
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub(crate) format: Format,
+    /// text, json, or markdown (the README's rule table).
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub(crate) format: RulesFormat,
     /// Include the rules of this policy directory. Repeatable.
     #[arg(long = "policy", value_name = "DIR")]
     pub(crate) policy_dirs: Vec<std::path::PathBuf>,
@@ -402,181 +415,4 @@ pub(crate) struct FilesArgs {
     pub(crate) removed: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
-}
-
-impl GlobalArgs {
-    fn load_options(&self, capture: CaptureRules, spec: &ImageSpec) -> anyhow::Result<LoadOptions> {
-        let timeout = Duration::from_secs(self.timeout);
-        let credential = match &self.username {
-            Some(username) => Some(Credential::basic(
-                username.clone(),
-                read_password(spec)?,
-                "--username and --password-stdin".to_owned(),
-            )),
-            None => None,
-        };
-        Ok(LoadOptions {
-            platform: self.platform.clone(),
-            capture,
-            capture_from_config: None,
-            max_uncompressed_bytes: self.max_uncompressed_bytes,
-            max_entries: self.max_entries,
-            jobs: self.jobs,
-            verify_diff_ids: !self.skip_diff_id_check,
-            remote: RemoteOptions {
-                registry: RegistryOptions {
-                    insecure_registries: self.insecure_registries.clone(),
-                    ca_certs: self.ca_certs.clone(),
-                    timeout,
-                    credential,
-                    auth_env: AuthEnv::from_process(),
-                    ..RegistryOptions::default()
-                },
-                daemon: DaemonOptions {
-                    env: DaemonEnv::from_process(),
-                    timeout,
-                },
-            },
-            progress: (!self.quiet && std::io::stderr().is_terminal())
-                .then(|| Arc::new(crate::progress::Bar::default()) as Arc<dyn Progress>),
-            layers: None,
-        })
-    }
-
-    /// The image an argument names, read as `--source` says.
-    pub(crate) fn image_spec(&self, image: &str) -> anyhow::Result<ImageSpec> {
-        Ok(match self.source {
-            None => ImageSpec::parse(image)?,
-            Some(source) => ImageSpec::parse_as(
-                image,
-                match source {
-                    Source::Daemon => SourceKind::Daemon,
-                    Source::Registry => SourceKind::Registry,
-                    Source::Archive => SourceKind::Archive,
-                    Source::Oci => SourceKind::Oci,
-                },
-            )?,
-        })
-    }
-
-    /// Loads the image an argument names, from a path, standard input, a registry or a daemon.
-    pub(crate) fn load(&self, image: &str, capture: CaptureRules) -> anyhow::Result<LoadedImage> {
-        self.load_in(
-            &self.image_spec(image)?,
-            capture,
-            None,
-            self.cache.layers()?,
-        )
-    }
-
-    /// As [`GlobalArgs::load`], also capturing the files the config points at, with the layers
-    /// remembered in `layers`.
-    pub(crate) fn load_in(
-        &self,
-        spec: &ImageSpec,
-        capture: CaptureRules,
-        capture_from_config: Option<fn(&imgaudit_image::ImageMeta) -> Vec<String>>,
-        layers: Option<Arc<imgaudit_cache::LayerCache>>,
-    ) -> anyhow::Result<LoadedImage> {
-        let options = LoadOptions {
-            capture_from_config,
-            layers,
-            ..self.load_options(capture, spec)?
-        };
-        let loaded = match spec {
-            ImageSpec::Stdin { .. } => {
-                imgaudit_loader::load_stream(std::io::stdin().lock(), spec, &options)?
-            }
-            _ => imgaudit_loader::load(spec, &options)?,
-        };
-        Ok(loaded)
-    }
-}
-
-impl CacheArgs {
-    /// The cache directory these flags name, `None` with `--no-cache`; whether it was named
-    /// explicitly (an unusable explicit directory is an error, an unusable default one is not).
-    pub(crate) fn dir(&self) -> anyhow::Result<Option<(std::path::PathBuf, bool)>> {
-        if self.no_cache {
-            return Ok(None);
-        }
-        if let Some(dir) = &self.cache_dir {
-            if dir.as_os_str().is_empty() {
-                anyhow::bail!("--cache-dir (or IMGAUDIT_CACHE_DIR) is empty");
-            }
-            return Ok(Some((dir.clone(), true)));
-        }
-        let env = |name| std::env::var(name).ok();
-        Ok(imgaudit_cache::DiskCache::default_dir(
-            env("XDG_CACHE_HOME").as_deref(),
-            env("HOME").as_deref(),
-        )
-        .map(|dir| (dir, false)))
-    }
-
-    /// The cache directory, opened; `None` with `--no-cache`, or when the default directory
-    /// cannot be used (said on standard error: the audit goes on without a cache).
-    pub(crate) fn disk(&self) -> anyhow::Result<Option<imgaudit_cache::DiskCache>> {
-        let Some((dir, explicit)) = self.dir()? else {
-            return Ok(None);
-        };
-        match imgaudit_cache::DiskCache::open(&dir, self.cache_max_size) {
-            Ok(cache) => Ok(Some(cache)),
-            Err(error) if explicit => Err(error.into()),
-            Err(error) => {
-                eprintln!("warning: {error}; going on without the layer cache");
-                Ok(None)
-            }
-        }
-    }
-
-    /// What one image's load remembers layers in.
-    pub(crate) fn layers(&self) -> anyhow::Result<Option<Arc<imgaudit_cache::LayerCache>>> {
-        Ok(self
-            .disk()?
-            .map(|disk| Arc::new(imgaudit_cache::LayerCache::new(Some(disk), 0))))
-    }
-}
-
-/// The password `--password-stdin` reads: standard input up to the first line break, read
-/// once however many images use it.
-fn read_password(spec: &ImageSpec) -> anyhow::Result<String> {
-    static PASSWORD: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-    if matches!(spec, ImageSpec::Stdin { .. }) {
-        anyhow::bail!(
-            "--password-stdin and an image on standard input (`-`) cannot share standard input"
-        );
-    }
-    let mut remembered = PASSWORD
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(password) = remembered.as_ref() {
-        return Ok(password.clone());
-    }
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .context("--password-stdin: cannot read standard input")?;
-    let password = text.lines().next().unwrap_or_default().to_owned();
-    if password.is_empty() {
-        anyhow::bail!("--password-stdin: standard input holds no password");
-    }
-    *remembered = Some(password.clone());
-    Ok(password)
-}
-
-/// Compiles the user's path globs; `Ok(None)` when there are none.
-pub(crate) fn path_globs(globs: &[String]) -> anyhow::Result<Option<globset::GlobSet>> {
-    if globs.is_empty() {
-        return Ok(None);
-    }
-    let mut builder = globset::GlobSetBuilder::new();
-    for glob in globs {
-        let glob = globset::GlobBuilder::new(glob)
-            .literal_separator(true)
-            .build()
-            .with_context(|| format!("`{glob}` is not a valid path glob"))?;
-        builder.add(glob);
-    }
-    Ok(Some(builder.build()?))
 }

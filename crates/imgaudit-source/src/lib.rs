@@ -1,15 +1,55 @@
-//! Where an image comes from when the argument names one: a registry, a local daemon, or for a
-//! bare name the daemon when it has the image and the registry otherwise. Never a silent
-//! fallback: the loaded image's notes say which source was read and why, and when neither can
-//! give the image, both reasons are in the error.
+//! Where an image comes from: a file or directory, standard input, a registry, a local daemon,
+//! or for a bare name the daemon when it has the image and the registry otherwise. [`load`]
+//! resolves an [`ImageSpec`] and hands what it opened to `imgaudit-loader`, so that the loader
+//! and everything that only reads images (facts, policies) stay free of network code.
+//!
+//! Never a silent fallback: the loaded image's notes say which source was read and why, and when
+//! neither can give the image, both reasons are in the error.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 use std::time::Duration;
 
 use imgaudit_daemon::{Daemon, DaemonEnv, DaemonError, Flavor};
 use imgaudit_image::{DaemonKind, ImageSpec, Reference};
+use imgaudit_loader::{LoadError, LoadOptions, LoadedImage, load_opened, load_stream};
 use imgaudit_registry::{RegistryError, RegistryOptions};
 
-use crate::{LoadError, LoadOptions, LoadedImage, load_opened, load_stream};
+/// Why an image could not be had or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Daemon(#[from] DaemonError),
+    #[error(
+        "{input}: a bare name is read from the local daemon first, and the daemon could not be asked: {source} (pass --source registry to read the registry's image instead)"
+    )]
+    DaemonFirst { input: String, source: DaemonError },
+    #[error("{}", nowhere(input, daemon, registry))]
+    NowhereToBeFound {
+        input: String,
+        daemon: String,
+        registry: Box<RegistryError>,
+    },
+}
+
+/// Loads the image `spec` names: a file or directory, standard input (`-`, a `docker save`
+/// stream), a registry's or a daemon's image.
+pub fn load(
+    spec: &ImageSpec,
+    options: &LoadOptions,
+    remote: &RemoteOptions,
+) -> Result<LoadedImage, SourceError> {
+    match spec {
+        ImageSpec::Registry { reference } => load_registry(reference, options, remote),
+        ImageSpec::Daemon { daemon, name } => load_daemon(*daemon, name, options, remote),
+        ImageSpec::Named { reference, text } => load_named(reference, text, options, remote),
+        ImageSpec::Stdin { .. } => Ok(load_stream(std::io::stdin().lock(), spec, options)?),
+        _ => Ok(imgaudit_loader::load_local(spec, options)?),
+    }
+}
 
 /// How to reach daemons.
 #[derive(Debug, Clone)]
@@ -35,16 +75,17 @@ pub struct RemoteOptions {
     pub daemon: DaemonOptions,
 }
 
-pub(crate) fn load_registry(
+fn load_registry(
     reference: &Reference,
     options: &LoadOptions,
-) -> Result<LoadedImage, LoadError> {
+    remote: &RemoteOptions,
+) -> Result<LoadedImage, SourceError> {
     let registry = RegistryOptions {
         platform: options.platform.clone(),
-        ..options.remote.registry.clone()
+        ..remote.registry.clone()
     };
     let opened = imgaudit_registry::open(reference, &registry)?;
-    load_opened(opened, options)
+    Ok(load_opened(opened, options)?)
 }
 
 fn flavor(kind: DaemonKind) -> Option<Flavor> {
@@ -55,8 +96,8 @@ fn flavor(kind: DaemonKind) -> Option<Flavor> {
     }
 }
 
-fn connect(kind: DaemonKind, options: &LoadOptions) -> Result<Daemon, DaemonError> {
-    let daemon = &options.remote.daemon;
+fn connect(kind: DaemonKind, remote: &RemoteOptions) -> Result<Daemon, DaemonError> {
+    let daemon = &remote.daemon;
     let endpoints = imgaudit_daemon::endpoints(flavor(kind), &daemon.env)?;
     Daemon::connect(&endpoints, daemon.timeout)
 }
@@ -82,13 +123,14 @@ fn export(
     kind: DaemonKind,
     name: &str,
     options: &LoadOptions,
-) -> Result<LoadedImage, LoadError> {
+    remote: &RemoteOptions,
+) -> Result<LoadedImage, SourceError> {
     let spec = ImageSpec::Daemon {
         daemon: kind,
         name: name.to_owned(),
     };
     let stream = daemon
-        .with_io_timeout(options.remote.daemon.timeout.max(EXPORT_FIRST_BYTE))
+        .with_io_timeout(remote.daemon.timeout.max(EXPORT_FIRST_BYTE))
         .export(&export_name(name))?;
     let mut image = load_stream(stream, &spec, options)?;
     image.notes.insert(
@@ -110,24 +152,26 @@ fn daemon_name(daemon: &Daemon) -> &'static str {
     }
 }
 
-pub(crate) fn load_daemon(
+fn load_daemon(
     kind: DaemonKind,
     name: &str,
     options: &LoadOptions,
-) -> Result<LoadedImage, LoadError> {
-    let daemon = connect(kind, options)?;
-    export(&daemon, kind, name, options)
+    remote: &RemoteOptions,
+) -> Result<LoadedImage, SourceError> {
+    let daemon = connect(kind, remote)?;
+    export(&daemon, kind, name, options, remote)
 }
 
 /// A bare name: the daemon's image when a daemon answers and has it, else the registry's.
-pub(crate) fn load_named(
+fn load_named(
     reference: &Reference,
     text: &str,
     options: &LoadOptions,
-) -> Result<LoadedImage, LoadError> {
-    let daemon_reason = match connect(DaemonKind::Any, options) {
+    remote: &RemoteOptions,
+) -> Result<LoadedImage, SourceError> {
+    let daemon_reason = match connect(DaemonKind::Any, remote) {
         Ok(daemon) => match daemon.inspect(&export_name(text)) {
-            Ok(Some(_)) => return export(&daemon, DaemonKind::Any, text, options),
+            Ok(Some(_)) => return export(&daemon, DaemonKind::Any, text, options, remote),
             Ok(None) => format!(
                 "the {} daemon at {} has no image `{text}`",
                 daemon_name(&daemon),
@@ -138,7 +182,7 @@ pub(crate) fn load_named(
         Err(e) if e.is_absent() => e.to_string(),
         Err(e) => return Err(daemon_refused(text, e)),
     };
-    match load_registry(reference, options) {
+    match load_registry(reference, options, remote) {
         Ok(mut image) => {
             image.notes.insert(
                 0,
@@ -149,7 +193,7 @@ pub(crate) fn load_named(
             );
             Ok(image)
         }
-        Err(LoadError::Registry(registry)) => Err(LoadError::NowhereToBeFound {
+        Err(SourceError::Registry(registry)) => Err(SourceError::NowhereToBeFound {
             input: text.to_owned(),
             daemon: daemon_reason,
             registry: Box::new(registry),
@@ -160,15 +204,15 @@ pub(crate) fn load_named(
 
 /// A daemon that is configured or present but failed: not a reason to read the registry's
 /// image instead, which may be another one.
-fn daemon_refused(text: &str, error: DaemonError) -> LoadError {
-    LoadError::DaemonFirst {
+fn daemon_refused(text: &str, error: DaemonError) -> SourceError {
+    SourceError::DaemonFirst {
         input: text.to_owned(),
         source: error,
     }
 }
 
 /// Both reasons, when neither source could give the image.
-pub(crate) fn nowhere(input: &str, daemon: &str, registry: &RegistryError) -> String {
+fn nowhere(input: &str, daemon: &str, registry: &RegistryError) -> String {
     format!(
         "{input}: neither a daemon nor the registry gave the image\n  daemon: {daemon}\n  registry: {registry}"
     )

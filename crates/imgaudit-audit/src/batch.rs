@@ -1,152 +1,149 @@
-//! `imgaudit scan IMAGE IMAGE…` and `--images-from`: many images in one run.
+//! Many images in one run (`imgaudit scan IMAGE IMAGE…`, `--images-from`).
 //!
 //! Images are audited a few at a time by worker threads that share one [`LayerCache`], so a
 //! layer several images share is read once (whoever needs it second waits for the first read).
 //! A worker starts its next image only while the process's resident memory is under three
-//! quarters of `--memory-budget` (or when nothing else runs). Each image gets its own reports,
+//! quarters of the memory budget (or when nothing else runs). Each image gets its own reports,
 //! written as soon as it is done; a failed image is reported and the others go on. The exit
 //! status is the worst of all: 2 when an image could not be audited, else 1 when one fails the
-//! gate, else 0.
+//! gate, else 0. What happens is told to a [`BatchReporter`]; nothing here prints.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io::{BufRead, IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-use imgaudit_cache::LayerCache;
+use imgaudit_cache::{LayerCache, LayerOrigin};
 use imgaudit_facts::redact::redact;
-use imgaudit_loader::Origin;
-use imgaudit_policy::Severity;
+use imgaudit_finding::Severity;
+use imgaudit_image::ImageSpec;
+use imgaudit_loader::LoadedImage;
 
-use crate::Report;
-use crate::args::{GlobalArgs, OutputTarget, ReportFormat, ScanArgs};
-use crate::scan::{self, Audited, Prepared};
+use crate::render::{OutputTarget, ReportFormat, render_one, write_all_or_none};
+use crate::{Audited, Auditor};
 
 /// What `{image}` in an output path is replaced by.
-const IMAGE_PLACEHOLDER: &str = "{image}";
+pub const IMAGE_PLACEHOLDER: &str = "{image}";
 /// How long a worker waits before looking at the memory again.
 const ADMISSION_POLL: Duration = Duration::from_millis(20);
 
-/// The images a scan names: its arguments, then the lines of `--images-from`.
-pub(crate) fn image_list(args: &ScanArgs) -> anyhow::Result<Vec<String>> {
-    let mut images = args.images.clone();
-    if let Some(path) = &args.images_from {
-        let context = || format!("--images-from: cannot read {}", path.display());
-        let lines: Vec<String> = if path.as_os_str() == "-" {
-            std::io::stdin()
-                .lock()
-                .lines()
-                .collect::<Result<_, _>>()
-                .with_context(context)?
-        } else {
-            std::fs::read_to_string(path)
-                .with_context(context)?
-                .lines()
-                .map(str::to_owned)
-                .collect()
-        };
-        images.extend(
-            lines
-                .iter()
-                .map(|line| {
-                    line.split_once('#')
-                        .map_or(line.as_str(), |(l, _)| l)
-                        .trim()
-                })
-                .filter(|line| !line.is_empty())
-                .map(str::to_owned),
-        );
-        if images.is_empty() {
-            anyhow::bail!("--images-from: {} lists no image", path.display());
-        }
-    }
-    Ok(images)
+/// Reads the images of a batch: the caller knows where they come from.
+pub trait ImageLoader: Sync {
+    /// Loads the image `argument` names, remembering its layers in `layers`; returns what it
+    /// was read from too.
+    fn load(
+        &self,
+        argument: &str,
+        layers: &Arc<LayerCache>,
+    ) -> anyhow::Result<(ImageSpec, LoadedImage)>;
+}
+
+/// Told as each image of a batch finishes (from the worker threads).
+pub trait BatchReporter: Sync {
+    /// `done` is the `count`th image of `total` to finish.
+    fn finished(&self, done: &Done, count: usize, total: usize);
+}
+
+/// How a batch runs and what it writes.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Images audited at once.
+    pub parallel: usize,
+    /// No further image starts while the process uses more than three quarters of this.
+    pub memory_budget: u64,
+    /// Report files, each path holding [`IMAGE_PLACEHOLDER`].
+    pub outputs: Vec<OutputTarget>,
+    /// The report each image puts on standard output (text, or JSON Lines), if any.
+    pub stdout_format: Option<ReportFormat>,
+    /// Colour in text reports on standard output.
+    pub color: bool,
 }
 
 /// What one image of the batch came to.
-struct Outcome {
+#[derive(Debug)]
+pub struct Outcome {
     /// Its report on standard output (JSON on one line, or text), when one goes there.
-    stdout: Option<String>,
-    failing: usize,
+    pub stdout: Option<String>,
+    pub failing: usize,
     /// Unsuppressed findings in the reports, by severity (critical first).
-    counts: [usize; 5],
-    layers: Vec<Origin>,
+    pub counts: [usize; 5],
+    pub layers: Vec<LayerOrigin>,
 }
 
-struct Done {
-    image: String,
-    elapsed: Duration,
-    outcome: Result<Outcome, String>,
+/// One finished image: its argument, how long it took, and its outcome or error.
+#[derive(Debug)]
+pub struct Done {
+    pub image: String,
+    pub elapsed: Duration,
+    pub outcome: Result<Outcome, String>,
 }
 
-pub(crate) fn run(
-    global: &GlobalArgs,
-    args: &ScanArgs,
+/// Refuses, before any image is read, what a batch cannot write: a SARIF or Code Quality
+/// report on standard output (one per image), a file path without [`IMAGE_PLACEHOLDER`], an
+/// image on standard input.
+pub fn check_outputs(
     images: &[String],
-) -> anyhow::Result<Report> {
-    let outputs = scan::outputs(args)?;
-    // `scan::outputs` puts a text report on standard output when nothing else goes there; a
-    // batch puts its summary table there instead.
-    let asked_for_stdout = args.format.is_some() || args.outputs.iter().any(|o| o.path.is_none());
-    let stdout_format = outputs
-        .iter()
-        .find(|o| o.path.is_none() && asked_for_stdout)
-        .map(|o| o.format);
+    outputs: &[OutputTarget],
+    stdout_format: Option<ReportFormat>,
+) -> anyhow::Result<()> {
     if let Some(format @ (ReportFormat::Sarif | ReportFormat::Codequality)) = stdout_format {
         anyhow::bail!(
             "a batch writes one {} report per image: give them files with --output {}=DIR/{IMAGE_PLACEHOLDER}.{}",
-            format_name(format),
-            format_name(format),
+            format.name(),
+            format.name(),
             match format {
                 ReportFormat::Sarif => "sarif",
                 _ => "json",
             }
         );
     }
-    for target in &outputs {
+    for target in outputs {
         if let Some(path) = &target.path
             && !path.to_string_lossy().contains(IMAGE_PLACEHOLDER)
         {
             anyhow::bail!(
                 "--output {}={}: a batch writes a report per image, so the path must hold {IMAGE_PLACEHOLDER} (reports/{IMAGE_PLACEHOLDER}.{})",
-                format_name(target.format),
+                target.format.name(),
                 path.display(),
-                format_name(target.format)
+                target.format.name()
             );
         }
     }
     if images.iter().any(|i| i == "-") {
         anyhow::bail!("`-` (an image on standard input) cannot be part of a batch");
     }
-    let prepared = Prepared::new(args)?;
-    if let Some(what) = prepared.names_the_image() {
+    Ok(())
+}
+
+/// Refuses settings that name one image (an image name, a SARIF category) for a batch of
+/// `count` images.
+pub fn check_names(auditor: &Auditor, count: usize) -> anyhow::Result<()> {
+    if let Some(what) = auditor.names_the_image() {
         anyhow::bail!(
-            "{what} names one image; a batch of {} images names each by its own repository",
-            images.len()
+            "{what} names one image; a batch of {count} images names each by its own repository"
         );
     }
-    let file_names = file_names(images);
-    // One progress bar cannot follow several images: a line per finished image instead.
-    let mut global = global.clone();
-    let show_progress = !global.quiet && std::io::stderr().is_terminal();
-    global.quiet = true;
-    let layers = Arc::new(LayerCache::new(
-        global.cache.disk()?,
-        args.memory_budget / 4,
-    ));
-    let started = Instant::now();
+    Ok(())
+}
 
+/// Audits `images` with `auditor`, reading them through `loader` with `layers` shared, and
+/// returns every image's outcome in the order given.
+pub fn run(
+    auditor: &Auditor,
+    images: &[String],
+    loader: &dyn ImageLoader,
+    layers: &Arc<LayerCache>,
+    options: &BatchOptions,
+    reporter: &dyn BatchReporter,
+) -> Vec<Done> {
+    let file_names = file_names(images);
     let next = AtomicUsize::new(0);
     let running = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Done>>> = Mutex::new((0..images.len()).map(|_| None).collect());
-    let workers = usize::try_from(args.parallel_images)
-        .unwrap_or(1)
-        .min(images.len());
+    let workers = options.parallel.clamp(1, images.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
@@ -156,20 +153,19 @@ pub(crate) fn run(
                         break;
                     }
                     while running.load(Ordering::SeqCst) > 0
-                        && resident_bytes().is_some_and(|rss| rss > args.memory_budget / 4 * 3)
+                        && resident_bytes().is_some_and(|rss| rss > options.memory_budget / 4 * 3)
                     {
                         std::thread::sleep(ADMISSION_POLL);
                     }
                     running.fetch_add(1, Ordering::SeqCst);
                     let begun = Instant::now();
                     let outcome = audit_one(
-                        &global,
-                        &prepared,
+                        auditor,
+                        loader,
                         &images[index],
                         &file_names[index],
-                        &outputs,
-                        stdout_format,
-                        &layers,
+                        options,
+                        layers,
                     )
                     .map_err(|error| format!("{error:#}"));
                     running.fetch_sub(1, Ordering::SeqCst);
@@ -179,87 +175,71 @@ pub(crate) fn run(
                         outcome,
                     };
                     let count = finished.fetch_add(1, Ordering::SeqCst) + 1;
-                    tell(&done, count, images.len(), show_progress);
-                    results.lock().expect("no worker panics holding the lock")[index] = Some(done);
+                    reporter.finished(&done, count, images.len());
+                    results
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)[index] = Some(done);
                 }
             });
         }
     });
-    let done: Vec<Done> = results
+    results
         .into_inner()
-        .expect("workers have finished")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .into_iter()
         .map(|d| d.expect("every image was audited"))
-        .collect();
+        .collect()
+}
 
-    let mut text = String::new();
-    for outcome in done.iter().filter_map(|d| d.outcome.as_ref().ok()) {
-        if let Some(part) = &outcome.stdout {
-            text.push_str(part);
-        }
-    }
-    let table = summary(&done, started.elapsed(), &prepared.fail_on());
-    match stdout_format {
-        None => text.push_str(&table),
-        Some(_) => eprint!("{}", redact(&table)),
-    }
-    let status = if done.iter().any(|d| d.outcome.is_err()) {
+/// The exit status of a batch: 2 when an image could not be audited, else 1 when one fails
+/// the gate, else 0.
+pub fn status(done: &[Done]) -> u8 {
+    if done.iter().any(|d| d.outcome.is_err()) {
         2
     } else {
         u8::from(
             done.iter()
                 .any(|d| d.outcome.as_ref().is_ok_and(|o| o.failing > 0)),
         )
-    };
-    Ok(Report { text, status })
-}
-
-fn format_name(format: ReportFormat) -> &'static str {
-    match format {
-        ReportFormat::Text => "text",
-        ReportFormat::Json => "json",
-        ReportFormat::Sarif => "sarif",
-        ReportFormat::Codequality => "codequality",
     }
 }
 
 /// Audits one image and writes its report files.
 fn audit_one(
-    global: &GlobalArgs,
-    prepared: &Prepared,
+    auditor: &Auditor,
+    loader: &dyn ImageLoader,
     image: &str,
     file_name: &str,
-    outputs: &[OutputTarget],
-    stdout_format: Option<ReportFormat>,
+    options: &BatchOptions,
     layers: &Arc<LayerCache>,
 ) -> anyhow::Result<Outcome> {
-    let spec = global.image_spec(image)?;
+    let (spec, loaded) = loader.load(image, layers)?;
     let Audited {
         audit,
         failing,
         layers: origins,
-    } = scan::audit(
-        global,
-        prepared,
+    } = auditor.audit(
+        &loaded,
         &spec,
-        Some(Arc::clone(layers)),
         // Two tags of one repository are two analyses in a fleet: code scanning refuses an
         // upload in which two runs share a category, and the names are unique in the batch.
         Some(format!("imgaudit/{file_name}/")),
     )?;
-    let files: Vec<(PathBuf, String)> = outputs
+    drop(loaded);
+    let files: Vec<(PathBuf, String)> = options
+        .outputs
         .iter()
         .filter_map(|target| {
             let path = expand(target.path.as_ref()?, file_name);
-            let text = scan::render_one(&audit, target.format, false);
+            let text = render_one(&audit, target.format, false);
             Some((path, redact(&text).into_owned()))
         })
         .collect();
-    scan::write_all_or_none(&files)?;
-    let stdout = stdout_format.map(|format| match format {
+    write_all_or_none(&files)?;
+    let stdout = options.stdout_format.map(|format| match format {
         // One image per line: a stream any JSON Lines reader takes.
         ReportFormat::Json => {
-            let report = scan::render_one(&audit, format, false);
+            let report = render_one(&audit, format, false);
             let value: serde_json::Value =
                 serde_json::from_str(&report).expect("the JSON report is JSON");
             let mut line = value.to_string();
@@ -268,7 +248,7 @@ fn audit_one(
         }
         _ => format!(
             "== {image}\n{}\n",
-            scan::render_one(&audit, format, prepared.color())
+            render_one(&audit, format, options.color)
         ),
     });
     let mut counts = [0; 5];
@@ -293,38 +273,14 @@ fn severity_column(severity: Severity) -> usize {
     }
 }
 
-/// A line on standard error per finished image, on a terminal; failures always.
-fn tell(done: &Done, count: usize, total: usize, show_progress: bool) {
-    let mut stderr = std::io::stderr().lock();
-    match &done.outcome {
-        // Errors name their input already, mostly; when one does not, the image is added.
-        Err(error) if error.contains(done.image.as_str()) => {
-            let _ = writeln!(stderr, "error: {}", redact(error));
-        }
-        Err(error) => {
-            let _ = writeln!(stderr, "error: {}: {}", done.image, redact(error));
-        }
-        Ok(outcome) if show_progress => {
-            let _ = writeln!(
-                stderr,
-                "[{count}/{total}] {} ({} findings, {:.1}s)",
-                done.image,
-                outcome.counts.iter().sum::<usize>(),
-                done.elapsed.as_secs_f64()
-            );
-        }
-        Ok(_) => {}
-    }
-}
-
 /// An output path with `{image}` replaced by the image's file name.
-pub(crate) fn expand(path: &Path, file_name: &str) -> PathBuf {
+pub fn expand(path: &Path, file_name: &str) -> PathBuf {
     PathBuf::from(path.to_string_lossy().replace(IMAGE_PLACEHOLDER, file_name))
 }
 
 /// File names for `{image}`: the argument with everything but letters, digits, `.`, `_` and `-`
 /// made `_`, at most 100 characters (the end kept: it holds the tag), unique in the batch.
-pub(crate) fn file_names(images: &[String]) -> Vec<String> {
+pub fn file_names(images: &[String]) -> Vec<String> {
     let mut taken = BTreeSet::new();
     images
         .iter()
@@ -361,7 +317,7 @@ pub(crate) fn file_names(images: &[String]) -> Vec<String> {
 }
 
 /// The summary table: a row per image, then the totals.
-fn summary(done: &[Done], elapsed: Duration, fail_on: &str) -> String {
+pub fn summary(done: &[Done], elapsed: Duration, fail_on: &str) -> String {
     let width = done
         .iter()
         .map(|d| d.image.chars().count())
@@ -382,9 +338,9 @@ fn summary(done: &[Done], elapsed: Duration, fail_on: &str) -> String {
             Ok(o) => {
                 let count = |origin| o.layers.iter().filter(|l| **l == origin).count();
                 let (r, s, c) = (
-                    count(Origin::Read),
-                    count(Origin::Memory),
-                    count(Origin::Disk),
+                    count(LayerOrigin::Read),
+                    count(LayerOrigin::Memory),
+                    count(LayerOrigin::Disk),
                 );
                 read += r;
                 shared += s;

@@ -7,10 +7,11 @@ use imgaudit_fs::{Node, RemovalCause};
 use imgaudit_layer::{CaptureRules, ImagePath};
 use serde::Serialize;
 
-use crate::args::{FilesArgs, Format, GlobalArgs, path_globs};
+use crate::args::{FilesArgs, Format, GlobalArgs};
 use crate::output::{
     Identity, SCHEMA_VERSION, kind_name, link_text, mode_string, path_text, to_json,
 };
+use crate::settings::{Reading, path_globs};
 
 #[derive(Debug, Serialize)]
 struct Listing {
@@ -53,7 +54,7 @@ struct RemovedEntry {
 
 pub(crate) fn run(global: &GlobalArgs, args: &FilesArgs) -> anyhow::Result<String> {
     let globs = path_globs(&args.globs)?;
-    let image = global.load(&args.image, CaptureRules::none())?;
+    let image = Reading::new(global)?.load(&args.image, CaptureRules::none())?;
     let selected = |path: &ImagePath| matches(globs.as_ref(), path);
     let listing = Listing {
         schema_version: SCHEMA_VERSION,

@@ -6,10 +6,10 @@ use anyhow::Context;
 use imgaudit_policy::{Origin, Outcome, PolicySet};
 use serde::Serialize;
 
-use crate::Report;
-use crate::args::{Format, PolicyTestArgs, RuleArgs, RulesArgs};
+use super::Report;
+use crate::args::{PolicyTestArgs, RuleArgs, RulesArgs, RulesFormat};
 use crate::output::{SCHEMA_VERSION, to_json};
-use crate::scan::policy_set;
+use imgaudit_audit::policy_set;
 
 #[derive(Debug, Serialize)]
 struct RuleSummary<'a> {
@@ -50,11 +50,12 @@ pub(crate) fn list(args: &RulesArgs) -> anyhow::Result<Report> {
         })
         .collect();
     let text = match args.format {
-        Format::Json => to_json(&RuleList {
+        RulesFormat::Markdown => String::new(), // TEMP-MARKDOWN
+        RulesFormat::Json => to_json(&RuleList {
             schema_version: SCHEMA_VERSION,
             rules,
         })?,
-        Format::Text => {
+        RulesFormat::Text => {
             let name_width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
             let mut out = String::new();
             for rule in &rules {

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::args::{Format, GlobalArgs, InspectArgs};
 use crate::output::{Identity, SCHEMA_VERSION, to_json};
+use crate::settings::Reading;
 
 #[derive(Debug, Serialize)]
 struct Inspection<'a> {
@@ -72,7 +73,7 @@ struct Totals {
 }
 
 pub(crate) fn run(global: &GlobalArgs, args: &InspectArgs) -> anyhow::Result<String> {
-    let image = global.load(&args.image, CaptureRules::none())?;
+    let image = Reading::new(global)?.load(&args.image, CaptureRules::none())?;
     let inspection = build(&image);
     match args.format {
         Format::Json => to_json(&inspection),

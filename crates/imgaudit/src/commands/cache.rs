@@ -7,12 +7,14 @@ use imgaudit_cache::{DiskCache, Prune, format_size};
 
 use crate::args::{CacheArgs, CacheInfoArgs, CachePruneArgs, Format};
 use crate::output::to_json;
+use crate::settings::CacheSettings;
 
 fn open(args: &CacheArgs) -> anyhow::Result<DiskCache> {
-    let Some((dir, _)) = args.dir()? else {
+    let settings = CacheSettings::new(args)?;
+    let Some(dir) = settings.dir() else {
         anyhow::bail!("--no-cache: there is no cache to look at");
     };
-    Ok(DiskCache::open(&dir, args.cache_max_size)?)
+    Ok(DiskCache::open(dir, settings.max_size)?)
 }
 
 pub(crate) fn info(cache: &CacheArgs, args: &CacheInfoArgs) -> anyhow::Result<String> {

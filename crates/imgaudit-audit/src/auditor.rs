@@ -1,0 +1,346 @@
+//! One image's audit: facts, evaluation, severities, fingerprints, locations, Dockerfile lines,
+//! suppressions and the gate.
+
+use std::path::Path;
+
+use anyhow::Context;
+use imgaudit_cache::LayerOrigin;
+use imgaudit_config::Date;
+use imgaudit_dockerfile::Dockerfile;
+use imgaudit_finding::{ImageIdentity, Severity};
+use imgaudit_image::ImageSpec;
+use imgaudit_layer::CaptureRules;
+use imgaudit_loader::LoadedImage;
+use imgaudit_policy::{Engine, PolicySet, Rule};
+use imgaudit_report::{
+    AppliedSuppression, Audit, DockerfileUse, Gate, Reported, RuleInfo, Subject, SuppressionState,
+    SuppressionStatus, Tool,
+};
+
+use crate::locate::{in_image, source_lines};
+use crate::{AuditSettings, DockerfileChoice, REPOSITORY, Selection, policy_set};
+
+/// The files the facts read, as capture rules for the loader. Load with these, and with
+/// [`imgaudit_facts::config_paths`] as the loader's `capture_from_config`.
+pub fn facts_capture() -> anyhow::Result<CaptureRules> {
+    Ok(CaptureRules::new(
+        &imgaudit_facts::capture_patterns(),
+        imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE,
+    )?)
+}
+
+/// What every image of a scan shares: settings, policies, the compiled engine, the Dockerfile.
+#[derive(Debug)]
+pub struct Auditor {
+    settings: AuditSettings,
+    set: PolicySet,
+    selection: Selection,
+    engine: Engine,
+    dockerfile: Option<(String, Dockerfile)>,
+    notes: Vec<String>,
+}
+
+/// One image's audit, and what the exit status and a batch's summary need of it.
+#[derive(Debug)]
+pub struct Audited {
+    pub audit: Audit,
+    /// Unsuppressed findings at or above the gate's threshold.
+    pub failing: usize,
+    /// Where each layer's index came from: read, or remembered.
+    pub layers: Vec<LayerOrigin>,
+}
+
+impl Auditor {
+    /// Loads the policies, selects the rules, compiles them and reads the Dockerfile: every
+    /// mistake that needs no image is an error now.
+    pub fn new(settings: AuditSettings) -> anyhow::Result<Auditor> {
+        let set = policy_set(&settings.policy_dirs)?;
+        let selection = Selection::new(&set, &settings)?;
+        let engine = set.compile(&selection.disabled)?;
+        let mut notes = Vec::new();
+        let dockerfile = match &settings.dockerfile {
+            Some(choice) => read_dockerfile(choice, &mut notes)?,
+            None => None,
+        };
+        Ok(Auditor {
+            settings,
+            set,
+            selection,
+            engine,
+            dockerfile,
+            notes,
+        })
+    }
+
+    pub fn settings(&self) -> &AuditSettings {
+        &self.settings
+    }
+
+    /// The rules evaluated and those left out.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
+    }
+
+    /// Whether the reports name the image themselves (an image name or a SARIF category, from
+    /// the flags or the configuration file): right for one image, a clash for many.
+    pub fn names_the_image(&self) -> Option<&'static str> {
+        if self.settings.image_name.is_some() {
+            Some("an image name (--image-name or image-name)")
+        } else if self.settings.category.is_some() {
+            Some("a SARIF category (--sarif-category or sarif-category)")
+        } else {
+            None
+        }
+    }
+
+    /// Judges one loaded image. `spec` is what it was loaded from (it names the repository
+    /// when the image does not); `category` stands in for the default SARIF category (a batch
+    /// gives each image its own).
+    pub fn audit(
+        &self,
+        image: &LoadedImage,
+        spec: &ImageSpec,
+        category: Option<String>,
+    ) -> anyhow::Result<Audited> {
+        let settings = &self.settings;
+        let mut notes = self.notes.clone();
+        let facts = imgaudit_facts::collect(image);
+        let input = serde_json::to_value(&facts)?;
+        let mut findings = self.engine.evaluate(&input)?;
+        for finding in &mut findings {
+            if let Some(severity) = self.selection.severity.get(&finding.rule_id) {
+                finding.severity = *severity;
+            }
+        }
+
+        // A name given with a tag or digest is used without them: reports must not change per
+        // tag.
+        let repository = match &settings.image_name {
+            Some(name) => imgaudit_image::repository(name)
+                .with_context(|| format!("--image-name: `{name}` names no repository"))?,
+            None => imgaudit_image::image_repository(&image.meta, spec, &mut notes),
+        };
+        let history_map = self.dockerfile.as_ref().and_then(|(_, file)| {
+            let steps: Vec<imgaudit_dockerfile::HistoryStep<'_>> = image
+                .history
+                .iter()
+                .map(|step| imgaudit_dockerfile::HistoryStep {
+                    created_by: step.created_by.as_deref(),
+                    empty_layer: step.empty_layer,
+                })
+                .collect();
+            imgaudit_dockerfile::map_history(file, &steps)
+        });
+        let platform = image.meta.platform.to_string();
+        let today = Date::today_utc();
+        let suppressions = settings
+            .config
+            .as_ref()
+            .map_or(&[][..], |c| c.suppressions.as_slice());
+        let mut matched = vec![0usize; suppressions.len()];
+
+        let mut reported: Vec<Reported> = Vec::with_capacity(findings.len());
+        for finding in findings {
+            let subject = Subject::of(&finding);
+            let fingerprint =
+                imgaudit_report::fingerprint(&finding.rule_id, &repository, &platform, &subject);
+            let in_image = in_image(image, &finding);
+            let lines =
+                self.dockerfile.as_ref().zip(history_map.as_ref()).and_then(
+                    |((uri, file), map)| source_lines(uri, file, map, &in_image, &subject),
+                );
+            let mut suppressed = None;
+            for (index, suppression) in suppressions.iter().enumerate() {
+                if suppression.matches(
+                    &finding.rule_id,
+                    &finding.rule_name,
+                    &repository,
+                    &subject.targets(),
+                ) {
+                    matched[index] += 1;
+                    if suppressed.is_none() && !suppression.is_expired(today) {
+                        suppressed = Some(AppliedSuppression {
+                            reason: suppression.reason.clone(),
+                            expires: suppression.expires.map(|d| d.to_string()),
+                            line: suppression.line,
+                        });
+                    }
+                }
+            }
+            reported.push(Reported {
+                finding,
+                subject,
+                fingerprint,
+                in_image,
+                dockerfile: lines,
+                suppressed,
+            });
+        }
+
+        imgaudit_report::fingerprint::disambiguate(&mut reported);
+        let failing = reported
+            .iter()
+            .filter(|r| {
+                r.suppressed.is_none() && settings.fail_on.is_reached_by(r.finding.severity)
+            })
+            .count();
+        reported.retain(|r| r.finding.severity >= settings.min_severity);
+
+        notes.extend(image.notes.iter().cloned());
+        notes.extend(facts.notes.iter().cloned());
+        if let Some((uri, _)) = self.dockerfile.as_ref().filter(|_| history_map.is_none()) {
+            notes.push(format!(
+                "the history of the image does not match {uri}: findings point into the image instead"
+            ));
+        }
+        notes.extend(self.set.warnings().iter().map(ToString::to_string));
+        let suppression_status = suppressions
+            .iter()
+            .zip(&matched)
+            .map(|(s, &matched)| SuppressionStatus {
+                rule: s.rule.clone(),
+                image: s.image.clone(),
+                target: s.target.clone(),
+                reason: s.reason.clone(),
+                expires: s.expires.map(|d| d.to_string()),
+                line: s.line,
+                status: if s.is_expired(today) {
+                    SuppressionState::Expired
+                } else if matched == 0 {
+                    SuppressionState::Unused
+                } else {
+                    SuppressionState::Used
+                },
+                matched,
+            })
+            .collect();
+        let rules: Vec<RuleInfo> = self
+            .set
+            .rules()
+            .iter()
+            .filter(|rule| self.selection.is_enabled(rule))
+            .map(|rule| rule_info(rule, self.selection.severity.get(&rule.id).copied()))
+            .collect();
+        let meta = &image.meta;
+        let audit = Audit {
+            tool: Tool {
+                name: "imgaudit".to_owned(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                information_uri: REPOSITORY.to_owned(),
+            },
+            image: ImageIdentity {
+                source: meta.source.clone(),
+                transport: meta.transport,
+                name: meta.name.clone(),
+                manifest_digest: meta.manifest_digest.as_ref().map(ToString::to_string),
+                config_digest: meta.config_digest.to_string(),
+                platform,
+                repository: repository.clone(),
+            },
+            rules,
+            disabled: self.selection.disabled.clone(),
+            findings: reported,
+            gate: Gate {
+                fail_on: settings.fail_on.to_string(),
+                failing,
+            },
+            suppressions: suppression_status,
+            dockerfile: self.dockerfile.as_ref().map(|(uri, _)| DockerfileUse {
+                file: uri.clone(),
+                matched: history_map.is_some(),
+                stage: history_map.as_ref().map(|m| m.stage),
+            }),
+            category: settings
+                .category
+                .clone()
+                .or(category)
+                .unwrap_or_else(|| imgaudit_report::default_category(&repository)),
+            notes,
+            config_file: settings
+                .config
+                .as_ref()
+                .map(|c| c.path.display().to_string()),
+        };
+        Ok(Audited {
+            audit,
+            failing,
+            layers: image.layers.iter().map(|l| l.origin).collect(),
+        })
+    }
+}
+
+/// Reads and parses the Dockerfile; returns its URI (relative to the working directory) too.
+/// A discovered file that cannot be used is skipped; one the user named is an error.
+fn read_dockerfile(
+    choice: &DockerfileChoice,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Option<(String, Dockerfile)>> {
+    let path = &choice.path;
+    let parsed = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the Dockerfile {}", path.display()))
+        .and_then(|text| {
+            Dockerfile::parse(&text).map_err(|e| match e.line {
+                0 => anyhow::anyhow!("{}: {}", path.display(), e.message),
+                line => anyhow::anyhow!("{}:{line}: {}", path.display(), e.message),
+            })
+        })
+        .and_then(|file| Ok((relative_uri(path)?, file)));
+    match parsed {
+        Ok(found) => Ok(Some(found)),
+        Err(error) if choice.named => Err(error),
+        Err(error) => {
+            notes.push(format!("{error:#}; findings point into the image instead"));
+            Ok(None)
+        }
+    }
+}
+
+/// `path` relative to the working directory with `/` separators: what code scanning matches
+/// against the files of the repository.
+fn relative_uri(path: &Path) -> anyhow::Result<String> {
+    let cwd = std::env::current_dir()?.canonicalize()?;
+    let absolute = path
+        .canonicalize()
+        .with_context(|| format!("cannot read the Dockerfile {}", path.display()))?;
+    let relative = absolute.strip_prefix(&cwd).map_err(|_| {
+        anyhow::anyhow!(
+            "the Dockerfile {} is outside the working directory {}: run imgaudit from the repository's root so that findings can point at it",
+            path.display(),
+            cwd.display()
+        )
+    })?;
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Ok(parts.join("/"))
+}
+
+fn rule_info(rule: &Rule, severity: Option<Severity>) -> RuleInfo {
+    let builtin = matches!(rule.origin, imgaudit_policy::Origin::Builtin);
+    let help_uri = if builtin {
+        let doc = rule.path.strip_suffix(".rego").unwrap_or(&rule.path);
+        format!("{REPOSITORY}/blob/main/{doc}.md")
+    } else {
+        rule.references
+            .first()
+            .cloned()
+            .unwrap_or_else(|| REPOSITORY.to_owned())
+    };
+    RuleInfo {
+        id: rule.id.clone(),
+        name: rule.name.clone(),
+        title: rule.title.clone(),
+        description: rule.description.clone(),
+        severity: severity.unwrap_or(rule.severity),
+        remediation: rule.remediation.clone(),
+        doc: rule.doc.clone(),
+        help_text: imgaudit_policy::render_doc_text(rule),
+        help_uri,
+        // The directory the rule sits in: `pip`, `python`, or the user's own grouping.
+        category: Path::new(&rule.path)
+            .parent()
+            .and_then(Path::file_name)
+            .map(|dir| dir.to_string_lossy().into_owned()),
+    }
+}

@@ -1,0 +1,84 @@
+//! Which rules an audit evaluates, and with which severities.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use imgaudit_finding::Severity;
+use imgaudit_policy::{PolicyError, PolicySet, Rule};
+
+use crate::AuditSettings;
+
+/// The built-in policies plus the user's directories.
+pub fn policy_set(dirs: &[PathBuf]) -> anyhow::Result<PolicySet> {
+    let mut set = PolicySet::builtin().context("the built-in policies do not load")?;
+    for dir in dirs {
+        set.add_dir(dir)
+            .with_context(|| format!("cannot load the policies in {}", dir.display()))?;
+    }
+    Ok(set)
+}
+
+/// The rules left out of an audit and the severities the configuration gives the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Ids of the rules not evaluated: disabled by the configuration or `--disable`, or not
+    /// among those `--select` names. Sorted.
+    pub disabled: Vec<String>,
+    /// Severity overrides by rule id.
+    pub severity: BTreeMap<String, Severity>,
+}
+
+impl Selection {
+    /// Resolves the configuration's rule settings, then `select` (when given, only those rules),
+    /// then `disable`. A key that names no rule is an error, before any image is read.
+    pub fn new(set: &PolicySet, settings: &AuditSettings) -> anyhow::Result<Selection> {
+        let mut disabled: Vec<String> = Vec::new();
+        let mut severity = BTreeMap::new();
+        if let Some(config) = &settings.config {
+            let known: Vec<imgaudit_config::RuleKey<'_>> = set
+                .rules()
+                .iter()
+                .map(|rule| imgaudit_config::RuleKey {
+                    id: &rule.id,
+                    name: &rule.name,
+                })
+                .collect();
+            let resolved = config.resolve_rules(&known)?;
+            disabled.extend(resolved.disabled);
+            severity = resolved.severity;
+        }
+        if !settings.select.is_empty() {
+            let selected = settings
+                .select
+                .iter()
+                .map(|key| find(set, key).map(|rule| rule.id.as_str()))
+                .collect::<Result<Vec<&str>, _>>()?;
+            disabled.extend(
+                set.rules()
+                    .iter()
+                    .filter(|rule| !selected.contains(&rule.id.as_str()))
+                    .map(|rule| rule.id.clone()),
+            );
+        }
+        for key in &settings.disable {
+            disabled.push(find(set, key)?.id.clone());
+        }
+        disabled.sort();
+        disabled.dedup();
+        Ok(Selection { disabled, severity })
+    }
+
+    /// Whether `rule` is evaluated.
+    pub fn is_enabled(&self, rule: &Rule) -> bool {
+        !self.disabled.contains(&rule.id)
+    }
+}
+
+/// The rule `key` names (id, name or alias, any case); the error lists the known ids.
+fn find<'a>(set: &'a PolicySet, key: &str) -> Result<&'a Rule, PolicyError> {
+    set.find_rule(key).ok_or_else(|| PolicyError::UnknownRule {
+        name: key.to_owned(),
+        known: set.rules().iter().map(|rule| rule.id.clone()).collect(),
+    })
+}
