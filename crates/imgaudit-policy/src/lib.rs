@@ -46,6 +46,7 @@
 //! #   name: user-install-forced
 //! #   severity: medium
 //! #   remediation: one paragraph
+//! #   aliases: [DS002]
 //! package imgaudit.rules.pip001
 //!
 //! import rego.v1
@@ -60,10 +61,15 @@
 //! The metadata is parsed here (regorus has no `rego.metadata`) and validated:
 //!
 //! - `title`, `description`, `custom.remediation`: non-empty strings;
-//! - `custom.id`: upper-case letters then three digits (`PIP001`), unique across every loaded
-//!   policy (a user rule cannot reuse a built-in id);
+//! - `custom.id`: upper-case letters then three digits (`PIP001`, `FILE001`), unique across
+//!   every loaded policy (a user rule cannot reuse a built-in id);
 //! - `custom.name`: kebab-case (`user-install-forced`), unique;
 //! - `custom.severity`: `critical`, `high`, `medium`, `low` or `info`, in any case;
+//! - `custom.aliases` (optional): other tools' ids for the same check (`CIS-DI-0001`, `DS002`,
+//!   `DKL-LI-0001`), a list of non-empty strings without white space. Users may name a rule by
+//!   any of them wherever they name it by id or name ([`PolicySet::find_rule`],
+//!   [`PolicySet::compile`]), so, ignoring ASCII case, an alias is listed once across every
+//!   loaded rule and is never a rule's id or name;
 //! - `related_resources`: URLs, as strings or `{ref: URL}` objects (optional).
 //!
 //! Other OPA annotation keys are accepted and ignored. Every problem is reported at once, each
