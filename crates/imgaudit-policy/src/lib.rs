@@ -75,6 +75,9 @@
 //! Other OPA annotation keys are accepted and ignored. Every problem is reported at once, each
 //! naming its file and line ([`PolicyError::Invalid`]).
 //!
+//! [`rules_markdown`] renders rules as a Markdown table (id, name, severity, title, aliases);
+//! the repository's README carries it for the built-in rules, and a test keeps the two equal.
+//!
 //! ## Findings
 //!
 //! Each element of `deny` is an object:
@@ -120,7 +123,7 @@ mod set;
 mod severity;
 mod testing;
 
-pub use doc::{DOC_SECTIONS, render_doc_text};
+pub use doc::{DOC_SECTIONS, render_doc_text, rules_markdown};
 pub use engine::{Engine, Finding};
 pub use error::{PolicyError, Problem};
 pub use set::{Origin, PolicySet, Rule, Source};
