@@ -24,10 +24,10 @@
 //! a missing test file is a warning ([`PolicySet::warnings`]), not an error.
 //!
 //! Shared helpers live in `.rego` files without `# METADATA` whose package is under
-//! `imgaudit.lib` (`policies/lib/pip.rego`, `package imgaudit.lib.pip`); rules use them
-//! through `data.imgaudit.lib.…` or an import. Other `.md` files (a `README.md`) are ignored.
-//! Any other package is an error. Rules must not depend on each other: a disabled rule is not
-//! loaded at all.
+//! `imgaudit.lib` (`policies/lib/describe.rego`, `package imgaudit.lib.describe`); rules use
+//! them through `data.imgaudit.lib.…` or an import. Other `.md` files (a `README.md`) are
+//! ignored. Any other package is an error. Rules must not depend on each other: a disabled rule
+//! is not loaded at all.
 //!
 //! ## A rule
 //!
