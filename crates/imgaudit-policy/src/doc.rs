@@ -1,4 +1,5 @@
-//! Rule documentation: the shape check of a rule's `.md` file and its plain-text rendering.
+//! Rule documentation: the shape check of a rule's `.md` file, its plain-text rendering, and
+//! the Markdown table of rules.
 
 use std::sync::LazyLock;
 
@@ -196,6 +197,52 @@ pub fn render_doc_text(rule: &Rule) -> String {
         }
     }
     text
+}
+
+/// The header of [`rules_markdown`]'s table. "flags" holds the rule's title: what it flags.
+const TABLE_HEADER: &str =
+    "| id | name | severity | flags | aliases |\n| --- | --- | --- | --- | --- |\n";
+
+/// A Markdown table of `rules`, one row each in the order given: id, name, severity, title
+/// (under "flags") and aliases (each in backticks, comma-separated; an empty cell when none).
+///
+/// The repository's README carries this table for the built-in rules, so that it cannot drift
+/// from the metadata: a test compares them, and `imgaudit rules --format markdown` prints it.
+pub fn rules_markdown(rules: &[Rule]) -> String {
+    let mut table = TABLE_HEADER.to_owned();
+    for rule in rules {
+        let aliases: Vec<String> = rule
+            .aliases
+            .iter()
+            .map(|alias| format!("`{alias}`"))
+            .collect();
+        let cells = [
+            rule.id.clone(),
+            rule.name.clone(),
+            rule.severity.to_string(),
+            rule.title.clone(),
+            aliases.join(", "),
+        ];
+        table.push_str(&table_row(&cells));
+    }
+    table
+}
+
+/// One table row. `|` is escaped (even inside backticks: GitHub splits cells first) and line
+/// breaks become spaces, since a row is one line.
+fn table_row(cells: &[String]) -> String {
+    let mut row = String::from("|");
+    for cell in cells {
+        let cell = cell.replace('|', "\\|").replace(['\r', '\n'], " ");
+        let cell = cell.trim();
+        if !cell.is_empty() {
+            row.push(' ');
+            row.push_str(cell);
+        }
+        row.push_str(" |");
+    }
+    row.push('\n');
+    row
 }
 
 #[cfg(test)]

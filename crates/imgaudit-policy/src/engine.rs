@@ -100,8 +100,9 @@ pub(crate) fn add_file(
 }
 
 impl PolicySet {
-    /// Compiles every rule but the `disabled` ones (ids or names, ignoring case; an unknown one
-    /// is an error listing the known ids) and every helper library into one engine.
+    /// Compiles every rule but the `disabled` ones (ids, names or aliases, ignoring case, as
+    /// [`PolicySet::find_rule`] resolves them; an unknown one is an error listing the known ids)
+    /// and every helper library into one engine.
     ///
     /// Every function call is checked (it must exist, with that many arguments), then every
     /// enabled rule's `deny` is evaluated once against an empty input object, so that type
@@ -109,13 +110,10 @@ impl PolicySet {
     pub fn compile(&self, disabled: &[String]) -> Result<Engine, PolicyError> {
         let mut off = vec![false; self.rules().len()];
         for key in disabled {
-            let Some(index) = self.rules().iter().position(|rule| {
-                rule.id.eq_ignore_ascii_case(key.trim())
-                    || rule.name.eq_ignore_ascii_case(key.trim())
-            }) else {
+            let Some(index) = self.rule_index(key) else {
                 return Err(PolicyError::UnknownRule {
                     name: key.clone(),
-                    known: self.rules().iter().map(|rule| rule.id.clone()).collect(),
+                    known: self.rule_ids(),
                 });
             };
             off[index] = true;

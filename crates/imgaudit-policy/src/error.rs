@@ -72,7 +72,7 @@ pub enum PolicyError {
     /// A rule to disable names no loaded rule.
     #[error("unknown rule `{name}`; known rules: {}", known.join(", "))]
     UnknownRule {
-        /// The id (or name) asked for.
+        /// The id (or name, or alias) asked for.
         name: String,
         /// Every loaded rule id.
         known: Vec<String>,

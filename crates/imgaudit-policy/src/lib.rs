@@ -24,10 +24,10 @@
 //! a missing test file is a warning ([`PolicySet::warnings`]), not an error.
 //!
 //! Shared helpers live in `.rego` files without `# METADATA` whose package is under
-//! `imgaudit.lib` (`policies/lib/pip.rego`, `package imgaudit.lib.pip`); rules use them
-//! through `data.imgaudit.lib.…` or an import. Other `.md` files (a `README.md`) are ignored.
-//! Any other package is an error. Rules must not depend on each other: a disabled rule is not
-//! loaded at all.
+//! `imgaudit.lib` (`policies/lib/describe.rego`, `package imgaudit.lib.describe`); rules use
+//! them through `data.imgaudit.lib.…` or an import. Other `.md` files (a `README.md`) are
+//! ignored. Any other package is an error. Rules must not depend on each other: a disabled rule
+//! is not loaded at all.
 //!
 //! ## A rule
 //!
@@ -46,6 +46,7 @@
 //! #   name: user-install-forced
 //! #   severity: medium
 //! #   remediation: one paragraph
+//! #   aliases: [DS002]
 //! package imgaudit.rules.pip001
 //!
 //! import rego.v1
@@ -60,14 +61,22 @@
 //! The metadata is parsed here (regorus has no `rego.metadata`) and validated:
 //!
 //! - `title`, `description`, `custom.remediation`: non-empty strings;
-//! - `custom.id`: upper-case letters then three digits (`PIP001`), unique across every loaded
-//!   policy (a user rule cannot reuse a built-in id);
+//! - `custom.id`: upper-case letters then three digits (`PIP001`, `FILE001`), unique across
+//!   every loaded policy (a user rule cannot reuse a built-in id);
 //! - `custom.name`: kebab-case (`user-install-forced`), unique;
 //! - `custom.severity`: `critical`, `high`, `medium`, `low` or `info`, in any case;
+//! - `custom.aliases` (optional): other tools' ids for the same check (`CIS-DI-0001`, `DS002`,
+//!   `DKL-LI-0001`), a list of non-empty strings without white space. Users may name a rule by
+//!   any of them wherever they name it by id or name ([`PolicySet::find_rule`],
+//!   [`PolicySet::compile`]), so, ignoring ASCII case, an alias is listed once across every
+//!   loaded rule and is never a rule's id or name;
 //! - `related_resources`: URLs, as strings or `{ref: URL}` objects (optional).
 //!
 //! Other OPA annotation keys are accepted and ignored. Every problem is reported at once, each
 //! naming its file and line ([`PolicyError::Invalid`]).
+//!
+//! [`rules_markdown`] renders rules as a Markdown table (id, name, severity, title, aliases);
+//! the repository's README carries it for the built-in rules, and a test keeps the two equal.
 //!
 //! ## Findings
 //!
@@ -104,6 +113,7 @@
 //!
 //! [`run_tests`] lists every `test_*` rule of every `_test.rego` (top-level lines starting with
 //! `test_<name>`) and evaluates each one by one, like `opa test`; `with input as {…}` works.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod check;
 mod doc;
@@ -113,7 +123,7 @@ mod metadata;
 mod set;
 mod testing;
 
-pub use doc::{DOC_SECTIONS, render_doc_text};
+pub use doc::{DOC_SECTIONS, render_doc_text, rules_markdown};
 pub use engine::{EVIDENCE_KEYS, Engine, Finding};
 pub use error::{PolicyError, Problem};
 pub use imgaudit_finding::{Location, ParseLevelError, Precision, Severity};

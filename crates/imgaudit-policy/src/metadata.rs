@@ -40,6 +40,10 @@ pub(crate) struct Metadata {
     pub(crate) severity: Severity,
     pub(crate) remediation: String,
     pub(crate) references: Vec<String>,
+    /// `custom.aliases`: other tools' ids for the same check.
+    pub(crate) aliases: Vec<String>,
+    /// The 1-based line of each alias (the `aliases:` line when the list is on one line).
+    pub(crate) alias_lines: Vec<usize>,
 }
 
 static PACKAGE: LazyLock<Regex> =
@@ -143,20 +147,68 @@ struct RawCustom {
     name: Option<String>,
     severity: Option<String>,
     remediation: Option<String>,
+    aliases: Option<Vec<String>>,
 }
 
 impl Block {
+    /// The index in `yaml` of the first line whose key is `key` (`title:`, `id:`…).
+    fn key_index(&self, key: &str) -> Option<usize> {
+        self.yaml.iter().position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.starts_with(':'))
+        })
+    }
+
     /// The file line of the first YAML line whose key is `key` (`title:`, `id:`…), or the
     /// `# METADATA` line.
     fn key_line(&self, key: &str) -> usize {
-        self.yaml
-            .iter()
-            .position(|line| {
-                line.trim_start()
-                    .strip_prefix(key)
-                    .is_some_and(|rest| rest.starts_with(':'))
-            })
-            .map_or(self.line, |i| self.line + 1 + i)
+        self.key_index(key).map_or(self.line, |i| self.line + 1 + i)
+    }
+
+    /// The file line of each item of the block-style list under `key` (`  - DS002`), in order.
+    /// Empty for a list written on the key's line (`[DS002, …]`) or a missing key: callers fall
+    /// back to the key's line.
+    fn item_lines(&self, key: &str) -> Vec<usize> {
+        let Some(start) = self.key_index(key) else {
+            return Vec::new();
+        };
+        let key_text = &self.yaml[start];
+        let inline = key_text
+            .split_once(':')
+            .map(|(_, rest)| rest.trim())
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('#'));
+        if inline {
+            return Vec::new();
+        }
+        let key_depth = key_text.len() - key_text.trim_start().len();
+        let mut item_depth = None;
+        let mut lines = Vec::new();
+        for (index, line) in self.yaml.iter().enumerate().skip(start + 1) {
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let depth = line.len() - trimmed.len();
+            let is_item = trimmed == "-" || trimmed.starts_with("- ");
+            // YAML lets a list sit at its key's indentation; anything else there ends it.
+            if depth < key_depth || (depth == key_depth && !is_item) {
+                break;
+            }
+            if is_item && *item_depth.get_or_insert(depth) == depth {
+                lines.push(self.line + 1 + index);
+            }
+        }
+        lines
+    }
+
+    /// The file line of each of `count` aliases.
+    fn alias_lines(&self, count: usize) -> Vec<usize> {
+        let items = self.item_lines("aliases");
+        let fallback = self.key_line("aliases");
+        (0..count)
+            .map(|i| items.get(i).copied().unwrap_or(fallback))
+            .collect()
     }
 
     /// Parses and validates the block: every problem found, each with its line.
@@ -193,7 +245,9 @@ impl Block {
         };
         let title = required(raw.title, "title", "title");
         let description = required(raw.description, "description", "description");
+        let mut custom_aliases = None;
         let (id, name, severity, remediation) = if let Some(custom) = raw.custom {
+            custom_aliases = custom.aliases;
             (
                 required(custom.id, "id", "custom.id"),
                 required(custom.name, "name", "custom.name"),
@@ -226,6 +280,9 @@ impl Block {
                 format!("METADATA: name `{name}` must be kebab-case (like user-install-forced)"),
             ));
         }
+        let aliases = custom_aliases.unwrap_or_default();
+        let alias_lines = self.alias_lines(aliases.len());
+        problems.extend(check_aliases(file, &aliases, &alias_lines, &id, &name));
         let parsed_severity = if severity.is_empty() {
             None
         } else {
@@ -262,10 +319,52 @@ impl Block {
                 severity,
                 remediation,
                 references,
+                aliases,
+                alias_lines,
             }),
             _ => Err(problems),
         }
     }
+}
+
+/// Checks a rule's own `custom.aliases` (`lines`: the line of each): every alias non-empty,
+/// without white space, listed once, and neither the rule's id nor its name, ignoring ASCII case
+/// as rule lookups do. Clashes with other rules are checked when rules are loaded together.
+fn check_aliases(
+    file: &str,
+    aliases: &[String],
+    lines: &[usize],
+    id: &str,
+    name: &str,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (index, (alias, &line)) in aliases.iter().zip(lines).enumerate() {
+        let mut problem = |message: String| {
+            problems.push(Problem::new(
+                file,
+                Some(line),
+                format!("METADATA: {message}"),
+            ));
+        };
+        if alias.is_empty() {
+            problem(format!("alias {} of `custom.aliases` is empty", index + 1));
+        } else if alias.chars().any(char::is_whitespace) {
+            problem(format!("alias `{alias}` must not contain white space"));
+        } else if let Some(first) = aliases[..index]
+            .iter()
+            .position(|earlier| earlier.eq_ignore_ascii_case(alias))
+        {
+            problem(format!(
+                "alias `{alias}` is listed twice (first at line {})",
+                lines[first]
+            ));
+        } else if alias.eq_ignore_ascii_case(id) {
+            problem(format!("alias `{alias}` is the rule's own id"));
+        } else if alias.eq_ignore_ascii_case(name) {
+            problem(format!("alias `{alias}` is the rule's own name"));
+        }
+    }
+    problems
 }
 
 #[cfg(test)]

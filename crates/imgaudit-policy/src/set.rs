@@ -59,6 +59,10 @@ pub struct Rule {
     pub id: String,
     /// `user-install-forced`: kebab-case, unique.
     pub name: String,
+    /// `custom.aliases`: other tools' ids for the same check (`CIS-DI-0001`, `DS002`), so that
+    /// users can find or disable the rule by the id they know. Unique ignoring case, and never
+    /// another rule's id or name.
+    pub aliases: Vec<String>,
     /// One line.
     pub title: String,
     /// One paragraph.
@@ -85,6 +89,31 @@ pub struct Rule {
     id_line: usize,
     #[serde(skip)]
     name_line: usize,
+    #[serde(skip)]
+    alias_lines: Vec<usize>,
+}
+
+impl Rule {
+    /// Whether `key` is this rule's id, name or one of its aliases, ignoring ASCII case.
+    fn answers_to(&self, key: &str) -> bool {
+        self.id.eq_ignore_ascii_case(key)
+            || self.name.eq_ignore_ascii_case(key)
+            || self.has_alias(key)
+    }
+
+    fn has_alias(&self, key: &str) -> bool {
+        self.aliases
+            .iter()
+            .any(|alias| alias.eq_ignore_ascii_case(key))
+    }
+
+    /// The line of the alias equal to `key` (ignoring case), or of the `# METADATA` id.
+    fn alias_line(&self, key: &str) -> usize {
+        self.aliases
+            .iter()
+            .position(|alias| alias.eq_ignore_ascii_case(key))
+            .map_or(self.id_line, |i| self.alias_lines[i])
+    }
 }
 
 /// A `.rego` file that is not a rule: a helper library or a test file.
@@ -211,12 +240,22 @@ impl PolicySet {
         &self.rules
     }
 
-    /// The rule whose id or name is `key`, ignoring case.
+    /// The ids of every rule, sorted.
+    pub fn rule_ids(&self) -> Vec<String> {
+        self.rules.iter().map(|rule| rule.id.clone()).collect()
+    }
+
+    /// The rule whose id, name or alias is `key`, ignoring case and surrounding white space.
     pub fn find_rule(&self, key: &str) -> Option<&Rule> {
+        self.rule_index(key).map(|index| &self.rules[index])
+    }
+
+    /// The index in [`PolicySet::rules`] of the rule `key` names: the one resolver behind
+    /// [`PolicySet::find_rule`] and [`PolicySet::compile`], so that whatever finds a rule can
+    /// also disable it. Loading keeps ids, names and aliases apart, so at most one rule matches.
+    pub(crate) fn rule_index(&self, key: &str) -> Option<usize> {
         let key = key.trim();
-        self.rules
-            .iter()
-            .find(|rule| rule.id.eq_ignore_ascii_case(key) || rule.name.eq_ignore_ascii_case(key))
+        self.rules.iter().position(|rule| rule.answers_to(key))
     }
 
     /// What was accepted but deserves attention: a user rule without documentation or tests, a
@@ -446,59 +485,14 @@ fn load(existing: &[Rule], sources: Vec<Source>) -> Result<Loaded, Vec<Problem>>
                 text: text.clone(),
                 id_line: metadata.id_line,
                 name_line: metadata.name_line,
+                aliases: metadata.aliases,
+                alias_lines: metadata.alias_lines,
             });
         }
         problems.extend(file_problems);
     }
 
-    // Unique ids, names and packages across what is there and what comes.
-    let where_is = |rule: &Rule, line: usize| format!("{}:{line}", rule.path);
-    for (index, rule) in rules.iter().enumerate() {
-        let earlier = || existing.iter().chain(&rules[..index]);
-        let kind = |other: &Rule| {
-            if other.origin == Origin::Builtin && rule.origin != Origin::Builtin {
-                "built-in rule"
-            } else {
-                "rule"
-            }
-        };
-        if let Some(other) = earlier().find(|other| other.id == rule.id) {
-            problems.push(Problem::new(
-                &rule.path,
-                Some(rule.id_line),
-                format!(
-                    "id {} is already used by {} {}",
-                    rule.id,
-                    kind(other),
-                    where_is(other, other.id_line)
-                ),
-            ));
-        }
-        if let Some(other) = earlier().find(|other| other.name == rule.name) {
-            problems.push(Problem::new(
-                &rule.path,
-                Some(rule.name_line),
-                format!(
-                    "name {} is already used by {} {}",
-                    rule.name,
-                    kind(other),
-                    where_is(other, other.name_line)
-                ),
-            ));
-        }
-        if let Some(other) = earlier().find(|other| other.package == rule.package) {
-            problems.push(Problem::new(
-                &rule.path,
-                None,
-                format!(
-                    "package {} is already used by {} {}",
-                    rule.package,
-                    kind(other),
-                    other.path
-                ),
-            ));
-        }
-    }
+    problems.extend(clashes(existing, &rules));
 
     if problems.is_empty() {
         Ok(Loaded {
@@ -511,4 +505,117 @@ fn load(existing: &[Rule], sources: Vec<Source>) -> Result<Loaded, Vec<Problem>>
         problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         Err(problems)
     }
+}
+
+/// What `rules`, being added, share with the `existing` rules or with each other: ids, names,
+/// packages and aliases (see [`identity_clashes`] and [`alias_clashes`]). Each clash is
+/// reported once.
+fn clashes(existing: &[Rule], rules: &[Rule]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (index, rule) in rules.iter().enumerate() {
+        let earlier: Vec<&Rule> = existing.iter().chain(&rules[..index]).collect();
+        let others: Vec<&Rule> = earlier.iter().copied().chain(&rules[index + 1..]).collect();
+        problems.extend(identity_clashes(rule, &earlier, existing));
+        problems.extend(alias_clashes(rule, &earlier, &others));
+    }
+    problems
+}
+
+/// How a clash names the `other` rule: `rule policies/pip/a.rego:12`, or `built-in rule …` when
+/// `rule` is a user rule (a user rule cannot take a built-in's place).
+fn describe_other(rule: &Rule, other: &Rule, line: Option<usize>) -> String {
+    let kind = if other.origin == Origin::Builtin && rule.origin != Origin::Builtin {
+        "built-in rule"
+    } else {
+        "rule"
+    };
+    match line {
+        Some(line) => format!("{kind} {}:{line}", other.path),
+        None => format!("{kind} {}", other.path),
+    }
+}
+
+/// The id, name or package of `rule` that an `earlier` rule already has, and its id or name
+/// when an `existing` rule has it as an alias (clashes with the aliases of rules added
+/// alongside are reported at those aliases).
+fn identity_clashes(rule: &Rule, earlier: &[&Rule], existing: &[Rule]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Some(other) = earlier.iter().find(|other| other.id == rule.id) {
+        problems.push(Problem::new(
+            &rule.path,
+            Some(rule.id_line),
+            format!(
+                "id {} is already used by {}",
+                rule.id,
+                describe_other(rule, other, Some(other.id_line))
+            ),
+        ));
+    }
+    if let Some(other) = earlier.iter().find(|other| other.name == rule.name) {
+        problems.push(Problem::new(
+            &rule.path,
+            Some(rule.name_line),
+            format!(
+                "name {} is already used by {}",
+                rule.name,
+                describe_other(rule, other, Some(other.name_line))
+            ),
+        ));
+    }
+    if let Some(other) = earlier.iter().find(|other| other.package == rule.package) {
+        problems.push(Problem::new(
+            &rule.path,
+            None,
+            format!(
+                "package {} is already used by {}",
+                rule.package,
+                describe_other(rule, other, None)
+            ),
+        ));
+    }
+    for (what, key, line) in [
+        ("id", &rule.id, rule.id_line),
+        ("name", &rule.name, rule.name_line),
+    ] {
+        if let Some(other) = existing.iter().find(|other| other.has_alias(key)) {
+            problems.push(Problem::new(
+                &rule.path,
+                Some(line),
+                format!(
+                    "{what} {key} is already an alias of {}",
+                    describe_other(rule, other, Some(other.alias_line(key)))
+                ),
+            ));
+        }
+    }
+    problems
+}
+
+/// Each alias of `rule` that an `earlier` rule already has as an alias, or that is the id or
+/// name of any `other` rule, ignoring ASCII case: lookups ignore case, so an alias must name
+/// one rule only.
+fn alias_clashes(rule: &Rule, earlier: &[&Rule], others: &[&Rule]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (alias, &line) in rule.aliases.iter().zip(&rule.alias_lines) {
+        let mut clash = |what: &str, other: &Rule, other_line: usize| {
+            problems.push(Problem::new(
+                &rule.path,
+                Some(line),
+                format!(
+                    "alias {alias} is {what} {}",
+                    describe_other(rule, other, Some(other_line))
+                ),
+            ));
+        };
+        if let Some(other) = earlier.iter().find(|other| other.has_alias(alias)) {
+            clash("already an alias of", other, other.alias_line(alias));
+        }
+        if let Some(other) = others.iter().find(|o| o.id.eq_ignore_ascii_case(alias)) {
+            clash("the id of", other, other.id_line);
+        }
+        if let Some(other) = others.iter().find(|o| o.name.eq_ignore_ascii_case(alias)) {
+            clash("the name of", other, other.name_line);
+        }
+    }
+    problems
 }

@@ -295,3 +295,225 @@ fn many_rules_compile_into_one_query() {
     assert_eq!(findings[1].message, "120");
     assert_eq!(findings[239].rule_id, "MANY119");
 }
+
+/// A rule whose `custom` block ends with `aliases` (YAML lines, each without the `# ` prefix),
+/// in package `imgaudit.rules.<lower-case id>`.
+fn rule_with_aliases(id: &str, name: &str, aliases: &[&str]) -> String {
+    let aliases: Vec<String> = aliases.iter().map(|line| format!("# {line}\n")).collect();
+    format!(
+        "{}{}package imgaudit.rules.{}\n\nimport rego.v1\n\ndeny contains {{\"msg\": \"x\"}} if input.x\n",
+        meta(id, name),
+        aliases.concat(),
+        id.to_lowercase()
+    )
+}
+
+/// Two built-in rules, `A001` (`a`) and `B001` (`b`), with these aliases.
+fn two_rules(a: &[&str], b: &[&str]) -> Vec<Source> {
+    let mut sources = trio("a001", &rule_with_aliases("A001", "a", a));
+    sources.extend(trio("b001", &rule_with_aliases("B001", "b", b)));
+    sources
+}
+
+#[test]
+fn an_id_may_have_more_than_three_letters() {
+    let set = PolicySet::from_sources(trio(
+        "file/file001",
+        &rule_text("FILE001", "world-writable-file", "imgaudit.rules.file001"),
+    ))
+    .unwrap();
+    assert_eq!(set.rules()[0].id, "FILE001");
+    assert_eq!(
+        errors(trio(
+            "a001",
+            &rule_text("FILE01", "a", "imgaudit.rules.a001")
+        )),
+        [
+            "policies/a001.rego:5: METADATA: id `FILE01` must be upper-case letters then three digits (like PIP001)"
+        ]
+    );
+}
+
+#[test]
+fn a_rule_is_found_and_disabled_by_any_alias_in_any_case() {
+    let sources = two_rules(
+        &["  aliases:", "    - CIS-DI-0001", "    - DS002"],
+        &["  aliases: [DKL-LI-0001]"],
+    );
+    let set = PolicySet::from_sources(sources).unwrap();
+    assert_eq!(set.rules()[0].aliases, ["CIS-DI-0001", "DS002"]);
+    assert_eq!(set.rules()[1].aliases, ["DKL-LI-0001"]);
+    assert_eq!(set.find_rule("ds002").unwrap().id, "A001");
+    assert_eq!(set.find_rule(" cis-di-0001 ").unwrap().id, "A001");
+    assert_eq!(set.find_rule("DKL-LI-0001").unwrap().id, "B001");
+    assert_eq!(set.find_rule("B").unwrap().id, "B001");
+    assert!(set.find_rule("DS003").is_none());
+
+    let engine = set.compile(&["Dkl-Li-0001".to_owned()]).unwrap();
+    let findings = engine.evaluate(&serde_json::json!({"x": true})).unwrap();
+    let ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(ids, ["A001"]);
+    let error = set.compile(&["DS003".to_owned()]).unwrap_err();
+    assert!(
+        matches!(&error, PolicyError::UnknownRule { name, known } if name == "DS003" && known == &["A001", "B001"]),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn an_empty_alias_or_one_with_white_space() {
+    assert_eq!(
+        errors_of_rule(&rule_with_aliases(
+            "A001",
+            "a",
+            &[
+                "  aliases:",
+                "    - ''",
+                "    - CIS DI 0001",
+                "    - \"DS002\\t\""
+            ]
+        )),
+        [
+            "policies/a001.rego:10: METADATA: alias 1 of `custom.aliases` is empty",
+            "policies/a001.rego:11: METADATA: alias `CIS DI 0001` must not contain white space",
+            "policies/a001.rego:12: METADATA: alias `DS002\t` must not contain white space",
+        ]
+    );
+}
+
+#[test]
+fn aliases_that_are_not_a_list_of_strings() {
+    let errors = errors_of_rule(&rule_with_aliases("A001", "a", &["  aliases: DS002"]));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("policies/a001.rego:9: invalid METADATA YAML: custom.aliases: "),
+        "{errors:?}"
+    );
+    let errors = errors_of_rule(&rule_with_aliases(
+        "A001",
+        "a",
+        &["  aliases:", "    - DS002", "    - [DS003]"],
+    ));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("policies/a001.rego:11: invalid METADATA YAML: "),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn an_alias_listed_twice_or_naming_its_own_rule() {
+    assert_eq!(
+        errors_of_rule(&rule_with_aliases(
+            "A001",
+            "a",
+            &[
+                "  aliases:",
+                "    - DS002",
+                "    - ds002",
+                "    - a001",
+                "    - A"
+            ]
+        )),
+        [
+            "policies/a001.rego:11: METADATA: alias `ds002` is listed twice (first at line 10)",
+            "policies/a001.rego:12: METADATA: alias `a001` is the rule's own id",
+            "policies/a001.rego:13: METADATA: alias `A` is the rule's own name",
+        ]
+    );
+    // A list on one line: the problems point at it.
+    assert_eq!(
+        errors_of_rule(&rule_with_aliases(
+            "A001",
+            "a",
+            &["  aliases: [DS002, DS002]"]
+        )),
+        ["policies/a001.rego:9: METADATA: alias `DS002` is listed twice (first at line 9)"]
+    );
+}
+
+#[test]
+fn an_alias_of_two_rules() {
+    assert_eq!(
+        errors(two_rules(
+            &["  aliases:", "    - DS001", "    - DS002"],
+            &["  aliases:", "    - ds002"]
+        )),
+        ["policies/b001.rego:10: alias ds002 is already an alias of rule policies/a001.rego:11"]
+    );
+}
+
+#[test]
+fn an_alias_equal_to_another_rules_id_or_name() {
+    // Whichever rule comes first, the problem is at the alias.
+    assert_eq!(
+        errors(two_rules(&["  aliases: [b001, B]"], &[])),
+        [
+            "policies/a001.rego:9: alias b001 is the id of rule policies/b001.rego:5",
+            "policies/a001.rego:9: alias B is the name of rule policies/b001.rego:6",
+        ]
+    );
+    assert_eq!(
+        errors(two_rules(&[], &["  aliases:", "    - A001"])),
+        ["policies/b001.rego:10: alias A001 is the id of rule policies/a001.rego:5"]
+    );
+}
+
+#[test]
+fn user_rules_cannot_take_a_built_in_alias_id_or_name() {
+    let builtin = trio(
+        "a001",
+        &rule_with_aliases("A001", "a", &["  aliases: [DS002]"]),
+    );
+    let user = |text: &str| -> Vec<Source> {
+        trio("mine", text)
+            .into_iter()
+            .map(|source| Source {
+                origin: Origin::User(PathBuf::from("mine")),
+                ..source
+            })
+            .collect()
+    };
+    let user_errors = |text: &str| -> Vec<String> {
+        let mut set = PolicySet::from_sources(builtin.clone()).unwrap();
+        match set.add_sources(user(text)) {
+            Err(PolicyError::Invalid(problems)) => {
+                problems.iter().map(ToString::to_string).collect()
+            }
+            other => panic!("expected PolicyError::Invalid, got {other:?}"),
+        }
+    };
+    let at = |line: usize| {
+        format!(
+            "{}:{line}",
+            PathBuf::from("mine").join("mine.rego").display()
+        )
+    };
+
+    assert_eq!(
+        user_errors(&rule_with_aliases("U001", "u", &["  aliases: [Ds002, a]"])),
+        [
+            format!(
+                "{}: alias Ds002 is already an alias of built-in rule policies/a001.rego:9",
+                at(9)
+            ),
+            format!(
+                "{}: alias a is the name of built-in rule policies/a001.rego:6",
+                at(9)
+            ),
+        ]
+    );
+    assert_eq!(
+        user_errors(&rule_with_aliases("DS002", "ds002", &[])),
+        [
+            format!(
+                "{}: id DS002 is already an alias of built-in rule policies/a001.rego:9",
+                at(5)
+            ),
+            format!(
+                "{}: name ds002 is already an alias of built-in rule policies/a001.rego:9",
+                at(6)
+            ),
+        ]
+    );
+}

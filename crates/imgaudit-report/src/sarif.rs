@@ -1,5 +1,5 @@
-//! SARIF 2.1.0, shaped for GitHub code scanning (`../shared/sarif/GITHUB-SARIF.md` in the
-//! workplace; GitHub's "SARIF support for code scanning").
+//! SARIF 2.1.0, shaped for GitHub code scanning as GitHub documents it in "SARIF support for
+//! code scanning" (the properties it reads, its limits on results, file size and lengths).
 //!
 //! One run per file. Every enabled rule is described (so a rule with no result closes its
 //! alerts); every result has a location: the Dockerfile line when the finding maps to one (pull

@@ -50,7 +50,7 @@ pub(crate) fn list(args: &RulesArgs) -> anyhow::Result<Report> {
         })
         .collect();
     let text = match args.format {
-        RulesFormat::Markdown => String::new(), // TEMP-MARKDOWN
+        RulesFormat::Markdown => imgaudit_policy::rules_markdown(set.rules()),
         RulesFormat::Json => to_json(&RuleList {
             schema_version: SCHEMA_VERSION,
             rules,
