@@ -317,7 +317,7 @@ fn relative_uri(path: &Path) -> anyhow::Result<String> {
 }
 
 fn rule_info(rule: &Rule, severity: Option<Severity>) -> RuleInfo {
-    let builtin = matches!(rule.origin, imgaudit_policy::Origin::Builtin);
+    let builtin = matches!(rule.origin, imgaudit_policy::RuleOrigin::Builtin);
     let help_uri = if builtin {
         let doc = rule.path.strip_suffix(".rego").unwrap_or(&rule.path);
         format!("{REPOSITORY}/blob/main/{doc}.md")

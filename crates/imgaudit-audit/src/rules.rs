@@ -42,6 +42,7 @@ impl Selection {
                 .map(|rule| imgaudit_config::RuleKey {
                     id: &rule.id,
                     name: &rule.name,
+                    aliases: &rule.aliases,
                 })
                 .collect();
             let resolved = config.resolve_rules(&known)?;

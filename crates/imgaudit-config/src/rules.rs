@@ -39,6 +39,8 @@ pub struct RuleKey<'a> {
     pub id: &'a str,
     /// The name, such as `pip-installed-into-distro-python`.
     pub name: &'a str,
+    /// Other tools' ids for the same check (`CIS-DI-0001`).
+    pub aliases: &'a [String],
 }
 
 /// `[rules]` applied to the known rules.
@@ -87,7 +89,10 @@ impl RuleSelector {
         let text = self.as_str();
         if text.is_empty() {
             None
-        } else if rule.id.eq_ignore_ascii_case(text) || rule.name.eq_ignore_ascii_case(text) {
+        } else if rule.id.eq_ignore_ascii_case(text)
+            || rule.name.eq_ignore_ascii_case(text)
+            || rule.aliases.iter().any(|a| a.eq_ignore_ascii_case(text))
+        {
             Some((true, 0))
         } else if starts_with_ignore_case(rule.id, text) {
             Some((false, text.len()))

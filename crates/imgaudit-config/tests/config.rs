@@ -281,26 +281,32 @@ const KNOWN: &[RuleKey<'static>] = &[
     RuleKey {
         id: "PIP001",
         name: "pip-user-enabled",
+        aliases: &[],
     },
     RuleKey {
         id: "PIP002",
         name: "pip-break-system-packages",
+        aliases: &[],
     },
     RuleKey {
         id: "PY001",
         name: "user-site-packages-present",
+        aliases: &[],
     },
     RuleKey {
         id: "PY002",
         name: "pip-installed-into-distro-python",
+        aliases: &[],
     },
     RuleKey {
         id: "PY004",
         name: "something-else",
+        aliases: &[],
     },
     RuleKey {
         id: "PY010",
         name: "tenth",
+        aliases: &[],
     },
 ];
 
@@ -325,6 +331,7 @@ fn resolve_rules_with_prefixes_ids_and_names() {
     known.push(RuleKey {
         id: "PY003",
         name: "third",
+        aliases: &[],
     });
     let resolved = config.resolve_rules(&known).unwrap();
     // enable = ["PIP", "PY001", "user-site-packages-present"], disable = ["PY004"]
@@ -381,7 +388,11 @@ fn resolve_rules_case_and_precedence() {
 fn selectors_match() {
     let config = parse("[rules]\nenable = [\"PY00\", \"tenth\"]\n");
     let enable = config.rules.enable.as_ref().unwrap();
-    let rule = |id, name| RuleKey { id, name };
+    let rule = |id, name| RuleKey {
+        id,
+        name,
+        aliases: &[],
+    };
     assert!(enable[0].matches(rule("PY001", "x")));
     assert!(enable[0].matches(rule("py004", "x")));
     assert!(!enable[0].matches(rule("PY010", "x")));
@@ -391,4 +402,15 @@ fn selectors_match() {
         !enable[1].matches(rule("PY999", "tenth-rule")),
         "names are not prefixes"
     );
+    // Another tool's id for the rule selects it, whole and in any case.
+    let config = parse("[rules]\ndisable = [\"cis-di-0001\", \"CIS-DI\"]\n");
+    let disable = &config.rules.disable;
+    let aliases = ["CIS-DI-0001".to_owned()];
+    let aliased = RuleKey {
+        id: "IMG001",
+        name: "runs-as-root",
+        aliases: &aliases,
+    };
+    assert!(disable[0].matches(aliased));
+    assert!(!disable[1].matches(aliased), "aliases are not prefixes");
 }

@@ -364,10 +364,12 @@ const KNOWN: &[RuleKey<'static>] = &[
     RuleKey {
         id: "PY001",
         name: "user-site-packages-present",
+        aliases: &[],
     },
     RuleKey {
         id: "PY002",
         name: "pip-installed-into-distro-python",
+        aliases: &[],
     },
 ];
 

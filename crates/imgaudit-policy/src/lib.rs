@@ -127,5 +127,5 @@ pub use doc::{DOC_SECTIONS, render_doc_text, rules_markdown};
 pub use engine::{EVIDENCE_KEYS, Engine, Finding};
 pub use error::{PolicyError, Problem};
 pub use imgaudit_finding::{Location, ParseLevelError, Precision, Severity};
-pub use set::{Origin, PolicySet, Rule, Source};
+pub use set::{PolicySet, Rule, RuleOrigin, Source};
 pub use testing::{Outcome, TestReport, TestResult, run_tests};

@@ -19,7 +19,7 @@ mod builtin {
 /// Where a policy file comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Origin {
+pub enum RuleOrigin {
     /// Embedded in the binary from the repository's `policies/` directory.
     Builtin,
     /// A user policy directory (the directory given, not the file).
@@ -35,7 +35,7 @@ pub struct Source {
     /// The file's contents.
     pub text: String,
     /// Where it comes from.
-    pub origin: Origin,
+    pub origin: RuleOrigin,
 }
 
 impl Source {
@@ -45,10 +45,10 @@ impl Source {
     }
 }
 
-fn display_path(origin: &Origin, path: &str) -> String {
+fn display_path(origin: &RuleOrigin, path: &str) -> String {
     match origin {
-        Origin::Builtin => format!("policies/{path}"),
-        Origin::User(dir) => dir.join(path).display().to_string(),
+        RuleOrigin::Builtin => format!("policies/{path}"),
+        RuleOrigin::User(dir) => dir.join(path).display().to_string(),
     }
 }
 
@@ -80,7 +80,7 @@ pub struct Rule {
     /// The `.rego` file, as shown to users.
     pub path: String,
     /// Where the rule comes from.
-    pub origin: Origin,
+    pub origin: RuleOrigin,
     /// The `_test.rego` file beside the rule, as shown to users, if any.
     pub test_path: Option<String>,
     #[serde(skip)]
@@ -185,7 +185,7 @@ impl PolicySet {
                 io::Error::new(io::ErrorKind::NotADirectory, "not a directory"),
             ));
         }
-        let origin = Origin::User(dir.to_path_buf());
+        let origin = RuleOrigin::User(dir.to_path_buf());
         let mut sources = Vec::new();
         let mut skipped = Vec::new();
         let mut pending = vec![(dir.to_path_buf(), String::new())];
@@ -290,7 +290,7 @@ fn builtin_sources() -> Vec<Source> {
         .map(|(path, text)| Source {
             path: (*path).to_owned(),
             text: (*text).to_owned(),
-            origin: Origin::Builtin,
+            origin: RuleOrigin::Builtin,
         })
         .collect()
 }
@@ -325,7 +325,7 @@ fn load(existing: &[Rule], sources: Vec<Source>) -> Result<Loaded, Vec<Problem>>
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     // (origin, path) -> text
-    let mut files: BTreeMap<(Origin, String), String> = BTreeMap::new();
+    let mut files: BTreeMap<(RuleOrigin, String), String> = BTreeMap::new();
     for source in sources {
         let display = source.display_path();
         let path = source.path.replace('\\', "/");
@@ -342,7 +342,7 @@ fn load(existing: &[Rule], sources: Vec<Source>) -> Result<Loaded, Vec<Problem>>
             continue;
         };
         let display = display_path(origin, path);
-        let builtin = *origin == Origin::Builtin;
+        let builtin = *origin == RuleOrigin::Builtin;
         let mut file_problems = Vec::new();
 
         if let Err(error) = regorus::Engine::new().add_policy(display.clone(), text.clone()) {
@@ -524,7 +524,7 @@ fn clashes(existing: &[Rule], rules: &[Rule]) -> Vec<Problem> {
 /// How a clash names the `other` rule: `rule policies/pip/a.rego:12`, or `built-in rule …` when
 /// `rule` is a user rule (a user rule cannot take a built-in's place).
 fn describe_other(rule: &Rule, other: &Rule, line: Option<usize>) -> String {
-    let kind = if other.origin == Origin::Builtin && rule.origin != Origin::Builtin {
+    let kind = if other.origin == RuleOrigin::Builtin && rule.origin != RuleOrigin::Builtin {
         "built-in rule"
     } else {
         "rule"

@@ -4,8 +4,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use imgaudit_policy::{
-    Origin, Outcome, PolicyError, PolicySet, Precision, Problem, Severity, Source, render_doc_text,
-    run_tests,
+    Outcome, PolicyError, PolicySet, Precision, Problem, RuleOrigin, Severity, Source,
+    render_doc_text, run_tests,
 };
 use serde_json::json;
 
@@ -16,7 +16,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// The files of a fixture directory as sources of the given origin.
-fn sources(name: &str, origin: &Origin) -> Vec<Source> {
+fn sources(name: &str, origin: &RuleOrigin) -> Vec<Source> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
         for entry in fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -47,7 +47,7 @@ fn sources(name: &str, origin: &Origin) -> Vec<Source> {
 }
 
 fn builtin(name: &str) -> Result<PolicySet, PolicyError> {
-    PolicySet::from_sources(sources(name, &Origin::Builtin))
+    PolicySet::from_sources(sources(name, &RuleOrigin::Builtin))
 }
 
 fn problems(error: PolicyError) -> Vec<Problem> {
@@ -96,7 +96,7 @@ fn good_rules_load_with_their_metadata_and_docs() {
     );
     assert_eq!(rule.package, "imgaudit.rules.pip001");
     assert_eq!(rule.path, "policies/pip/pip001.rego");
-    assert_eq!(rule.origin, Origin::Builtin);
+    assert_eq!(rule.origin, RuleOrigin::Builtin);
     assert_eq!(
         rule.test_path.as_deref(),
         Some("policies/pip/pip001_test.rego")
@@ -120,7 +120,7 @@ fn a_user_directory_loads_with_user_origin() {
     let mut set = PolicySet::new();
     set.add_dir(&dir).unwrap();
     let rule = set.find_rule("PIP001").unwrap();
-    assert_eq!(rule.origin, Origin::User(dir.clone()));
+    assert_eq!(rule.origin, RuleOrigin::User(dir.clone()));
     assert_eq!(rule.path, dir.join("pip/pip001.rego").display().to_string());
 }
 
@@ -371,7 +371,7 @@ fn finding_order_is_deterministic() {
     let set = PolicySet::from_sources(vec![Source {
         path: "same.rego".to_owned(),
         text: "# METADATA\n# title: t\n# description: d\n# custom:\n#   id: SAME001\n#   name: same\n#   severity: info\n#   remediation: r\npackage imgaudit.rules.same\n\nimport rego.v1\n\ndeny contains {\"msg\": \"same\", \"evidence\": {\"n\": n}} if some n in input.n\n".to_owned(),
-        origin: Origin::User(PathBuf::from("user")),
+        origin: RuleOrigin::User(PathBuf::from("user")),
     }])
     .unwrap();
     let engine = set.compile(&[]).unwrap();

@@ -4,7 +4,7 @@ use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use imgaudit_policy::{Origin, PolicySet, Source, rules_markdown};
+use imgaudit_policy::{PolicySet, RuleOrigin, Source, rules_markdown};
 
 const BEGIN: &str = "<!-- rules:begin -->";
 const END: &str = "<!-- rules:end -->";
@@ -56,7 +56,7 @@ fn source(path: &str, text: &str) -> Source {
     Source {
         path: path.to_owned(),
         text: text.to_owned(),
-        origin: Origin::User(PathBuf::from("mine")),
+        origin: RuleOrigin::User(PathBuf::from("mine")),
     }
 }
 

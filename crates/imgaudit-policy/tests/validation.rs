@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use imgaudit_policy::{Origin, PolicyError, PolicySet, Source};
+use imgaudit_policy::{PolicyError, PolicySet, RuleOrigin, Source};
 
 const DOC: &str = "## What it does\nx\n## Why is this bad?\nx\n## Example\nx\n## Use instead\nx\n## References\nx\n";
 
@@ -23,7 +23,7 @@ fn source(path: &str, text: &str) -> Source {
     Source {
         path: path.to_owned(),
         text: text.to_owned(),
-        origin: Origin::Builtin,
+        origin: RuleOrigin::Builtin,
     }
 }
 
@@ -189,7 +189,7 @@ fn a_malformed_doc_is_an_error_for_builtins_and_a_warning_for_users() {
         ["policies/a001.md:7: section `## Example` must come before `## Use instead` (line 5)"]
     );
     for source in &mut sources {
-        source.origin = Origin::User(PathBuf::from("mine"));
+        source.origin = RuleOrigin::User(PathBuf::from("mine"));
     }
     let set = PolicySet::from_sources(sources).unwrap();
     assert_eq!(set.warnings().len(), 1);
@@ -469,7 +469,7 @@ fn user_rules_cannot_take_a_built_in_alias_id_or_name() {
         trio("mine", text)
             .into_iter()
             .map(|source| Source {
-                origin: Origin::User(PathBuf::from("mine")),
+                origin: RuleOrigin::User(PathBuf::from("mine")),
                 ..source
             })
             .collect()

@@ -17,8 +17,9 @@ use imgaudit_registry::{RegistryError, RegistryOptions};
 /// Why an image could not be had or read.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
+    /// Boxed: a load error carries both digests of a mismatch, and results stay small.
     #[error(transparent)]
-    Load(#[from] LoadError),
+    Load(Box<LoadError>),
     #[error(transparent)]
     Registry(#[from] RegistryError),
     #[error(transparent)]
@@ -33,6 +34,12 @@ pub enum SourceError {
         daemon: String,
         registry: Box<RegistryError>,
     },
+}
+
+impl From<LoadError> for SourceError {
+    fn from(error: LoadError) -> Self {
+        SourceError::Load(Box::new(error))
+    }
 }
 
 /// Loads the image `spec` names: a file or directory, standard input (`-`, a `docker save`

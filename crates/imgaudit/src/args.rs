@@ -28,6 +28,8 @@ pub(crate) struct Cli {
     pub(crate) scan: ScanArgs,
 }
 
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Audit an image: extract its facts, evaluate the policies, print the findings.

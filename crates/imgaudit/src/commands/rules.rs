@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use anyhow::Context;
-use imgaudit_policy::{Origin, Outcome, PolicySet};
+use imgaudit_policy::{Outcome, PolicySet, RuleOrigin};
 use serde::Serialize;
 
 use super::Report;
@@ -44,8 +44,8 @@ pub(crate) fn list(args: &RulesArgs) -> anyhow::Result<Report> {
             remediation: &r.remediation,
             references: &r.references,
             origin: match &r.origin {
-                Origin::Builtin => "builtin".to_owned(),
-                Origin::User(_) => r.path.clone(),
+                RuleOrigin::Builtin => "builtin".to_owned(),
+                RuleOrigin::User(_) => r.path.clone(),
             },
         })
         .collect();
