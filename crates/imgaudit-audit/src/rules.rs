@@ -31,7 +31,8 @@ pub struct Selection {
 
 impl Selection {
     /// Resolves the configuration's rule settings, then `select` (when given, only those rules),
-    /// then `disable`. A key that names no rule is an error, before any image is read.
+    /// then `disable`. Keys are ids, names or aliases (any case), or prefixes of ids (`PIP`),
+    /// as in `imgaudit.toml`; one that selects no rule is an error, before any image is read.
     pub fn new(set: &PolicySet, settings: &AuditSettings) -> anyhow::Result<Selection> {
         let mut disabled: Vec<String> = Vec::new();
         let mut severity = BTreeMap::new();
@@ -50,11 +51,10 @@ impl Selection {
             severity = resolved.severity;
         }
         if !settings.select.is_empty() {
-            let selected = settings
-                .select
-                .iter()
-                .map(|key| find(set, key).map(|rule| rule.id.as_str()))
-                .collect::<Result<Vec<&str>, _>>()?;
+            let mut selected: Vec<&str> = Vec::new();
+            for key in &settings.select {
+                selected.extend(select(set, key)?.iter().map(|rule| rule.id.as_str()));
+            }
             disabled.extend(
                 set.rules()
                     .iter()
@@ -63,7 +63,7 @@ impl Selection {
             );
         }
         for key in &settings.disable {
-            disabled.push(find(set, key)?.id.clone());
+            disabled.extend(select(set, key)?.iter().map(|rule| rule.id.clone()));
         }
         disabled.sort();
         disabled.dedup();
@@ -76,10 +76,15 @@ impl Selection {
     }
 }
 
-/// The rule `key` names (id, name or alias, any case); the error lists the known ids.
-fn find<'a>(set: &'a PolicySet, key: &str) -> Result<&'a Rule, PolicyError> {
-    set.find_rule(key).ok_or_else(|| PolicyError::UnknownRule {
-        name: key.to_owned(),
-        known: set.rules().iter().map(|rule| rule.id.clone()).collect(),
-    })
+/// The rules `key` selects (an id, name or alias, any case, or a prefix of ids); an error
+/// listing the known ids when it selects none.
+fn select<'a>(set: &'a PolicySet, key: &str) -> Result<Vec<&'a Rule>, PolicyError> {
+    let rules = set.select(key);
+    if rules.is_empty() {
+        return Err(PolicyError::UnknownRule {
+            name: key.to_owned(),
+            known: set.rules().iter().map(|rule| rule.id.clone()).collect(),
+        });
+    }
+    Ok(rules)
 }

@@ -250,6 +250,27 @@ impl PolicySet {
         self.rule_index(key).map(|index| &self.rules[index])
     }
 
+    /// The rules a selector names, as `--select` and `imgaudit.toml`'s `[rules]` read it: the
+    /// rule whose id, name or alias it is (any case), else every rule whose id starts with it
+    /// (`PIP`, `PY00`). Empty when it names none.
+    pub fn select(&self, key: &str) -> Vec<&Rule> {
+        if let Some(rule) = self.find_rule(key) {
+            return vec![rule];
+        }
+        let key = key.trim();
+        if key.is_empty() {
+            return Vec::new();
+        }
+        self.rules
+            .iter()
+            .filter(|rule| {
+                rule.id
+                    .get(..key.len())
+                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(key))
+            })
+            .collect()
+    }
+
     /// The index in [`PolicySet::rules`] of the rule `key` names: the one resolver behind
     /// [`PolicySet::find_rule`] and [`PolicySet::compile`], so that whatever finds a rule can
     /// also disable it. Loading keeps ids, names and aliases apart, so at most one rule matches.

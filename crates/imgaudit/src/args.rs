@@ -353,10 +353,11 @@ pub(crate) struct PolicyArgs {
     /// rule` and docs/policy-input.md). Repeatable.
     #[arg(long = "policy", value_name = "DIR")]
     pub(crate) policy_dirs: Vec<std::path::PathBuf>,
-    /// Evaluate only this rule (id, name or alias, any case). Repeatable.
+    /// Evaluate only these rules: an id, name or alias (any case), or an id prefix (`PIP`, `PY`).
+    /// Repeatable.
     #[arg(long, value_name = "ID")]
     pub(crate) select: Vec<String>,
-    /// Do not evaluate this rule (id, name or alias, any case). Repeatable.
+    /// Do not evaluate these rules: an id, name or alias (any case), or an id prefix. Repeatable.
     #[arg(long, value_name = "ID")]
     pub(crate) disable: Vec<String>,
 }
