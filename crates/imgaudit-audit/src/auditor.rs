@@ -56,7 +56,7 @@ impl Auditor {
     pub fn new(settings: AuditSettings) -> anyhow::Result<Auditor> {
         let set = policy_set(&settings.policy_dirs)?;
         let selection = Selection::new(&set, &settings)?;
-        let engine = set.compile(&selection.disabled)?;
+        let engine = set.compile(&selection.excluded())?;
         let mut notes = Vec::new();
         let dockerfile = match &settings.dockerfile {
             Some(choice) => read_dockerfile(choice, &mut notes)?,

@@ -20,11 +20,17 @@ pub fn policy_set(dirs: &[PathBuf]) -> anyhow::Result<PolicySet> {
 }
 
 /// The rules left out of an audit and the severities the configuration gives the others.
+///
+/// `--select` narrows the run itself, as ruff's does: rules it leaves out are not part of the
+/// audit at all, so reports neither describe them nor list them as disabled, and a rule added
+/// to imgaudit changes nothing in a run that selects others. Rules the configuration or
+/// `--disable` turn off are reported as disabled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
-    /// Ids of the rules not evaluated: disabled by the configuration or `--disable`, or not
-    /// among those `--select` names. Sorted.
+    /// Ids of the rules disabled by the configuration or `--disable`. Sorted.
     pub disabled: Vec<String>,
+    /// Ids of the rules `--select` leaves out (none disabled besides). Sorted.
+    pub unselected: Vec<String>,
     /// Severity overrides by rule id.
     pub severity: BTreeMap<String, Severity>,
 }
@@ -50,12 +56,13 @@ impl Selection {
             disabled.extend(resolved.disabled);
             severity = resolved.severity;
         }
+        let mut unselected: Vec<String> = Vec::new();
         if !settings.select.is_empty() {
             let mut selected: Vec<&str> = Vec::new();
             for key in &settings.select {
                 selected.extend(select(set, key)?.iter().map(|rule| rule.id.as_str()));
             }
-            disabled.extend(
+            unselected.extend(
                 set.rules()
                     .iter()
                     .filter(|rule| !selected.contains(&rule.id.as_str()))
@@ -65,14 +72,32 @@ impl Selection {
         for key in &settings.disable {
             disabled.extend(select(set, key)?.iter().map(|rule| rule.id.clone()));
         }
+        disabled.retain(|id| !unselected.contains(id));
         disabled.sort();
         disabled.dedup();
-        Ok(Selection { disabled, severity })
+        unselected.sort();
+        Ok(Selection {
+            disabled,
+            unselected,
+            severity,
+        })
     }
 
     /// Whether `rule` is evaluated.
     pub fn is_enabled(&self, rule: &Rule) -> bool {
-        !self.disabled.contains(&rule.id)
+        !self.disabled.contains(&rule.id) && !self.unselected.contains(&rule.id)
+    }
+
+    /// Every rule not evaluated, disabled or unselected.
+    pub fn excluded(&self) -> Vec<String> {
+        let mut excluded: Vec<String> = self
+            .disabled
+            .iter()
+            .chain(&self.unselected)
+            .cloned()
+            .collect();
+        excluded.sort();
+        excluded
     }
 }
 

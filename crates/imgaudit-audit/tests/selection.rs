@@ -19,7 +19,7 @@ fn enabled(selection: &Selection) -> Vec<String> {
         .unwrap()
         .rule_ids()
         .into_iter()
-        .filter(|id| !selection.disabled.contains(id))
+        .filter(|id| !selection.excluded().contains(id))
         .collect()
 }
 
@@ -51,6 +51,14 @@ fn select_takes_ids_names_and_id_prefixes_in_any_case() {
     expected.push("PY001".to_owned());
     expected.sort();
     assert_eq!(enabled(&both), expected);
+}
+
+#[test]
+fn unselected_rules_are_not_reported_as_disabled() {
+    let both = selection(&["PIP"], &["PIP002", "PY001"]).unwrap();
+    assert_eq!(both.disabled, ["PIP002"]);
+    assert!(both.unselected.iter().all(|id| id.starts_with("PY")));
+    assert!(both.unselected.contains(&"PY001".to_owned()));
 }
 
 #[test]
