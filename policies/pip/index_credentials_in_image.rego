@@ -10,6 +10,7 @@
 #   id: PIP004
 #   name: index-credentials-in-image
 #   severity: critical
+#   domains: [python]
 #   remediation: >-
 #     Rotate the credential now. Pass it at build time as a build secret (`RUN --mount=type=secret`)
 #     or use a keyring or `.netrc` that is not part of the image.

@@ -10,6 +10,7 @@
 #   id: PIP002
 #   name: invalid-pip-boolean
 #   severity: high
+#   domains: [python]
 #   remediation: >-
 #     Use one of 1/0, true/false, yes/no, on/off (any case), or remove the setting. Environment
 #     values are not trimmed: ` 1` is invalid.

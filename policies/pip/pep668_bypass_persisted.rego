@@ -11,6 +11,7 @@
 #   id: PIP003
 #   name: pep668-bypass-persisted
 #   severity: medium
+#   domains: [python]
 #   remediation: >-
 #     Pass `--break-system-packages` to the one `pip install` that needs it (or better, install
 #     into a virtual environment) instead of setting it for the whole image.

@@ -11,6 +11,7 @@
 #   id: PIP001
 #   name: user-install-forced
 #   severity: medium
+#   domains: [python]
 #   remediation: >-
 #     Remove the variable or key, or set `PIP_USER=0`. To keep Python from importing a user
 #     site at all, set `PYTHONNOUSERSITE=1`.

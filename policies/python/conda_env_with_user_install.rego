@@ -11,6 +11,7 @@
 #   id: PY005
 #   name: conda-env-with-user-install
 #   severity: high
+#   domains: [python]
 #   remediation: >-
 #     Remove the PIP_USER/PIP_NO_USER setting (or set PIP_USER=0) so that pip installs into the
 #     conda environment it runs in.

@@ -11,6 +11,7 @@
 #   id: PY001
 #   name: externally-managed-marker-missing
 #   severity: medium
+#   domains: [python]
 #   remediation: >-
 #     Do not delete the marker; install Python packages into a virtual environment, or pass
 #     `--break-system-packages` to the one command that must write to the system Python.

@@ -9,6 +9,7 @@
 #   id: PY004
 #   name: pip-installed-into-distro-python
 #   severity: medium
+#   domains: [python]
 #   remediation: >-
 #     Install these packages into a virtual environment, or use the distribution's packages
 #     (`apt install python3-<name>`).

@@ -10,6 +10,7 @@
 #   id: PY002
 #   name: user-site-packages-present
 #   severity: medium
+#   domains: [python]
 #   remediation: >-
 #     Install into the environment the application runs in (a virtual environment, or the
 #     image's Python), and make sure nothing sets PIP_USER or PIP_NO_USER. If the user site must

@@ -10,6 +10,7 @@
 #   id: PY003
 #   name: user-site-shadows-environment
 #   severity: high
+#   domains: [python]
 #   remediation: >-
 #     Remove the user-site copy (and whatever put it there), or set PYTHONNOUSERSITE=1 for
 #     the environment's programs.

@@ -7,6 +7,7 @@ use anyhow::Context;
 use imgaudit_cache::LayerOrigin;
 use imgaudit_config::Date;
 use imgaudit_dockerfile::Dockerfile;
+use imgaudit_facts::{Domain, Domains};
 use imgaudit_finding::{ImageIdentity, Severity};
 use imgaudit_image::ImageSpec;
 use imgaudit_layer::CaptureRules;
@@ -20,13 +21,35 @@ use imgaudit_report::{
 use crate::locate::{in_image, source_lines};
 use crate::{AuditSettings, DockerfileChoice, REPOSITORY, Selection, policy_set};
 
-/// The files the facts read, as capture rules for the loader. Load with these, and with
-/// [`imgaudit_facts::config_paths`] as the loader's `capture_from_config`.
-pub fn facts_capture() -> anyhow::Result<CaptureRules> {
+/// The files the facts of `domains` read, as capture rules for the loader. Load with these,
+/// and with [`imgaudit_facts::config_paths`] as the loader's `capture_from_config`.
+pub fn facts_capture(domains: &Domains) -> anyhow::Result<CaptureRules> {
     Ok(CaptureRules::new(
-        &imgaudit_facts::capture_patterns(),
+        &domains.capture_patterns(),
         imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE,
     )?)
+}
+
+/// The fact domains the enabled rules read: a rule that names none may read any.
+fn domains_read(rules: &[&Rule]) -> anyhow::Result<Domains> {
+    let mut domains = Vec::new();
+    for rule in rules {
+        if rule.domains.is_empty() {
+            return Ok(Domains::all());
+        }
+        for name in &rule.domains {
+            let domain = Domain::from_name(name).ok_or_else(|| {
+                let known: Vec<&str> = Domain::ALL.iter().map(|d| d.name()).collect();
+                anyhow::anyhow!(
+                    "{}: METADATA: `custom.domains` names `{name}`, which is not a fact domain ({})",
+                    rule.display_path(),
+                    known.join(", ")
+                )
+            })?;
+            domains.push(domain);
+        }
+    }
+    Ok(Domains::of(domains))
 }
 
 /// What every image of a scan shares: settings, policies, the compiled engine, the Dockerfile.
@@ -36,6 +59,9 @@ pub struct Auditor {
     set: PolicySet,
     selection: Selection,
     engine: Engine,
+    /// The fact domains the enabled rules read: the only ones collected.
+    domains: Domains,
+    capture: CaptureRules,
     dockerfile: Option<(String, Dockerfile)>,
     notes: Vec<String>,
 }
@@ -57,6 +83,13 @@ impl Auditor {
         let set = policy_set(&settings.policy_dirs)?;
         let selection = Selection::new(&set, &settings)?;
         let engine = set.compile(&selection.excluded())?;
+        let enabled: Vec<&Rule> = set
+            .rules()
+            .iter()
+            .filter(|rule| selection.is_enabled(rule))
+            .collect();
+        let domains = domains_read(&enabled)?;
+        let capture = facts_capture(&domains)?;
         let mut notes = Vec::new();
         let dockerfile = match &settings.dockerfile {
             Some(choice) => read_dockerfile(choice, &mut notes)?,
@@ -67,9 +100,22 @@ impl Auditor {
             set,
             selection,
             engine,
+            domains,
+            capture,
             dockerfile,
             notes,
         })
+    }
+
+    /// The fact domains this audit collects.
+    pub fn domains(&self) -> &Domains {
+        &self.domains
+    }
+
+    /// What the loader must capture for this audit's facts (with
+    /// [`imgaudit_facts::config_paths`] as its `capture_from_config`).
+    pub fn capture(&self) -> &CaptureRules {
+        &self.capture
     }
 
     pub fn settings(&self) -> &AuditSettings {
@@ -104,7 +150,7 @@ impl Auditor {
     ) -> anyhow::Result<Audited> {
         let settings = &self.settings;
         let mut notes = self.notes.clone();
-        let facts = imgaudit_facts::collect(image);
+        let facts = imgaudit_facts::collect(image, &self.domains);
         let input = serde_json::to_value(&facts)?;
         let mut findings = self.engine.evaluate(&input)?;
         for finding in &mut findings {

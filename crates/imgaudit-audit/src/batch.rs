@@ -19,6 +19,7 @@ use imgaudit_cache::{LayerCache, LayerOrigin};
 use imgaudit_facts::redact::redact;
 use imgaudit_finding::Severity;
 use imgaudit_image::ImageSpec;
+use imgaudit_layer::CaptureRules;
 use imgaudit_loader::LoadedImage;
 
 use crate::render::{OutputTarget, ReportFormat, render_one, write_all_or_none};
@@ -31,11 +32,12 @@ const ADMISSION_POLL: Duration = Duration::from_millis(20);
 
 /// Reads the images of a batch: the caller knows where they come from.
 pub trait ImageLoader: Sync {
-    /// Loads the image `argument` names, remembering its layers in `layers`; returns what it
-    /// was read from too.
+    /// Loads the image `argument` names with `capture` (and [`imgaudit_facts::config_paths`]),
+    /// remembering its layers in `layers`; returns what it was read from too.
     fn load(
         &self,
         argument: &str,
+        capture: &CaptureRules,
         layers: &Arc<LayerCache>,
     ) -> anyhow::Result<(ImageSpec, LoadedImage)>;
 }
@@ -213,7 +215,7 @@ fn audit_one(
     options: &BatchOptions,
     layers: &Arc<LayerCache>,
 ) -> anyhow::Result<Outcome> {
-    let (spec, loaded) = loader.load(image, layers)?;
+    let (spec, loaded) = loader.load(image, auditor.capture(), layers)?;
     let Audited {
         audit,
         failing,

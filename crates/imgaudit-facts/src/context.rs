@@ -5,7 +5,7 @@ use imgaudit_fs::Node;
 use imgaudit_layer::{EntryKind, ImagePath};
 use imgaudit_loader::LoadedImage;
 
-use crate::model::Location;
+use crate::Location;
 use crate::redact::redacted;
 
 pub(crate) struct Context<'a> {

@@ -8,7 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// How bad a finding is. Ordered from [`Severity::Info`] (lowest) to [`Severity::Critical`].
 ///
 /// Parsed case-insensitively, displayed and serialized in lower case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, schemars::JsonSchema)]
+#[schemars(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing, nothing to fix.
     Info,
@@ -92,7 +93,10 @@ impl<'de> Deserialize<'de> for Severity {
 ///
 /// Ordered from [`Precision::Low`] to [`Precision::High`]; parsed case-insensitively, displayed
 /// and serialized in lower case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, schemars::JsonSchema,
+)]
+#[schemars(rename_all = "lowercase")]
 pub enum Precision {
     /// A guess worth a look.
     Low,

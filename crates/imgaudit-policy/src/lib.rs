@@ -47,6 +47,7 @@
 //! #   severity: medium
 //! #   remediation: one paragraph
 //! #   aliases: [DS002]
+//! #   domains: [python]
 //! package imgaudit.rules.pip001
 //!
 //! import rego.v1
@@ -70,6 +71,10 @@
 //!   any of them wherever they name it by id or name ([`PolicySet::find_rule`],
 //!   [`PolicySet::compile`]), so, ignoring ASCII case, an alias is listed once across every
 //!   loaded rule and is never a rule's id or name;
+//! - `custom.domains` (optional for user rules, given by every built-in one): the fact domains
+//!   the rule reads (`[python]`), lower-case names, each once. An audit collects only the
+//!   domains its enabled rules read; a rule that names none may read any. Whether a name is a
+//!   domain the facts have is checked by the audit, which knows them;
 //! - `related_resources`: URLs, as strings or `{ref: URL}` objects (optional).
 //!
 //! Other OPA annotation keys are accepted and ignored. Every problem is reported at once, each

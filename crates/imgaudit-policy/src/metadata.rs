@@ -42,6 +42,8 @@ pub(crate) struct Metadata {
     pub(crate) references: Vec<String>,
     /// `custom.aliases`: other tools' ids for the same check.
     pub(crate) aliases: Vec<String>,
+    /// `custom.domains`: the fact domains the rule reads (empty: not said, so all).
+    pub(crate) domains: Vec<String>,
     /// The 1-based line of each alias (the `aliases:` line when the list is on one line).
     pub(crate) alias_lines: Vec<usize>,
 }
@@ -55,6 +57,8 @@ static ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Z]+[0-9]{3}$").expect("valid regex"));
 static NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$").expect("valid regex"));
+static DOMAIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9_]*$").expect("valid regex"));
 
 /// Whether `package` is a valid rule package: `imgaudit.rules.<identifier>[.<identifier>…]`.
 pub(crate) fn is_rule_package(package: &str) -> bool {
@@ -148,6 +152,7 @@ struct RawCustom {
     severity: Option<String>,
     remediation: Option<String>,
     aliases: Option<Vec<String>>,
+    domains: Option<Vec<String>>,
 }
 
 impl Block {
@@ -246,8 +251,10 @@ impl Block {
         let title = required(raw.title, "title", "title");
         let description = required(raw.description, "description", "description");
         let mut custom_aliases = None;
+        let mut custom_domains = None;
         let (id, name, severity, remediation) = if let Some(custom) = raw.custom {
             custom_aliases = custom.aliases;
+            custom_domains = custom.domains;
             (
                 required(custom.id, "id", "custom.id"),
                 required(custom.name, "name", "custom.name"),
@@ -283,6 +290,8 @@ impl Block {
         let aliases = custom_aliases.unwrap_or_default();
         let alias_lines = self.alias_lines(aliases.len());
         problems.extend(check_aliases(file, &aliases, &alias_lines, &id, &name));
+        let domains = custom_domains.unwrap_or_default();
+        problems.extend(check_domains(file, &domains, self.key_line("domains")));
         let parsed_severity = if severity.is_empty() {
             None
         } else {
@@ -320,11 +329,32 @@ impl Block {
                 remediation,
                 references,
                 aliases,
+                domains,
                 alias_lines,
             }),
             _ => Err(problems),
         }
     }
+}
+
+/// Checks `custom.domains` (on `line`): names of fact domains (`python`, `accounts`), each
+/// once. Whether each names a domain the facts have is for whoever collects the facts.
+fn check_domains(file: &str, domains: &[String], line: usize) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (index, domain) in domains.iter().enumerate() {
+        let problem =
+            |message: String| Problem::new(file, Some(line), format!("METADATA: {message}"));
+        if !DOMAIN.is_match(domain) {
+            problems.push(problem(format!(
+                "domain `{domain}` of `custom.domains` must be a lower-case name (like python)"
+            )));
+        } else if domains[..index].contains(domain) {
+            problems.push(problem(format!(
+                "domain `{domain}` is named twice in `custom.domains`"
+            )));
+        }
+    }
+    problems
 }
 
 /// Checks a rule's own `custom.aliases` (`lines`: the line of each): every alias non-empty,

@@ -52,6 +52,14 @@ fn display_path(origin: &RuleOrigin, path: &str) -> String {
     }
 }
 
+impl Rule {
+    /// The rule file's path as users see it: `policies/<path>` for a built-in rule, the
+    /// directory joined with it for a user rule.
+    pub fn display_path(&self) -> String {
+        display_path(&self.origin, &self.path)
+    }
+}
+
 /// One rule: a `.rego` file with a `# METADATA` block, in package `imgaudit.rules.<…>`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Rule {
@@ -63,6 +71,10 @@ pub struct Rule {
     /// users can find or disable the rule by the id they know. Unique ignoring case, and never
     /// another rule's id or name.
     pub aliases: Vec<String>,
+    /// `custom.domains`: the fact domains the rule reads (`python`, `accounts`), so that the
+    /// facts of a domain no enabled rule reads are not collected. Empty when the rule does not
+    /// say: then it may read any.
+    pub domains: Vec<String>,
     /// One line.
     pub title: String,
     /// One paragraph.
@@ -507,6 +519,7 @@ fn load(existing: &[Rule], sources: Vec<Source>) -> Result<Loaded, Vec<Problem>>
                 id_line: metadata.id_line,
                 name_line: metadata.name_line,
                 aliases: metadata.aliases,
+                domains: metadata.domains,
                 alias_lines: metadata.alias_lines,
             });
         }

@@ -58,6 +58,19 @@ fn ids_names_and_aliases_name_one_rule_each_ignoring_case() {
 }
 
 #[test]
+fn every_rule_names_the_fact_domains_it_reads() {
+    // An audit collects only the domains its enabled rules read; a built-in rule that named
+    // none would make every audit collect everything.
+    for rule in builtin().rules() {
+        assert!(
+            !rule.domains.is_empty(),
+            "{} names no `custom.domains`",
+            rule.display_path()
+        );
+    }
+}
+
+#[test]
 fn every_rule_has_its_documentation_and_tests() {
     let set = builtin();
     let report = run_tests(&set, None);

@@ -517,3 +517,29 @@ fn user_rules_cannot_take_a_built_in_alias_id_or_name() {
         ]
     );
 }
+
+#[test]
+fn a_rule_names_the_fact_domains_it_reads() {
+    let text = rule_with_aliases("A001", "a", &["  domains: [python, accounts]"]);
+    let set = PolicySet::from_sources(trio("a001", &text)).unwrap();
+    assert_eq!(set.rules()[0].domains, ["python", "accounts"]);
+    // Not said: the rule may read any domain.
+    let text = rule_with_aliases("A001", "a", &[]);
+    let set = PolicySet::from_sources(trio("a001", &text)).unwrap();
+    assert!(set.rules()[0].domains.is_empty());
+}
+
+#[test]
+fn domains_that_are_not_lower_case_names_or_repeat() {
+    assert_eq!(
+        errors_of_rule(&rule_with_aliases(
+            "A001",
+            "a",
+            &["  domains: [Python, python, python]"]
+        )),
+        [
+            "policies/a001.rego:9: METADATA: domain `Python` of `custom.domains` must be a lower-case name (like python)",
+            "policies/a001.rego:9: METADATA: domain `python` is named twice in `custom.domains`",
+        ]
+    );
+}

@@ -98,16 +98,17 @@ impl Reading {
         self.load_spec(&self.image_spec(image)?, capture, None, layers)
     }
 
-    /// Loads an image with everything the facts need captured, remembering its layers in
-    /// `layers`.
+    /// Loads an image with what the facts need captured (`capture`: an auditor's, or every
+    /// domain's), remembering its layers in `layers`.
     pub(crate) fn load_for_facts(
         &self,
         spec: &ImageSpec,
+        capture: &CaptureRules,
         layers: Option<Arc<LayerCache>>,
     ) -> anyhow::Result<LoadedImage> {
         self.load_spec(
             spec,
-            imgaudit_audit::facts_capture()?,
+            capture.clone(),
             Some(imgaudit_facts::config_paths),
             layers,
         )
@@ -156,10 +157,11 @@ impl imgaudit_audit::batch::ImageLoader for Reading {
     fn load(
         &self,
         argument: &str,
+        capture: &CaptureRules,
         layers: &Arc<LayerCache>,
     ) -> anyhow::Result<(ImageSpec, LoadedImage)> {
         let spec = self.image_spec(argument)?;
-        let image = self.load_for_facts(&spec, Some(Arc::clone(layers)))?;
+        let image = self.load_for_facts(&spec, capture, Some(Arc::clone(layers)))?;
         Ok((spec, image))
     }
 }

@@ -7,6 +7,7 @@ use std::time::Instant;
 use imgaudit_audit::batch::{self, BatchOptions};
 use imgaudit_audit::{Auditor, render};
 use imgaudit_cache::LayerCache;
+use imgaudit_facts::Domains;
 
 use super::Report;
 use crate::args::{FactsArgs, GlobalArgs, ScanArgs};
@@ -27,7 +28,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
     let color = settings::color(args.color);
     let reading = Reading::new(global)?;
     let spec = reading.image_spec(&images[0])?;
-    let image = reading.load_for_facts(&spec, reading.cache.layers()?)?;
+    let image = reading.load_for_facts(&spec, auditor.capture(), reading.cache.layers()?)?;
     let audited = auditor.audit(&image, &spec, None)?;
     drop(image);
     let (stdout, files) = render::render(&audited.audit, &outputs, color);
@@ -102,6 +103,8 @@ fn run_batch(global: &GlobalArgs, args: &ScanArgs, images: &[String]) -> anyhow:
 pub(crate) fn facts(global: &GlobalArgs, args: &FactsArgs) -> anyhow::Result<String> {
     let reading = Reading::new(global)?;
     let spec = reading.image_spec(&args.image)?;
-    let image = reading.load_for_facts(&spec, reading.cache.layers()?)?;
-    to_json(&imgaudit_facts::collect(&image))
+    let domains = Domains::all();
+    let capture = imgaudit_audit::facts_capture(&domains)?;
+    let image = reading.load_for_facts(&spec, &capture, reading.cache.layers()?)?;
+    to_json(&imgaudit_facts::collect(&image, &domains))
 }

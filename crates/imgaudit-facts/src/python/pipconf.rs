@@ -3,8 +3,10 @@
 
 use imgaudit_pip::ConfigFileKind;
 
+use crate::accounts::User;
 use crate::context::{Context, image_path};
-use crate::model::{PipConfigEntry, PipConfigFile, Python, Runtime, User};
+use crate::python::RuntimeView;
+use crate::python::model::{PipConfigEntry, PipConfigFile, PipConfigKind, Python};
 use crate::redact::{has_credentials, redacted};
 
 /// The capture patterns this module reads: every `pip.conf` (XDG dirs, `/etc`, homes, prefixes).
@@ -18,14 +20,14 @@ pub(crate) struct Candidate {
     pub(crate) scope: String,
 }
 
-pub(crate) fn kind_name(kind: ConfigFileKind) -> &'static str {
+pub(crate) fn kind_of(kind: ConfigFileKind) -> PipConfigKind {
     match kind {
-        ConfigFileKind::Xdg => "xdg",
-        ConfigFileKind::Etc => "etc",
-        ConfigFileKind::Legacy => "legacy",
-        ConfigFileKind::User => "user",
-        ConfigFileKind::Site => "site",
-        ConfigFileKind::EnvFile => "envfile",
+        ConfigFileKind::Xdg => PipConfigKind::Xdg,
+        ConfigFileKind::Etc => PipConfigKind::Etc,
+        ConfigFileKind::Legacy => PipConfigKind::Legacy,
+        ConfigFileKind::User => PipConfigKind::User,
+        ConfigFileKind::Site => PipConfigKind::Site,
+        ConfigFileKind::EnvFile => PipConfigKind::Envfile,
     }
 }
 
@@ -39,7 +41,7 @@ pub(crate) fn scope(kind: &str, dir: &str) -> String {
 pub(crate) fn candidates(
     ctx: &Context<'_>,
     users: &[User],
-    runtime: &Runtime,
+    runtime: &RuntimeView<'_>,
     pythons: &[Python],
 ) -> Vec<Candidate> {
     let everyone = || "everyone".to_owned();
@@ -63,7 +65,7 @@ pub(crate) fn candidates(
     let mut homes: Vec<String> = users
         .iter()
         .map(|u| u.home.clone())
-        .chain(std::iter::once(runtime.home.clone()))
+        .chain(std::iter::once(runtime.user.home.clone()))
         .filter(|h| h.starts_with('/'))
         .map(|h| h.trim_end_matches('/').to_owned())
         .collect();
@@ -97,7 +99,7 @@ pub(crate) fn candidates(
             scope: scope("prefix", prefix),
         });
     }
-    if let Some(file) = &runtime.pip_config_file {
+    if let Some(file) = &runtime.python.pip_config_file {
         out.push(Candidate {
             path: file.clone(),
             kind: ConfigFileKind::EnvFile,
@@ -105,16 +107,16 @@ pub(crate) fn candidates(
         });
     }
     let mut seen = std::collections::HashSet::new();
-    out.retain(|c| seen.insert((c.path.clone(), kind_name(c.kind))));
+    out.retain(|c| seen.insert((c.path.clone(), kind_of(c.kind))));
     out
 }
 
 /// Whether pip reads a file of this kind given `PIP_CONFIG_FILE` (§1.6 hiding rules): an
 /// existing file hides the legacy and user files; `/dev/null` hides every file.
-pub(crate) fn is_read(kind: ConfigFileKind, runtime: &Runtime) -> bool {
-    match runtime.pip_config_file.as_deref() {
+pub(crate) fn is_read(kind: ConfigFileKind, runtime: &RuntimeView<'_>) -> bool {
+    match runtime.python.pip_config_file.as_deref() {
         Some("/dev/null") => false,
-        Some(_) if runtime.pip_config_file_exists => {
+        Some(_) if runtime.python.pip_config_file_exists => {
             !matches!(kind, ConfigFileKind::Legacy | ConfigFileKind::User)
         }
         _ => true,
@@ -124,7 +126,7 @@ pub(crate) fn is_read(kind: ConfigFileKind, runtime: &Runtime) -> bool {
 pub(crate) fn collect(
     ctx: &Context<'_>,
     users: &[User],
-    runtime: &Runtime,
+    runtime: &RuntimeView<'_>,
     pythons: &[Python],
 ) -> Vec<PipConfigFile> {
     candidates(ctx, users, runtime, pythons)
@@ -154,7 +156,7 @@ pub(crate) fn collect(
             Some(PipConfigFile {
                 read: is_read(candidate.kind, runtime),
                 origin: ctx.file_origin(&path),
-                kind: kind_name(candidate.kind).to_owned(),
+                kind: kind_of(candidate.kind),
                 scope: candidate.scope,
                 path: candidate.path,
                 entries,

@@ -10,16 +10,20 @@ use imgaudit_pip::{
 };
 
 use crate::context::{Context, image_path};
-use crate::model::{Decision, PipSetting, Python, Runtime};
-use crate::pipconf;
+use crate::python::RuntimeView;
+use crate::python::model::{
+    self, Decision, Effect, Outcome, PackageManager, PipOption, PipSetting, Python, PythonKind,
+    SettingOutcome, SettingSource,
+};
+use crate::python::pipconf;
+use crate::python::settings::NEWEST_MEASURED;
 use crate::redact::redacted;
-use crate::settings::NEWEST_MEASURED;
 
 pub(crate) fn decide_all(
     ctx: &Context<'_>,
     settings: &mut [PipSetting],
     pythons: &mut [Python],
-    runtime: &Runtime,
+    runtime: &RuntimeView<'_>,
 ) {
     let candidates = pipconf::candidates(ctx, &[], runtime, pythons);
     let mut statuses: HashMap<usize, Vec<SettingStatus>> = HashMap::new();
@@ -46,14 +50,14 @@ pub(crate) fn decide_all(
                 }
             }
             let (kind, reason) = match &outcome.decision {
-                PipDecision::User => ("user", "user install".to_owned()),
-                PipDecision::Site => ("site", "install into the environment".to_owned()),
-                PipDecision::Other(path) if path.starts_with(&runtime.user_base) => {
-                    ("user", format!("user install into {path}"))
+                PipDecision::User => (Outcome::User, "user install".to_owned()),
+                PipDecision::Site => (Outcome::Site, "install into the environment".to_owned()),
+                PipDecision::Other(path) if path.starts_with(&runtime.python.user_base) => {
+                    (Outcome::User, format!("user install into {path}"))
                 }
-                PipDecision::Other(path) => ("other", format!("install into {path}")),
-                PipDecision::Error(reason) => ("error", reason.code()),
-                PipDecision::DryRunOk | PipDecision::Uninstalled => ("other", String::new()),
+                PipDecision::Other(path) => (Outcome::Other, format!("install into {path}")),
+                PipDecision::Error(reason) => (Outcome::Error, reason.code()),
+                PipDecision::DryRunOk | PipDecision::Uninstalled => (Outcome::Other, String::new()),
             };
             // The log line pip prints for its choice says why, when there is one.
             let reason = outcome
@@ -82,11 +86,10 @@ pub(crate) fn decide_all(
             python.decisions.push(Decision {
                 error,
                 launch: match launch {
-                    Launch::Exec => "exec",
-                    Launch::Shell => "shell",
-                }
-                .to_owned(),
-                outcome: kind.to_owned(),
+                    Launch::Exec => model::Launch::Exec,
+                    Launch::Shell => model::Launch::Shell,
+                },
+                outcome: kind,
                 reason,
                 user_setting,
                 break_system_packages_setting,
@@ -133,7 +136,7 @@ fn scenario(
     ctx: &Context<'_>,
     python: &Python,
     version: PipVersion,
-    runtime: &Runtime,
+    runtime: &RuntimeView<'_>,
     candidates: &[pipconf::Candidate],
 ) -> Scenario {
     let purelib = purelib(python);
@@ -144,8 +147,8 @@ fn scenario(
         purelib.clone(),
     );
     scenario.env.clone_from(&ctx.env);
-    scenario.passwd_home = Some(runtime.home.clone());
-    let home_scope = pipconf::scope("home", &runtime.home);
+    scenario.passwd_home = Some(runtime.user.home.clone());
+    let home_scope = pipconf::scope("home", &runtime.user.home);
     let prefix_scope = pipconf::scope("prefix", &python.prefix);
     scenario.config_files = candidates
         .iter()
@@ -160,8 +163,8 @@ fn scenario(
                 VenvKind::from_pyvenv_cfg(&String::from_utf8_lossy(text))
             }),
     };
-    scenario.marker = match python.marker.as_ref().map(|m| m.state.as_str()) {
-        Some("present") => MarkerState::RegularFile {
+    scenario.marker = match python.marker.as_ref().map(|m| m.state) {
+        Some(model::MarkerState::Present) => MarkerState::RegularFile {
             content: python
                 .marker
                 .as_ref()
@@ -169,21 +172,23 @@ fn scenario(
                 .and_then(|p| ctx.content(&p))
                 .map(<[u8]>::to_vec),
         },
-        Some("directory") => MarkerState::Directory,
-        Some("dangling_link") => MarkerState::DanglingLink,
-        _ => MarkerState::Absent,
+        Some(model::MarkerState::Directory) => MarkerState::Directory,
+        Some(model::MarkerState::DanglingLink) => MarkerState::DanglingLink,
+        Some(model::MarkerState::NotAFile | model::MarkerState::Absent) | None => {
+            MarkerState::Absent
+        }
     };
     scenario.site_packages_writable =
-        runtime.is_root || writable(ctx, &purelib, runtime.uid, runtime.gid);
+        runtime.user.is_root || writable(ctx, &purelib, runtime.user.uid, runtime.user.gid);
     scenario
 }
 
 /// Where `pip install` writes for this interpreter (`sysconfig` purelib): Debian's patched
 /// scheme sends a distro Python's installs to `/usr/local/lib/pythonX.Y/dist-packages` (§2.5).
 fn purelib(python: &Python) -> String {
-    if python.kind == "distro"
+    if python.kind == PythonKind::Distro
         && python.prefix == "/usr"
-        && python.package_manager.as_deref() == Some("dpkg")
+        && python.package_manager == Some(PackageManager::Dpkg)
     {
         format!("/usr/local/lib/python{}/dist-packages", python.version)
     } else {
@@ -242,9 +247,9 @@ fn setting_id(settings: &[PipSetting], decided_by: &SettingRef) -> Option<usize>
     settings
         .iter()
         .find(|s| match decided_by {
-            SettingRef::Env { name, .. } => s.source == "env" && s.name == *name,
+            SettingRef::Env { name, .. } => s.source == SettingSource::Env && s.name == *name,
             SettingRef::Config { path, line, .. } => {
-                s.source == "pip_config"
+                s.source == SettingSource::PipConfig
                     && s.origin.path.as_deref() == Some(path.as_str())
                     && s.origin.line.and_then(|l| usize::try_from(l).ok()) == Some(*line)
             }
@@ -257,21 +262,23 @@ fn setting_id(settings: &[PipSetting], decided_by: &SettingRef) -> Option<usize>
 /// in every decision does not count.
 fn mark_overridden(settings: &mut [PipSetting], pythons: &[Python]) {
     let decisions: Vec<&Decision> = pythons.iter().flat_map(|p| &p.decisions).collect();
-    let effects: Vec<String> = settings.iter().map(|s| s.effect.clone()).collect();
+    let effects: Vec<Effect> = settings.iter().map(|s| s.effect).collect();
     let described: Vec<String> = settings
         .iter()
         .map(|s| format!("{}={}", s.name, s.value))
         .collect();
     for setting in settings.iter_mut() {
-        if setting.source == "startup_file" {
+        if setting.source == SettingSource::StartupFile {
             continue;
         }
         // The settings that turn something on, and the effect that turns it off again.
-        let (winner_of, off): (fn(&Decision) -> Option<usize>, &str) =
-            match (setting.option.as_str(), setting.effect.as_str()) {
-                ("user" | "no-user", "user_install") => (|d| d.user_setting, "non_user_install"),
-                ("break-system-packages", "bypass_pep668") => {
-                    (|d| d.break_system_packages_setting, "keep_pep668")
+        let (winner_of, off): (fn(&Decision) -> Option<usize>, Effect) =
+            match (setting.option, setting.effect) {
+                (PipOption::User | PipOption::NoUser, Effect::UserInstall) => {
+                    (|d| d.user_setting, Effect::NonUserInstall)
+                }
+                (PipOption::BreakSystemPackages, Effect::BypassPep668) => {
+                    (|d| d.break_system_packages_setting, Effect::KeepPep668)
                 }
                 _ => continue,
             };
@@ -280,7 +287,7 @@ fn mark_overridden(settings: &mut [PipSetting], pythons: &[Python]) {
                 continue;
             };
             if winner == setting.id {
-                push_unique(&mut setting.decides_in, &decision.launch);
+                push_unique(&mut setting.decides_in, decision.launch);
                 let refused = matches!(
                     decision.error.as_deref(),
                     Some("venv-no-user" | "user-site-disabled")
@@ -288,14 +295,14 @@ fn mark_overridden(settings: &mut [PipSetting], pythons: &[Python]) {
                 push_unique(
                     &mut setting.outcomes,
                     if refused {
-                        "refused"
+                        SettingOutcome::Refused
                     } else {
-                        &decision.outcome
+                        decision.outcome.into()
                     },
                 );
             } else if effects[winner] == off {
-                push_unique(&mut setting.overridden_in, &decision.launch);
-                push_unique(&mut setting.overridden_by, &described[winner]);
+                push_unique(&mut setting.overridden_in, decision.launch);
+                push_unique(&mut setting.overridden_by, described[winner].clone());
             }
         }
         let beaten_everywhere = !decisions.is_empty()
@@ -312,8 +319,8 @@ fn mark_overridden(settings: &mut [PipSetting], pythons: &[Python]) {
     }
 }
 
-fn push_unique(list: &mut Vec<String>, value: &str) {
-    if !list.iter().any(|v| v == value) {
-        list.push(value.to_owned());
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, value: T) {
+    if !list.contains(&value) {
+        list.push(value);
     }
 }

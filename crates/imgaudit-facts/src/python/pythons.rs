@@ -8,12 +8,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use imgaudit_layer::{EntryKind, ImagePath};
 
+use crate::Location;
+use crate::accounts::User;
 use crate::context::{Context, display, image_path};
-use crate::model::{
-    Distribution, Location, Marker, PipInstall, Python, Runtime, Shadowing, SitePackages, User,
+use crate::python::RuntimeView;
+use crate::python::model::{
+    Distribution, Marker, MarkerState, PipInstall, Python, PythonKind, Shadowing, SitePackages,
     UserSite, Venv,
 };
-use crate::packages::Ownership;
+use crate::python::packages::Ownership;
 
 /// The capture patterns this module reads.
 pub(crate) const CAPTURE: &[&str] = &[
@@ -44,7 +47,7 @@ pub(crate) fn collect(
     ctx: &Context<'_>,
     ownership: &Ownership,
     users: &[User],
-    runtime: &Runtime,
+    runtime: &RuntimeView<'_>,
 ) -> Installations {
     let found = scan(ctx, ownership);
     let mut notes = Vec::new();
@@ -54,12 +57,12 @@ pub(crate) fn collect(
             continue;
         };
         let kind = base_kind(ctx, ownership, stdlib, &prefix);
-        if kind == "other" && prefix == "/usr" && ownership.has_rpm {
+        if kind == PythonKind::Other && prefix == "/usr" && ownership.has_rpm {
             notes.push(format!(
                 "{stdlib}: looks like an rpm-managed Python; the rpm database is not read yet, so it is reported as `other`"
             ));
         }
-        let site_dirs = site_dirs(ctx, &kind, &prefix, &version);
+        let site_dirs = site_dirs(ctx, kind, &prefix, &version);
         let stdlib_path = image_path(stdlib).expect("found in the tree");
         let owner = ownership.owner(&format!("{stdlib}/os.py"));
         let marker = marker(ctx, ownership, stdlib);
@@ -70,9 +73,9 @@ pub(crate) fn collect(
             stdlib: Some(stdlib.clone()),
             version,
             owner_package: owner.map(|(_, p)| p.to_owned()),
-            package_manager: owner.map(|(m, _)| m.to_owned()),
+            package_manager: owner.map(|(m, _)| m),
             venv: None,
-            sees_user_site: !runtime.user_site_disabled,
+            sees_user_site: !runtime.python.user_site_disabled,
             site_packages: site_packages(ctx, &found, &site_dirs),
             pip: None,
             marker: Some(marker),
@@ -159,27 +162,26 @@ fn split_stdlib(dir: &str) -> Option<(String, String)> {
     Some((prefix.to_owned(), version.to_owned()))
 }
 
-fn base_kind(ctx: &Context<'_>, ownership: &Ownership, stdlib: &str, prefix: &str) -> String {
-    let kind = if image_path(&format!("{prefix}/conda-meta")).is_some_and(|p| ctx.is_dir(&p)) {
-        "conda"
+fn base_kind(ctx: &Context<'_>, ownership: &Ownership, stdlib: &str, prefix: &str) -> PythonKind {
+    if image_path(&format!("{prefix}/conda-meta")).is_some_and(|p| ctx.is_dir(&p)) {
+        PythonKind::Conda
     } else if prefix.contains("/.pyenv/versions/") {
-        "pyenv"
+        PythonKind::Pyenv
     } else if prefix.contains("/uv/python/") {
-        "uv"
+        PythonKind::Uv
     } else if ownership.owner(&format!("{stdlib}/os.py")).is_some() {
-        "distro"
+        PythonKind::Distro
     } else if prefix == "/usr/local" {
-        "source_built"
+        PythonKind::SourceBuilt
     } else {
-        "other"
-    };
-    kind.to_owned()
+        PythonKind::Other
+    }
 }
 
 /// The site directories of a non-venv interpreter, in `sys.path` order.
-fn site_dirs(ctx: &Context<'_>, kind: &str, prefix: &str, version: &str) -> Vec<String> {
+fn site_dirs(ctx: &Context<'_>, kind: PythonKind, prefix: &str, version: &str) -> Vec<String> {
     let mut dirs = Vec::new();
-    if kind == "distro" && prefix == "/usr" {
+    if kind == PythonKind::Distro && prefix == "/usr" {
         // Debian's layout: pip writes to /usr/local/.../dist-packages, apt to /usr/lib/python3.
         dirs.push(format!("/usr/local/lib/python{version}/dist-packages"));
         dirs.push("/usr/lib/python3/dist-packages".to_owned());
@@ -296,20 +298,26 @@ fn marker(ctx: &Context<'_>, ownership: &Ownership, stdlib: &str) -> Marker {
     let path = image_path(&shown).expect("under a found stdlib");
     let shipped_by = ownership.owner(&shown).map(|(_, p)| p.to_owned());
     let own = ctx.image.fs.get(&path);
-    let (state, well_formed) = match own.map(imgaudit_fs::Node::kind) {
-        None => ("absent", None),
-        Some(EntryKind::Dir) => ("directory", None),
-        Some(EntryKind::Symlink) => match ctx.node(&path, true).map(imgaudit_fs::Node::kind) {
-            Some(EntryKind::File) => ("present", ctx.content(&path).map(well_formed_marker)),
-            Some(EntryKind::Dir) => ("directory", None),
-            None => ("dangling_link", None),
-            Some(_) => ("not_a_file", None),
-        },
-        Some(EntryKind::File) => ("present", ctx.content(&path).map(well_formed_marker)),
-        // A fifo or a device is not `os.path.isfile`: pip ignores it.
-        Some(_) => ("not_a_file", None),
+    let present = || {
+        (
+            MarkerState::Present,
+            ctx.content(&path).map(well_formed_marker),
+        )
     };
-    let removed = if state == "absent" {
+    let (state, well_formed) = match own.map(imgaudit_fs::Node::kind) {
+        None => (MarkerState::Absent, None),
+        Some(EntryKind::Dir) => (MarkerState::Directory, None),
+        Some(EntryKind::Symlink) => match ctx.node(&path, true).map(imgaudit_fs::Node::kind) {
+            Some(EntryKind::File) => present(),
+            Some(EntryKind::Dir) => (MarkerState::Directory, None),
+            None => (MarkerState::DanglingLink, None),
+            Some(_) => (MarkerState::NotAFile, None),
+        },
+        Some(EntryKind::File) => present(),
+        // A fifo or a device is not `os.path.isfile`: pip ignores it.
+        Some(_) => (MarkerState::NotAFile, None),
+    };
+    let removed = if state == MarkerState::Absent {
         ctx.image
             .fs
             .removal(&path)
@@ -320,7 +328,7 @@ fn marker(ctx: &Context<'_>, ownership: &Ownership, stdlib: &str) -> Marker {
     Marker {
         origin: ctx.file_origin(&path),
         path: shown,
-        state: state.to_owned(),
+        state,
         well_formed,
         shipped_by,
         removed,
@@ -354,7 +362,7 @@ fn venv(
     found: &Found,
     config: &str,
     bases: &[Python],
-    runtime: &Runtime,
+    runtime: &RuntimeView<'_>,
 ) -> Option<Python> {
     let config_path = image_path(config)?;
     let prefix = config.strip_suffix("/pyvenv.cfg")?;
@@ -410,7 +418,7 @@ fn venv(
     .collect();
     Some(Python {
         id: 0,
-        kind: "venv".to_owned(),
+        kind: PythonKind::Venv,
         prefix: prefix.to_owned(),
         stdlib: base.and_then(|b| b.stdlib.clone()),
         version,
@@ -421,7 +429,7 @@ fn venv(
             include_system_site_packages,
             home,
         }),
-        sees_user_site: include_system_site_packages && !runtime.user_site_disabled,
+        sees_user_site: include_system_site_packages && !runtime.python.user_site_disabled,
         site_packages: site_packages(ctx, found, &site_dirs),
         pip: None,
         marker: None,
@@ -435,7 +443,7 @@ fn user_sites(
     ctx: &Context<'_>,
     found: &Found,
     users: &[User],
-    runtime: &Runtime,
+    runtime: &RuntimeView<'_>,
 ) -> Vec<UserSite> {
     let mut bases: BTreeMap<String, Option<String>> = BTreeMap::new();
     for user in users {
@@ -447,8 +455,8 @@ fn user_sites(
         }
     }
     bases
-        .entry(runtime.user_base.clone())
-        .or_insert_with(|| runtime.user_name.clone());
+        .entry(runtime.python.user_base.clone())
+        .or_insert_with(|| runtime.user.user_name.clone());
     let mut sites = Vec::new();
     for (base, user) in bases {
         let Some(lib) = image_path(&format!("{base}/lib")) else {
@@ -483,7 +491,7 @@ fn user_sites(
                 user_base: base.clone(),
                 python_version: version.to_owned(),
                 user: user.clone(),
-                runtime: base == runtime.user_base,
+                runtime: base == runtime.python.user_base,
                 distributions: found.distributions.get(&shown).cloned().unwrap_or_default(),
                 pth_files,
                 entries,

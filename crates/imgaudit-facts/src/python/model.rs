@@ -1,91 +1,15 @@
-//! The facts document: what policies receive as `input`, documented in `docs/policy-input.md`.
-//!
-//! Every value that came from inside the image has passed through [`crate::redact`] before it
-//! lands here, so the document can be printed, logged and handed to user policies.
+//! The document types of the Python domain.
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use imgaudit_finding::Location;
+use imgaudit_finding::Precision;
 
-/// Bumped whenever a field changes meaning or disappears (additions keep the version).
-pub const SCHEMA_VERSION: u32 = 1;
+use crate::Location;
 
-/// Everything the policies judge, for one image.
+/// What the runtime user's Python sees of its environment (in the document's `runtime`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Facts {
-    pub schema_version: u32,
-    pub image: ImageFacts,
-    pub layers: Vec<LayerFacts>,
-    pub history: Vec<HistoryFacts>,
-    /// The config's `Env`, in order.
-    pub env: Vec<EnvVar>,
-    pub runtime: Runtime,
-    pub users: Vec<User>,
-    pub startup_files: Vec<StartupFile>,
-    pub pip_config_files: Vec<PipConfigFile>,
-    /// Every setting that steers `pip install`, from every source, flattened.
-    pub pip_settings: Vec<PipSetting>,
-    pub pythons: Vec<Python>,
-    pub user_sites: Vec<UserSite>,
-    /// Distributions in a user site that shadow another version of themselves in an
-    /// environment that sees that user site.
-    pub shadowed_distributions: Vec<Shadowing>,
-    /// What the facts could not establish, and why.
-    pub notes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct ImageFacts {
-    /// The name the user gave (`oci:dir:tag`, `app:ci`...).
-    pub reference: String,
-    /// The image's own name when the source records one.
-    pub name: Option<String>,
-    pub platform: String,
-    pub manifest_digest: Option<String>,
-    pub config_digest: String,
-    /// The config's `User`, as written (`""` means root).
-    pub user: String,
-    pub working_dir: Option<String>,
-    pub entrypoint: Vec<String>,
-    pub cmd: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct LayerFacts {
-    pub index: usize,
-    pub digest: String,
-    pub history_step: Option<usize>,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct HistoryFacts {
-    pub index: usize,
-    pub created_by: Option<String>,
-    pub empty_layer: bool,
-    pub layer: Option<usize>,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct EnvVar {
-    /// Position in the config's `Env`.
-    pub index: usize,
-    pub name: String,
-    pub value: String,
-    pub origin: Location,
-}
-
-/// Who runs the image's processes and what they see.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Runtime {
-    /// The config's `User` resolved against `/etc/passwd`; `None` when a name is not found.
-    pub uid: Option<u64>,
-    /// The primary group: the number after `:` in `User`, else the passwd entry's.
-    pub gid: Option<u64>,
-    pub user_name: Option<String>,
-    pub is_root: bool,
-    /// `HOME` as a container gets it: the `Env` value, else the passwd home, else `/`.
-    pub home: String,
+pub struct PythonRuntime {
     /// `PYTHONUSERBASE` when set and non-empty, else `$HOME/.local`.
     pub user_base: String,
     /// `PYTHONNOUSERSITE` from `Env`, as written.
@@ -97,24 +21,24 @@ pub struct Runtime {
     pub pip_config_file_exists: bool,
 }
 
+/// The Python domain's part of the document.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct User {
-    pub name: String,
-    pub uid: u64,
-    pub gid: u64,
-    pub home: String,
-    pub shell: String,
-    /// The account the config's `User` names.
-    pub runtime: bool,
-    pub origin: Location,
+pub struct PythonFacts {
+    pub startup_files: Vec<StartupFile>,
+    pub pip_config_files: Vec<PipConfigFile>,
+    /// Every setting that steers `pip install`, from every source, flattened.
+    pub pip_settings: Vec<PipSetting>,
+    pub pythons: Vec<Python>,
+    pub user_sites: Vec<UserSite>,
+    /// Distributions in a user site that shadow another version of themselves in an
+    /// environment that sees that user site.
+    pub shadowed_distributions: Vec<Shadowing>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct StartupFile {
     pub path: String,
-    /// `etc_environment`, `etc_profile`, `etc_profile_d`, `etc_bash_bashrc`, `home_bashrc`,
-    /// `home_profile`, `home_bash_profile`, `zshenv`, `bash_env_file`.
-    pub kind: String,
+    pub kind: StartupKind,
     pub origin: Location,
     /// Exported assignments of variables that matter to Python and pip.
     pub assignments: Vec<StartupAssignment>,
@@ -142,8 +66,7 @@ pub struct StartupAssignment {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PipConfigFile {
     pub path: String,
-    /// `xdg`, `etc`, `legacy`, `user`, `site`, `envfile`: pip's merge order.
-    pub kind: String,
+    pub kind: PipConfigKind,
     /// Whom it applies to: `everyone`, the home it belongs to, or the interpreter prefix.
     pub scope: String,
     /// False when something hides it (`PIP_CONFIG_FILE` hides the user files).
@@ -168,44 +91,40 @@ pub struct PipConfigEntry {
 pub struct PipSetting {
     /// Stable within one document; decisions refer to settings by it.
     pub id: usize,
-    /// `env` (the config's `Env`), `startup_file` or `pip_config`.
-    pub source: String,
+    pub source: SettingSource,
     /// The variable (`PIP_NO_USER`) or the config key as written (`no-user`).
     pub name: String,
-    /// The pip option it feeds: `user`, `no-user`, `break-system-packages`, `index-url`,
-    /// `extra-index-url`.
-    pub option: String,
+    /// The pip option it feeds.
+    pub option: PipOption,
     /// The config section (`global`, `install`) for config files.
     pub section: Option<String>,
     /// The value as written (credentials redacted).
     pub value: String,
-    /// How pip reads it: `true`, `false`, `empty` (ignored), `invalid` (aborts pip), or `text`
-    /// for options that are not booleans.
-    pub parsed: String,
-    /// What it does when it is the setting pip ends up using: `user_install`,
-    /// `non_user_install`, `bypass_pep668`, `keep_pep668`, `abort`, `none`, `index`.
-    pub effect: String,
+    /// How pip reads it.
+    pub parsed: Parsed,
+    /// What it does when it is the setting pip ends up using.
+    pub effect: Effect,
     /// Why it may not count: the pip versions in the image ignore it, a higher-precedence
     /// setting overrides it, or the file is hidden. Empty when it counts.
     pub ignored_because: Vec<String>,
     /// For `user`/`no-user` settings that turn user installs on: the launches (`exec`, `shell`)
     /// in which this setting is the one pip ends up using, for some interpreter.
-    pub decides_in: Vec<String>,
+    pub decides_in: Vec<Launch>,
     /// ...and the launches in which a setting that turns them off wins instead (§1.4: the
     /// shell reorders `PIP_USER` and `PIP_NO_USER`), with the winners (`PIP_USER=0`).
-    pub overridden_in: Vec<String>,
+    pub overridden_in: Vec<Launch>,
     pub overridden_by: Vec<String>,
     /// What `pip install` does where this setting decides: `user`, `refused` (a plain venv
     /// refuses user installs; pip >= 25.3 refuses them with the user site disabled), `error`
     /// (another reason, such as PEP 668).
-    pub outcomes: Vec<String>,
+    pub outcomes: Vec<SettingOutcome>,
     /// For index URLs: whether the URL carried a password or token (now redacted).
     pub has_credentials: bool,
     /// True for start-up files: only some entry points read them.
     pub conditional: bool,
     /// `high` (config `Env`, pip config files), `medium` (start-up files most entry points
     /// read), `low` (inside a shell conditional, or only interactive shells).
-    pub precision: String,
+    pub precision: Precision,
     /// The entry points that see it (`all` for the config `Env`).
     pub readers: Vec<String>,
     pub origin: Location,
@@ -214,8 +133,7 @@ pub struct PipSetting {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Python {
     pub id: usize,
-    /// `distro`, `source_built`, `venv`, `conda`, `pyenv`, `uv`, `other`.
-    pub kind: String,
+    pub kind: PythonKind,
     pub prefix: String,
     /// The stdlib directory (`sysconfig.get_path("stdlib")`); for a venv, its base's.
     pub stdlib: Option<String>,
@@ -223,7 +141,7 @@ pub struct Python {
     pub version: String,
     /// The package that owns the stdlib (`libpython3.11-minimal`), with its manager.
     pub owner_package: Option<String>,
-    pub package_manager: Option<String>,
+    pub package_manager: Option<PackageManager>,
     pub venv: Option<Venv>,
     /// Whether this interpreter puts a user site on `sys.path` (not in a plain venv).
     pub sees_user_site: bool,
@@ -256,7 +174,7 @@ pub struct Distribution {
     pub version: String,
     /// The `INSTALLER` record (`pip`, `debian`, `uv`...), when there is one.
     pub installer: Option<String>,
-    /// The package manager that owns it (`dpkg`, `apk`), when its files say so.
+    /// The package that owns it (`python3-six`), when the package manager's lists say so.
     pub owned_by_package: Option<String>,
     pub path: String,
     pub origin: Location,
@@ -272,9 +190,7 @@ pub struct PipInstall {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Marker {
     pub path: String,
-    /// `present` (a regular file, or a link to one: it blocks, even malformed), `directory`,
-    /// `dangling_link` or `not_a_file` (a fifo or device; pip ignores all three), `absent`.
-    pub state: String,
+    pub state: MarkerState,
     /// For a present marker: whether it has the `[externally-managed]` section pip reads.
     pub well_formed: Option<bool>,
     /// The package whose file list includes the marker.
@@ -287,11 +203,8 @@ pub struct Marker {
 /// What pip decides for `pip install PKG` run by the runtime user.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Decision {
-    /// `exec` (exec-form `CMD`, `docker exec`: `Env` order kept) or `shell` (`sh -c`, `bash -c`:
-    /// the shell puts `PIP_USER` before `PIP_NO_USER`).
-    pub launch: String,
-    /// `user`, `site`, `error`.
-    pub outcome: String,
+    pub launch: Launch,
+    pub outcome: Outcome,
     /// For errors, pip's reason as a short code: `venv-no-user` and `user-site-disabled`
     /// (user installs refused), `EM` (PEP 668), `badvalue`, `config`, `perm`...
     pub error: Option<String>,
@@ -329,4 +242,222 @@ pub struct Shadowing {
     pub python: usize,
     pub environment_path: String,
     pub environment_version: String,
+}
+
+/// Which shell start-up file a [`StartupFile`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StartupKind {
+    /// `/etc/environment`, read by `pam_env`.
+    EtcEnvironment,
+    /// `/etc/profile`.
+    EtcProfile,
+    /// `/etc/profile.d/*.sh`.
+    EtcProfileD,
+    /// `/etc/bash.bashrc`.
+    EtcBashBashrc,
+    /// `~/.bashrc`.
+    HomeBashrc,
+    /// `~/.profile`.
+    HomeProfile,
+    /// `~/.bash_profile` (or `~/.bash_login`, which stands where it does).
+    HomeBashProfile,
+    /// `~/.bash_login`.
+    HomeBashLogin,
+    /// `/etc/zsh/zshenv`, `/etc/zshenv`, `~/.zshenv`.
+    Zshenv,
+    /// The file `$BASH_ENV` names.
+    BashEnvFile,
+}
+
+/// Which pip config file a [`PipConfigFile`] is, in pip's merge order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PipConfigKind {
+    Xdg,
+    Etc,
+    Legacy,
+    User,
+    Site,
+    /// The file `PIP_CONFIG_FILE` names.
+    Envfile,
+}
+
+/// Where a [`PipSetting`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingSource {
+    /// The config's `Env`.
+    Env,
+    /// A shell start-up file.
+    StartupFile,
+    /// A pip config file.
+    PipConfig,
+}
+
+/// The pip options imgaudit follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PipOption {
+    User,
+    NoUser,
+    BreakSystemPackages,
+    IndexUrl,
+    ExtraIndexUrl,
+}
+
+impl PipOption {
+    /// Every option, in the order settings are listed.
+    pub const ALL: [PipOption; 5] = [
+        PipOption::User,
+        PipOption::NoUser,
+        PipOption::BreakSystemPackages,
+        PipOption::IndexUrl,
+        PipOption::ExtraIndexUrl,
+    ];
+
+    /// The name pip's config files and `PIP_*` variables use (`no-user`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            PipOption::User => "user",
+            PipOption::NoUser => "no-user",
+            PipOption::BreakSystemPackages => "break-system-packages",
+            PipOption::IndexUrl => "index-url",
+            PipOption::ExtraIndexUrl => "extra-index-url",
+        }
+    }
+
+    /// The option a config key or a variable's suffix names, as pip spells it.
+    pub fn from_name(name: &str) -> Option<PipOption> {
+        PipOption::ALL.into_iter().find(|o| o.name() == name)
+    }
+
+    /// Whether pip reads the value as a boolean.
+    pub const fn is_boolean(self) -> bool {
+        matches!(
+            self,
+            PipOption::User | PipOption::NoUser | PipOption::BreakSystemPackages
+        )
+    }
+}
+
+/// How pip reads a setting's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Parsed {
+    True,
+    False,
+    /// Ignored, as if unset.
+    Empty,
+    /// Not a boolean pip knows: every `pip install` aborts.
+    Invalid,
+    /// An option that is not a boolean.
+    Text,
+}
+
+/// What a setting does when it is the one pip ends up using.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    UserInstall,
+    NonUserInstall,
+    BypassPep668,
+    KeepPep668,
+    Abort,
+    None,
+    Index,
+}
+
+/// How `pip install` is launched: `exec` (exec-form `CMD`, `docker exec`: `Env` order kept) or
+/// `shell` (`sh -c`, `bash -c`: the shell puts `PIP_USER` before `PIP_NO_USER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Launch {
+    Exec,
+    Shell,
+}
+
+/// What `pip install` does where a user-install setting decides: a [`Decision`]'s outcome, or
+/// `refused` when a plain venv refuses user installs (pip >= 25.3 also with the user site
+/// disabled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingOutcome {
+    User,
+    Site,
+    Other,
+    Error,
+    Refused,
+}
+
+/// What `pip install PKG` does: install into the user site, into the environment, somewhere
+/// else (a `--prefix` or `--target` from a config file), or fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    User,
+    Site,
+    Other,
+    Error,
+}
+
+impl From<Outcome> for SettingOutcome {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::User => SettingOutcome::User,
+            Outcome::Site => SettingOutcome::Site,
+            Outcome::Other => SettingOutcome::Other,
+            Outcome::Error => SettingOutcome::Error,
+        }
+    }
+}
+
+/// What kind of interpreter a [`Python`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PythonKind {
+    /// Its stdlib is owned by a dpkg or apk package.
+    Distro,
+    /// Built from source under `/usr/local`, owned by no package.
+    SourceBuilt,
+    /// A virtual environment (`pyvenv.cfg`).
+    Venv,
+    /// A conda environment (`conda-meta/`).
+    Conda,
+    Pyenv,
+    /// A Python uv installed.
+    Uv,
+    Other,
+}
+
+/// The package manager that owns a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PackageManager {
+    Dpkg,
+    Apk,
+}
+
+impl PackageManager {
+    pub const fn name(self) -> &'static str {
+        match self {
+            PackageManager::Dpkg => "dpkg",
+            PackageManager::Apk => "apk",
+        }
+    }
+}
+
+/// The state of a PEP 668 marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkerState {
+    /// A regular file, or a link to one: it blocks, even malformed.
+    Present,
+    /// pip ignores a directory,
+    Directory,
+    /// a dangling link,
+    DanglingLink,
+    /// and a fifo or device.
+    NotAFile,
+    Absent,
 }

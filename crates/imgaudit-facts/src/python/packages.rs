@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use imgaudit_layer::EntryKind;
 
 use crate::context::{Context, image_path};
+use crate::python::model::PackageManager;
 
 /// The capture patterns this module reads.
 pub(crate) const CAPTURE: &[&str] = &["/var/lib/dpkg/info/*python*.list", "/lib/apk/db/installed"];
@@ -18,13 +19,13 @@ pub(crate) const CAPTURE: &[&str] = &["/var/lib/dpkg/info/*python*.list", "/lib/
 #[derive(Debug, Default)]
 pub(crate) struct Ownership {
     /// Absolute path -> (manager, package).
-    owners: HashMap<String, (&'static str, String)>,
+    owners: HashMap<String, (PackageManager, String)>,
     /// An rpm database is present (its contents are not read yet).
     pub(crate) has_rpm: bool,
 }
 
 impl Ownership {
-    pub(crate) fn owner(&self, path: &str) -> Option<(&'static str, &str)> {
+    pub(crate) fn owner(&self, path: &str) -> Option<(PackageManager, &str)> {
         self.owners
             .get(path)
             .map(|(manager, package)| (*manager, package.as_str()))
@@ -38,7 +39,7 @@ impl Ownership {
             if line.starts_with('/') && line.len() > 1 {
                 self.owners
                     .entry(line.to_owned())
-                    .or_insert(("dpkg", package.clone()));
+                    .or_insert((PackageManager::Dpkg, package.clone()));
             }
         }
     }
@@ -58,14 +59,16 @@ impl Ownership {
                 d.clone_into(&mut dir);
                 self.owners
                     .entry(format!("/{dir}"))
-                    .or_insert(("apk", package.clone()));
+                    .or_insert((PackageManager::Apk, package.clone()));
             } else if let Some(file) = line.strip_prefix("R:") {
                 let path = if dir.is_empty() {
                     format!("/{file}")
                 } else {
                     format!("/{dir}/{file}")
                 };
-                self.owners.entry(path).or_insert(("apk", package.clone()));
+                self.owners
+                    .entry(path)
+                    .or_insert((PackageManager::Apk, package.clone()));
             }
         }
     }
@@ -115,11 +118,11 @@ mod tests {
         );
         assert_eq!(
             o.owner("/usr/lib/python3.11/os.py"),
-            Some(("dpkg", "libpython3.11-minimal"))
+            Some((PackageManager::Dpkg, "libpython3.11-minimal"))
         );
         assert_eq!(
             o.owner("/usr/lib/python3.11/EXTERNALLY-MANAGED"),
-            Some(("dpkg", "libpython3.11-stdlib"))
+            Some((PackageManager::Dpkg, "libpython3.11-stdlib"))
         );
         assert_eq!(o.owner("/usr/local/lib/python3.11/os.py"), None);
     }
@@ -134,12 +137,15 @@ mod tests {
         );
         assert_eq!(
             o.owner("/usr/lib/python3.12/os.py"),
-            Some(("apk", "python3"))
+            Some((PackageManager::Apk, "python3"))
         );
         assert_eq!(
             o.owner("/usr/lib/python3.12/EXTERNALLY-MANAGED"),
-            Some(("apk", "python3"))
+            Some((PackageManager::Apk, "python3"))
         );
-        assert_eq!(o.owner("/lib/ld-musl-x86_64.so.1"), Some(("apk", "musl")));
+        assert_eq!(
+            o.owner("/lib/ld-musl-x86_64.so.1"),
+            Some((PackageManager::Apk, "musl"))
+        );
     }
 }

@@ -3,18 +3,15 @@
 
 use imgaudit_pip::{BoolValue, PipVersion, ValueOrigin};
 
+use crate::Location;
 use crate::context::Context;
-use crate::model::{Location, PipConfigFile, PipSetting, Python, Runtime, StartupFile};
+use crate::python::RuntimeView;
+use crate::python::model::{
+    Effect, Parsed, PipConfigFile, PipConfigKind, PipOption, PipSetting, Python, SettingSource,
+    StartupFile, StartupKind,
+};
 use crate::redact::{has_credentials, redacted};
-
-/// The pip options imgaudit follows.
-const OPTIONS: &[&str] = &[
-    "user",
-    "no-user",
-    "break-system-packages",
-    "index-url",
-    "extra-index-url",
-];
+use imgaudit_finding::Precision;
 
 /// The pip whose semantics apply when the image has none (the user will install a current one).
 pub(crate) const NEWEST_MEASURED: PipVersion = PipVersion::new(26, 3, 0);
@@ -56,55 +53,55 @@ impl Builder<'_> {
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
-        source: &str,
+        source: SettingSource,
         name: &str,
-        option: &str,
+        option: PipOption,
         section: Option<&str>,
         raw: &str,
         origin_kind: ValueOrigin,
         readers: Vec<String>,
         conditional: bool,
-        precision: &str,
+        precision: Precision,
         mut ignored_because: Vec<String>,
         origin: Location,
         credentials: bool,
     ) {
-        let boolean = matches!(option, "user" | "no-user" | "break-system-packages");
+        let boolean = option.is_boolean();
         let (parsed, effect) = if boolean {
             let value = imgaudit_pip::parse_bool(raw, origin_kind);
             let parsed = match value {
-                BoolValue::True => "true",
-                BoolValue::False => "false",
-                BoolValue::Empty => "empty",
-                BoolValue::Invalid => "invalid",
+                BoolValue::True => Parsed::True,
+                BoolValue::False => Parsed::False,
+                BoolValue::Empty => Parsed::Empty,
+                BoolValue::Invalid => Parsed::Invalid,
             };
             let effect = match (option, value) {
-                (_, BoolValue::Empty) => "none",
-                (_, BoolValue::Invalid) => "abort",
-                ("break-system-packages", BoolValue::True) => "bypass_pep668",
-                ("break-system-packages", BoolValue::False) => "keep_pep668",
+                (_, BoolValue::Empty) => Effect::None,
+                (_, BoolValue::Invalid) => Effect::Abort,
+                (PipOption::BreakSystemPackages, BoolValue::True) => Effect::BypassPep668,
+                (PipOption::BreakSystemPackages, BoolValue::False) => Effect::KeepPep668,
                 // `user` and `no-user` share one destination and neither inverts the value
                 // from the environment or a file (PIP-SEMANTICS.md §1.1, §1.3).
-                (_, BoolValue::True) => "user_install",
-                (_, BoolValue::False) => "non_user_install",
+                (_, BoolValue::True) => Effect::UserInstall,
+                (_, BoolValue::False) => Effect::NonUserInstall,
             };
             (parsed, effect)
         } else {
-            ("text", "index")
+            (Parsed::Text, Effect::Index)
         };
         let versions = self.versions;
-        if option == "no-user" {
+        if option == PipOption::NoUser {
             ignored_because.extend(ignored_by_every_pip(
                 versions,
-                option,
+                option.name(),
                 PipVersion::has_no_user_option,
                 "the option",
             ));
         }
-        if option == "break-system-packages" {
+        if option == PipOption::BreakSystemPackages {
             ignored_because.extend(ignored_by_every_pip(
                 versions,
-                option,
+                option.name(),
                 PipVersion::honours_break_system_packages,
                 "the option",
             ));
@@ -112,13 +109,13 @@ impl Builder<'_> {
         let id = self.settings.len();
         self.settings.push(PipSetting {
             id,
-            source: source.to_owned(),
+            source,
             name: name.to_owned(),
-            option: option.to_owned(),
+            option,
             section: section.map(str::to_owned),
             value: redacted(raw),
-            parsed: parsed.to_owned(),
-            effect: effect.to_owned(),
+            parsed,
+            effect,
             ignored_because,
             decides_in: Vec::new(),
             overridden_in: Vec::new(),
@@ -126,7 +123,7 @@ impl Builder<'_> {
             outcomes: Vec::new(),
             has_credentials: !boolean && credentials,
             conditional,
-            precision: precision.to_owned(),
+            precision,
             readers,
             origin,
         });
@@ -160,7 +157,7 @@ pub(crate) fn collect(
     startup_files: &[StartupFile],
     pip_config_files: &[PipConfigFile],
     pythons: &[Python],
-    runtime: &Runtime,
+    runtime: &RuntimeView<'_>,
 ) -> Vec<PipSetting> {
     let versions = pip_versions(pythons);
     // Names are read with the newest pip's rules (the `PIP_` prefix is case-sensitive from 10).
@@ -170,22 +167,22 @@ pub(crate) fn collect(
         settings: Vec::new(),
     };
     for (index, (name, value)) in ctx.env.iter().enumerate() {
-        let Some(option) = imgaudit_pip::env_option_name(name, semantics) else {
+        let Some(option) = imgaudit_pip::env_option_name(name, semantics)
+            .as_deref()
+            .and_then(PipOption::from_name)
+        else {
             continue;
         };
-        if !OPTIONS.contains(&option.as_str()) {
-            continue;
-        }
         builder.push(
-            "env",
+            SettingSource::Env,
             name,
-            &option,
+            option,
             None,
             value,
             ValueOrigin::Env,
             vec!["all".to_owned()],
             false,
-            "high",
+            Precision::High,
             Vec::new(),
             ctx.env_origin(index),
             has_credentials(value),
@@ -195,30 +192,30 @@ pub(crate) fn collect(
     for file in startup_files {
         for a in &file.assignments {
             let Some(value) = &a.value else { continue };
-            let Some(option) = imgaudit_pip::env_option_name(&a.name, semantics) else {
+            let Some(option) = imgaudit_pip::env_option_name(&a.name, semantics)
+                .as_deref()
+                .and_then(PipOption::from_name)
+            else {
                 continue;
             };
-            if !OPTIONS.contains(&option.as_str()) {
-                continue;
-            }
             // Start-up files are conditional sources (§5.2, §5.3): low, medium when the
             // image's own entry point is a login shell or the file is $BASH_ENV (every
             // `bash -c`); low again inside a shell conditional or with a guessed value.
-            let reaches_entrypoint = file.kind == "bash_env_file"
+            let reaches_entrypoint = file.kind == StartupKind::BashEnvFile
                 || (login_entrypoint && a.readers.iter().any(|r| r.ends_with("_login")));
             let precision = if a.conditional || !a.certain || !reaches_entrypoint {
-                "low"
+                Precision::Low
             } else {
-                "medium"
+                Precision::Medium
             };
             let mut ignored = Vec::new();
             if a.readers.is_empty() {
                 ignored.push("no shell entry point reads this line".to_owned());
             }
             builder.push(
-                "startup_file",
+                SettingSource::StartupFile,
                 &a.name,
-                &option,
+                option,
                 None,
                 value,
                 ValueOrigin::Env,
@@ -245,19 +242,24 @@ pub(crate) fn collect(
             if !matches!(entry.section.as_str(), "global" | "install" | "DEFAULT") {
                 continue;
             }
-            let option = entry.key.to_ascii_lowercase().replace('_', "-");
-            if !OPTIONS.contains(&option.as_str()) {
+            let Some(option) =
+                PipOption::from_name(&entry.key.to_ascii_lowercase().replace('_', "-"))
+            else {
                 continue;
-            }
+            };
             let mut ignored = Vec::new();
             if !file.read {
                 ignored.push(format!(
                     "PIP_CONFIG_FILE={} hides {}",
-                    runtime.pip_config_file.as_deref().unwrap_or_default(),
+                    runtime
+                        .python
+                        .pip_config_file
+                        .as_deref()
+                        .unwrap_or_default(),
                     file.path
                 ));
             }
-            if file.kind == "site" {
+            if file.kind == PipConfigKind::Site {
                 ignored.extend(ignored_by_every_pip(
                     &versions,
                     &file.path,
@@ -266,15 +268,15 @@ pub(crate) fn collect(
                 ));
             }
             builder.push(
-                "pip_config",
+                SettingSource::PipConfig,
                 &entry.key,
-                &option,
+                option,
                 Some(&entry.section),
                 &entry.value,
                 ValueOrigin::Config,
                 vec![format!("pip ({})", file.scope)],
                 false,
-                "high",
+                Precision::High,
                 ignored,
                 Location {
                     line: Some(entry.line),

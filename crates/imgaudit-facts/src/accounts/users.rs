@@ -1,7 +1,8 @@
 //! Accounts from `/etc/passwd` and the user a container runs as.
 
+use crate::Location;
+use crate::accounts::model::{Runtime, User};
 use crate::context::{Context, image_path};
-use crate::model::{Location, Runtime, User};
 use crate::redact::redacted;
 
 /// One `/etc/passwd` line: `name:password:uid:gid:gecos:home:shell`.
@@ -109,20 +110,6 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
         Some(home) if !home.is_empty() => home.to_owned(),
         _ => entry.map_or_else(|| "/".to_owned(), |e| e.home.clone()),
     };
-    let user_base = match ctx.env_var("PYTHONUSERBASE") {
-        Some(base) if !base.is_empty() => base.to_owned(),
-        _ => format!("{}/.local", home.trim_end_matches('/')),
-    };
-    let python_no_user_site = ctx.env_var("PYTHONNOUSERSITE").map(str::to_owned);
-    let user_site_disabled = imgaudit_pip::user_site_disabled(python_no_user_site.as_deref());
-    let pip_config_file = ctx
-        .env_var("PIP_CONFIG_FILE")
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned);
-    let pip_config_file_exists = pip_config_file
-        .as_deref()
-        .and_then(image_path)
-        .is_some_and(|p| ctx.content(&p).is_some() || ctx.exists(&p));
     Accounts {
         users,
         runtime: Runtime {
@@ -134,11 +121,7 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
             user_name: entry.map(|e| e.name.clone()),
             is_root: uid == Some(0),
             home: redacted(&home),
-            user_base: redacted(&user_base),
-            python_no_user_site: python_no_user_site.as_deref().map(redacted),
-            user_site_disabled,
-            pip_config_file: pip_config_file.as_deref().map(redacted),
-            pip_config_file_exists,
+            python: None,
         },
         notes,
     }

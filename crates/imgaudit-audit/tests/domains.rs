@@ -1,0 +1,72 @@
+//! An audit collects the fact domains its enabled rules read, and no others.
+
+use std::path::Path;
+
+use imgaudit_audit::{AuditSettings, Auditor};
+use imgaudit_facts::Domain;
+
+/// A user rule in `dir` that names `domains` (`None`: the key is left out).
+fn user_rule(dir: &Path, domains: Option<&str>) {
+    let domains = domains.map_or(String::new(), |d| format!("#   domains: {d}\n"));
+    let text = format!(
+        "# METADATA\n# title: a user rule\n# description: it reads the image\n# custom:\n#   id: USR001\n#   name: user-rule\n#   severity: low\n{domains}#   remediation: none\npackage imgaudit.rules.usr001\n\nimport rego.v1\n\ndeny contains {{\"msg\": \"x\"}} if input.nothing\n"
+    );
+    std::fs::write(dir.join("user_rule.rego"), text).unwrap();
+}
+
+fn auditor(select: &[&str], policy_dir: Option<&Path>) -> anyhow::Result<Auditor> {
+    Auditor::new(AuditSettings {
+        select: select.iter().map(|s| (*s).to_owned()).collect(),
+        policy_dirs: policy_dir.into_iter().map(Path::to_path_buf).collect(),
+        ..AuditSettings::default()
+    })
+}
+
+fn domains(auditor: &Auditor) -> Vec<Domain> {
+    auditor.domains().iter().collect()
+}
+
+#[test]
+fn the_python_rules_read_python_and_what_it_needs() {
+    let all = [Domain::Image, Domain::Accounts, Domain::Python];
+    assert_eq!(domains(&auditor(&[], None).unwrap()), all);
+    assert_eq!(domains(&auditor(&["PIP001"], None).unwrap()), all);
+}
+
+#[test]
+fn a_rule_reading_only_the_image_config_collects_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    user_rule(dir.path(), Some("[image]"));
+    let auditor = auditor(&["USR001"], Some(dir.path())).unwrap();
+    assert_eq!(domains(&auditor), [Domain::Image]);
+    // Nothing to capture: no file's content is read.
+    assert_eq!(
+        auditor.capture().fingerprint(),
+        auditor_capture_of_nothing()
+    );
+}
+
+fn auditor_capture_of_nothing() -> String {
+    imgaudit_layer::CaptureRules::none().fingerprint()
+}
+
+#[test]
+fn a_user_rule_that_names_no_domain_may_read_any() {
+    let dir = tempfile::tempdir().unwrap();
+    user_rule(dir.path(), None);
+    let auditor = auditor(&["USR001"], Some(dir.path())).unwrap();
+    assert_eq!(
+        domains(&auditor),
+        [Domain::Image, Domain::Accounts, Domain::Python]
+    );
+}
+
+#[test]
+fn an_unknown_domain_is_an_error_naming_the_rule_file() {
+    let dir = tempfile::tempdir().unwrap();
+    user_rule(dir.path(), Some("[files]"));
+    let error = auditor(&[], Some(dir.path())).unwrap_err().to_string();
+    assert!(error.contains("user_rule.rego"), "{error}");
+    assert!(error.contains("`files`"), "{error}");
+    assert!(error.contains("image, accounts, python"), "{error}");
+}

@@ -1,0 +1,126 @@
+//! The image config domain: the image's identity and config, its layers, history and `Env`.
+//! Always collected: it costs nothing and every finding's provenance refers to it.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::Location;
+use crate::context::Context;
+use crate::redact;
+
+/// The image config domain's part of the document.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ImageConfigFacts {
+    pub image: ImageFacts,
+    pub layers: Vec<LayerFacts>,
+    pub history: Vec<HistoryFacts>,
+    /// The config's `Env`, in order.
+    pub env: Vec<EnvVar>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ImageFacts {
+    /// The name the user gave (`oci:dir:tag`, `app:ci`...).
+    pub reference: String,
+    /// The image's own name when the source records one.
+    pub name: Option<String>,
+    pub platform: String,
+    pub manifest_digest: Option<String>,
+    pub config_digest: String,
+    /// The config's `User`, as written (`""` means root).
+    pub user: String,
+    pub working_dir: Option<String>,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LayerFacts {
+    pub index: usize,
+    pub digest: String,
+    pub history_step: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct HistoryFacts {
+    pub index: usize,
+    pub created_by: Option<String>,
+    pub empty_layer: bool,
+    pub layer: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct EnvVar {
+    /// Position in the config's `Env`.
+    pub index: usize,
+    pub name: String,
+    pub value: String,
+    pub origin: Location,
+}
+
+pub(crate) fn collect(ctx: &Context<'_>) -> ImageConfigFacts {
+    let image = ctx.image;
+    let meta = &image.meta;
+    let config = meta.config.config().as_ref();
+    ImageConfigFacts {
+        image: ImageFacts {
+            reference: meta.source.clone(),
+            name: meta.name.clone(),
+            platform: meta.platform.to_string(),
+            manifest_digest: meta.manifest_digest.as_ref().map(ToString::to_string),
+            config_digest: meta.config_digest.to_string(),
+            user: redact::redacted(&config.and_then(|c| c.user().clone()).unwrap_or_default()),
+            working_dir: config
+                .and_then(|c| c.working_dir().as_deref())
+                .map(redact::redacted),
+            entrypoint: config
+                .and_then(|c| c.entrypoint().clone())
+                .unwrap_or_default()
+                .iter()
+                .map(|s| redact::redacted(s))
+                .collect(),
+            cmd: config
+                .and_then(|c| c.cmd().clone())
+                .unwrap_or_default()
+                .iter()
+                .map(|s| redact::redacted(s))
+                .collect(),
+        },
+        layers: image
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(index, layer)| LayerFacts {
+                index,
+                digest: layer.blob_digest.to_string(),
+                history_step: layer.history_step,
+            })
+            .collect(),
+        history: image
+            .history
+            .iter()
+            .enumerate()
+            .map(|(index, step)| HistoryFacts {
+                index,
+                created_by: step.created_by.as_deref().map(redact::redacted),
+                empty_layer: step.empty_layer,
+                layer: step.layer,
+            })
+            .collect(),
+        env: ctx
+            .env
+            .iter()
+            .enumerate()
+            .map(|(index, (name, value))| EnvVar {
+                index,
+                name: redact::redacted(name),
+                value: if redact::is_secret_name(name) && !value.is_empty() {
+                    redact::MASK.to_owned()
+                } else {
+                    redact::redacted(value)
+                },
+                origin: ctx.env_origin(index),
+            })
+            .collect(),
+    }
+}
