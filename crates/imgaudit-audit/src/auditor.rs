@@ -8,7 +8,7 @@ use imgaudit_cache::LayerOrigin;
 use imgaudit_config::Date;
 use imgaudit_dockerfile::Dockerfile;
 use imgaudit_facts::{Domain, Domains};
-use imgaudit_finding::{ImageIdentity, Severity};
+use imgaudit_finding::Severity;
 use imgaudit_image::ImageSpec;
 use imgaudit_layer::CaptureRules;
 use imgaudit_loader::LoadedImage;
@@ -267,22 +267,14 @@ impl Auditor {
             .filter(|rule| self.selection.is_enabled(rule))
             .map(|rule| rule_info(rule, self.selection.severity.get(&rule.id).copied()))
             .collect();
-        let meta = &image.meta;
         let audit = Audit {
             tool: Tool {
                 name: "imgaudit".to_owned(),
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 information_uri: REPOSITORY.to_owned(),
             },
-            image: ImageIdentity {
-                source: meta.source.clone(),
-                transport: meta.transport,
-                name: meta.name.clone(),
-                manifest_digest: meta.manifest_digest.as_ref().map(ToString::to_string),
-                config_digest: meta.config_digest.to_string(),
-                platform,
-                repository: repository.clone(),
-            },
+            image: image.meta.identity(),
+            repository: repository.clone(),
             rules,
             disabled: self.selection.disabled.clone(),
             findings: reported,

@@ -62,13 +62,15 @@ pub(crate) fn collect(ctx: &Context<'_>) -> ImageConfigFacts {
     let image = ctx.image;
     let meta = &image.meta;
     let config = meta.config.config().as_ref();
+    // The policy input has named the source `reference` from its first version.
+    let identity = meta.identity();
     ImageConfigFacts {
         image: ImageFacts {
-            reference: meta.source.clone(),
-            name: meta.name.clone(),
-            platform: meta.platform.to_string(),
-            manifest_digest: meta.manifest_digest.as_ref().map(ToString::to_string),
-            config_digest: meta.config_digest.to_string(),
+            reference: identity.source,
+            name: identity.name,
+            platform: identity.platform,
+            manifest_digest: identity.manifest_digest,
+            config_digest: identity.config_digest,
             user: redact::redacted(&config.and_then(|c| c.user().clone()).unwrap_or_default()),
             working_dir: config
                 .and_then(|c| c.working_dir().as_deref())

@@ -2,12 +2,10 @@
 //! `tests/ground-truth/PIP-SEMANTICS.md` (each test names the section it follows).
 
 use imgaudit_facts::{Domains, Facts, PipSetting, Python, PythonFacts, collect, config_paths};
-use imgaudit_image::ImageSpec;
+use imgaudit_image::OpenOptions;
 use imgaudit_layer::{CaptureRules, DEFAULT_MAX_CAPTURE_SIZE};
 use imgaudit_loader::LoadOptions;
-use imgaudit_testkit::{
-    DEBIAN_MARKER, LayerBuilder, TestImage, debian_python_base, write_oci_layout,
-};
+use imgaudit_testkit::{DEBIAN_MARKER, LayerBuilder, TestImage, debian_python_base};
 
 fn image(layers: Vec<LayerBuilder>, env: &[&str]) -> TestImage {
     let mut image = TestImage::new(layers.into_iter().map(LayerBuilder::finish).collect());
@@ -15,10 +13,17 @@ fn image(layers: Vec<LayerBuilder>, env: &[&str]) -> TestImage {
     image
 }
 
+/// The facts of `image`, built and read in memory as a layout's would be.
 fn facts_of(image: &TestImage) -> Facts {
-    let dir = tempfile::tempdir().unwrap();
-    write_oci_layout(dir.path(), &[("t", image)]);
-    let spec = ImageSpec::parse(&format!("oci:{}:t", dir.path().display())).unwrap();
+    let mut blobs = vec![image.config_blob().bytes];
+    blobs.extend(image.layer_blobs().into_iter().map(|blob| blob.bytes));
+    let opened = imgaudit_image::open_in_memory(
+        "test-image",
+        &image.manifest_blob().bytes,
+        blobs,
+        &OpenOptions::default(),
+    )
+    .unwrap();
     let options = LoadOptions {
         capture: CaptureRules::new(&Domains::all().capture_patterns(), DEFAULT_MAX_CAPTURE_SIZE)
             .unwrap(),
@@ -26,7 +31,7 @@ fn facts_of(image: &TestImage) -> Facts {
         ..LoadOptions::default()
     };
     collect(
-        &imgaudit_loader::load_local(&spec, &options).unwrap(),
+        &imgaudit_loader::load_opened(opened, &options).unwrap(),
         &Domains::all(),
     )
 }

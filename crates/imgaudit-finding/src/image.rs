@@ -2,8 +2,7 @@
 
 use serde::Serialize;
 
-/// An audited image as reports name it. `repository` is what fingerprints, suppressions and
-/// SARIF categories use: it stays the same from one build (and tag) to the next.
+/// Which image was read: what `inspect`, `files` and every report say of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageIdentity {
     /// The source as the user named it (`oci:DIR:REF`, `docker-archive:FILE`, `-`).
@@ -12,9 +11,9 @@ pub struct ImageIdentity {
     pub transport: &'static str,
     /// The name the source gives (a tag, a `repo:tag`), as it was.
     pub name: Option<String>,
-    /// The repository name without tag or digest (`team/app`).
-    pub repository: String,
+    /// The manifest's digest, when the source has a manifest.
     pub manifest_digest: Option<String>,
+    /// The config's digest: the image id.
     pub config_digest: String,
     /// `os/arch[/variant]`.
     pub platform: String,

@@ -16,6 +16,7 @@
 
 mod archive;
 mod docker;
+mod memory;
 mod oci;
 mod platform;
 mod reference;
@@ -29,6 +30,7 @@ use imgaudit_digest::Digest;
 use oci_spec::image::ImageConfiguration;
 
 pub use archive::{MAX_METADATA_BLOB, verify_bytes};
+pub use memory::open_in_memory;
 pub use oci::{Documents, Resolved, resolve};
 pub use platform::{Platform, PlatformError};
 pub use reference::{Reference, ReferenceError};
@@ -56,6 +58,20 @@ pub struct ImageMeta {
     pub layers: Vec<LayerRef>,
     /// What a reader may want to know (a declared media type the bytes contradict, ...).
     pub notes: Vec<String>,
+}
+
+impl ImageMeta {
+    /// Which image this is, as commands and reports name it.
+    pub fn identity(&self) -> imgaudit_finding::ImageIdentity {
+        imgaudit_finding::ImageIdentity {
+            source: self.source.clone(),
+            transport: self.transport,
+            name: self.name.clone(),
+            manifest_digest: self.manifest_digest.as_ref().map(ToString::to_string),
+            config_digest: self.config_digest.to_string(),
+            platform: self.platform.to_string(),
+        }
+    }
 }
 
 /// One layer as the manifest and config describe it.

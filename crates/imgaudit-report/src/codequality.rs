@@ -32,7 +32,7 @@ fn issue(audit: &Audit, reported: &Reported) -> Json {
         (lines.file.clone(), lines.start_line)
     } else {
         // GitLab shows the path as given: no percent-encoding here.
-        let path = uri::pseudo_path(&audit.image.repository, reported);
+        let path = uri::pseudo_path(&audit.repository, reported);
         (
             path,
             reported.in_image.line.filter(|&n| n >= 1).unwrap_or(1),
@@ -41,7 +41,7 @@ fn issue(audit: &Audit, reported: &Reported) -> Json {
     json!({
         "type": "issue",
         "check_name": finding.rule_id,
-        "description": format!("{} {}: {}", finding.rule_id, audit.image.repository, finding.message),
+        "description": format!("{} {}: {}", finding.rule_id, audit.repository, finding.message),
         "categories": ["Security"],
         "severity": severity(finding.severity),
         "fingerprint": reported.fingerprint,

@@ -15,7 +15,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Serialize)]
 struct Report<'a> {
     schema_version: u32,
-    image: &'a ImageIdentity,
+    image: ImageOut<'a>,
     /// Reported findings no suppression covers.
     findings: Vec<FindingOut<'a>>,
     /// Findings a suppression covers, with its reason.
@@ -33,6 +33,32 @@ struct Report<'a> {
     config_file: Option<&'a str>,
     category: &'a str,
     notes: &'a [String],
+}
+
+/// The image as the report names it: its identity, with the repository after its name.
+#[derive(Debug, Serialize)]
+struct ImageOut<'a> {
+    source: &'a str,
+    transport: &'a str,
+    name: Option<&'a str>,
+    repository: &'a str,
+    manifest_digest: Option<&'a str>,
+    config_digest: &'a str,
+    platform: &'a str,
+}
+
+impl<'a> ImageOut<'a> {
+    fn of(image: &'a ImageIdentity, repository: &'a str) -> Self {
+        ImageOut {
+            source: &image.source,
+            transport: image.transport,
+            name: image.name.as_deref(),
+            repository,
+            manifest_digest: image.manifest_digest.as_deref(),
+            config_digest: &image.config_digest,
+            platform: &image.platform,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -77,7 +103,7 @@ pub fn render(audit: &Audit) -> String {
         .collect();
     let report = Report {
         schema_version: SCHEMA_VERSION,
-        image: &audit.image,
+        image: ImageOut::of(&audit.image, &audit.repository),
         findings: active.into_iter().map(FindingOut::of).collect(),
         suppressed: suppressed.into_iter().map(FindingOut::of).collect(),
         summary,

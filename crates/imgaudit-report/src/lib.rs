@@ -157,6 +157,9 @@ pub struct Gate {
 pub struct Audit {
     pub tool: Tool,
     pub image: ImageIdentity,
+    /// The repository name without tag or digest (`team/app`): what reports, fingerprints and
+    /// suppressions call the image, the same from one build (and tag) to the next.
+    pub repository: String,
     /// The enabled rules, in the policy set's order.
     pub rules: Vec<RuleInfo>,
     pub disabled: Vec<String>,

@@ -147,7 +147,7 @@ fn render_with(audit: &Audit, results: &[&Reported], total: usize) -> String {
             "properties": {
                 "image": {
                     "source": image.source,
-                    "repository": image.repository,
+                    "repository": audit.repository,
                     "name": image.name,
                     "manifestDigest": image.manifest_digest,
                     "configDigest": image.config_digest,
@@ -227,7 +227,7 @@ fn problem_severity(severity: Severity) -> &'static str {
 
 fn result(audit: &Audit, reported: &Reported, rule_index: Option<usize>) -> Json {
     let finding = &reported.finding;
-    let repository = &audit.image.repository;
+    let repository = &audit.repository;
     let in_image = &reported.in_image;
     let image_uri = uri::of_finding(repository, reported);
     let image_location = json!({

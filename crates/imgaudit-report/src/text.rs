@@ -194,7 +194,7 @@ fn summary(audit: &Audit, palette: Palette) -> String {
     format!(
         "{} in {} ({}) [{}] from {} rules{}{suppressed}",
         palette.bold(&total),
-        audit.image.repository,
+        audit.repository,
         audit.image.source,
         audit.image.platform,
         audit.rules.len(),

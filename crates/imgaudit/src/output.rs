@@ -4,35 +4,9 @@
 //! renamed or removed.
 
 use imgaudit_layer::{EntryKind, ImagePath, escape_bytes};
-use imgaudit_loader::LoadedImage;
 use serde::Serialize;
 
 pub(crate) const SCHEMA_VERSION: u32 = 1;
-
-/// Which image a document describes.
-#[derive(Debug, Serialize)]
-pub(crate) struct Identity {
-    pub(crate) source: String,
-    pub(crate) transport: &'static str,
-    pub(crate) name: Option<String>,
-    pub(crate) manifest_digest: Option<String>,
-    pub(crate) config_digest: String,
-    pub(crate) platform: String,
-}
-
-impl Identity {
-    pub(crate) fn of(image: &LoadedImage) -> Identity {
-        let meta = &image.meta;
-        Identity {
-            source: meta.source.clone(),
-            transport: meta.transport,
-            name: meta.name.clone(),
-            manifest_digest: meta.manifest_digest.as_ref().map(ToString::to_string),
-            config_digest: meta.config_digest.to_string(),
-            platform: meta.platform.to_string(),
-        }
-    }
-}
 
 /// `drwxr-xr-x`, with setuid, setgid and sticky bits as `ls -l` shows them.
 pub(crate) fn mode_string(kind: EntryKind, mode: u32) -> String {

@@ -3,20 +3,19 @@
 use std::fmt::Write;
 
 use globset::{Candidate, GlobSet};
+use imgaudit_finding::ImageIdentity;
 use imgaudit_fs::{Node, RemovalCause};
 use imgaudit_layer::{CaptureRules, ImagePath};
 use serde::Serialize;
 
 use crate::args::{FilesArgs, Format, GlobalArgs};
-use crate::output::{
-    Identity, SCHEMA_VERSION, kind_name, link_text, mode_string, path_text, to_json,
-};
+use crate::output::{SCHEMA_VERSION, kind_name, link_text, mode_string, path_text, to_json};
 use crate::settings::{Reading, path_globs};
 
 #[derive(Debug, Serialize)]
 struct Listing {
     schema_version: u32,
-    image: Identity,
+    image: ImageIdentity,
     #[serde(skip_serializing_if = "Option::is_none")]
     entries: Option<Vec<FileEntry>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,7 +57,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &FilesArgs) -> anyhow::Result<Strin
     let selected = |path: &ImagePath| matches(globs.as_ref(), path);
     let listing = Listing {
         schema_version: SCHEMA_VERSION,
-        image: Identity::of(&image),
+        image: image.meta.identity(),
         entries: (!args.removed).then(|| {
             tree_order(image.fs.iter().filter(|(path, _)| selected(path)))
                 .into_iter()

@@ -8,13 +8,14 @@ use imgaudit_loader::LoadedImage;
 use serde::Serialize;
 
 use crate::args::{Format, GlobalArgs, InspectArgs};
-use crate::output::{Identity, SCHEMA_VERSION, to_json};
+use crate::output::{SCHEMA_VERSION, to_json};
 use crate::settings::Reading;
+use imgaudit_finding::ImageIdentity;
 
 #[derive(Debug, Serialize)]
 struct Inspection<'a> {
     schema_version: u32,
-    image: Identity,
+    image: ImageIdentity,
     config: Config<'a>,
     layers: Vec<Layer<'a>>,
     history: Vec<Step<'a>>,
@@ -107,7 +108,7 @@ fn build(image: &LoadedImage) -> Inspection<'_> {
         .collect::<Vec<_>>();
     Inspection {
         schema_version: SCHEMA_VERSION,
-        image: Identity::of(image),
+        image: image.meta.identity(),
         config: Config {
             env: config.and_then(|c| c.env().as_deref()).unwrap_or_default(),
             user: config.and_then(|c| c.user().as_deref()),
