@@ -543,3 +543,39 @@ fn domains_that_are_not_lower_case_names_or_repeat() {
         ]
     );
 }
+
+/// The error of a rule whose every finding is `finding` (Rego), met at compile time.
+fn finding_error(finding: &str) -> String {
+    let text = format!(
+        "{}package imgaudit.rules.a001\n\nimport rego.v1\n\ndeny contains {finding} if true\n",
+        meta("A001", "a")
+    );
+    let set = PolicySet::from_sources(trio("a001", &text)).unwrap();
+    let error = set.compile(&[]).unwrap_err();
+    assert!(
+        matches!(&error, PolicyError::InvalidFinding { rule, .. } if rule == "A001"),
+        "{error:?}"
+    );
+    error.to_string()
+}
+
+#[test]
+fn evidence_keys_that_fingerprints_read_must_be_strings() {
+    // Fingerprints, suppressions and Dockerfile lines read `path`, `variable` and `source`.
+    for key in ["path", "variable", "source"] {
+        let error = finding_error(&format!(r#"{{"msg": "x", "evidence": {{"{key}": 3}}}}"#));
+        assert!(error.contains("rule A001 (policies/a001.rego)"), "{error}");
+        assert!(
+            error.contains(&format!("`evidence.{key}` must be a string")),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn locations_are_checked_field_by_field() {
+    let error = finding_error(r#"{"msg": "x", "locations": [{"path": "/a"}, {"line": "two"}]}"#);
+    assert!(error.contains("`locations[1]`"), "{error}");
+    let error = finding_error(r#"{"msg": "x", "locations": [{"layer": -1}]}"#);
+    assert!(error.contains("`locations[0]`"), "{error}");
+}
