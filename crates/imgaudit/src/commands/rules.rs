@@ -20,6 +20,10 @@ struct RuleSummary<'a> {
     description: &'a str,
     remediation: &'a str,
     references: &'a [String],
+    /// Other tools' ids for the same check.
+    aliases: &'a [String],
+    /// The fact domains the rule reads (empty: it does not say, so any).
+    domains: &'a [String],
     /// `builtin`, or the policy file of a user rule.
     origin: String,
 }
@@ -43,6 +47,8 @@ pub(crate) fn list(args: &RulesArgs) -> anyhow::Result<Report> {
             description: &r.description,
             remediation: &r.remediation,
             references: &r.references,
+            aliases: &r.aliases,
+            domains: &r.domains,
             origin: match &r.origin {
                 RuleOrigin::Builtin => "builtin".to_owned(),
                 RuleOrigin::User(_) => r.path.clone(),
