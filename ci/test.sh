@@ -15,6 +15,13 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
+# The end-to-end snapshots are insta's: in CI none is ever written, and a missing or changed one
+# fails (insta's default under CI=true, said here whatever else the environment says).
+if [[ "${CI:-}" == "true" ]]; then
+  export INSTA_UPDATE=no
+  unset INSTA_FORCE_PASS INSTA_FORCE_UPDATE INSTA_FORCE_UPDATE_SNAPSHOTS
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -59,7 +66,8 @@ ci/remote-sources.sh "$images"
 
 step "SARIF Multitool with GitHub's rules, on every SARIF the end-to-end tests wrote"
 shopt -s nullglob
-sarif_files=("$reports"/*.sarif crates/imgaudit/tests/snapshots/*.sarif crates/imgaudit/tests/snapshots/real-images/*.sarif)
+# The snapshots' SARIF content files (insta's NAME.snap.sarif; never a pending .snap.new.sarif).
+sarif_files=("$reports"/*.sarif crates/imgaudit/tests/snapshots/*.snap.sarif crates/imgaudit/tests/snapshots/real-images/*.snap.sarif)
 (( ${#sarif_files[@]} >= 16 )) || { echo "only ${#sarif_files[@]} SARIF files to validate" >&2; exit 1; }
 ci/sarif-validate.sh "${sarif_files[@]}"
 

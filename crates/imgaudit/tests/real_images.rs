@@ -15,7 +15,8 @@ use serde_json::Value;
 mod common;
 
 use common::{
-    PYTHON_RULES, assert_snapshot, finding_ids, images_dir, imgaudit_command, with_python_rules,
+    PYTHON_RULES, assert_report_snapshot, finding_ids, images_dir, imgaudit_command,
+    with_python_rules,
 };
 
 fn catalog() -> (PathBuf, Value) {
@@ -626,14 +627,15 @@ fn reports_point_at_the_dockerfile_and_match_their_snapshots() {
     expected.sort();
     assert_eq!(located, expected);
 
-    assert_snapshot("real-images/python-rules.txt", &normalize(&text, &dir));
+    let snapshots = "snapshots/real-images";
+    assert_report_snapshot!(snapshots, "python-rules-text.txt", normalize(&text, &dir));
     for (file, snapshot) in [
-        ("python-rules.sarif", "python-rules.sarif"),
-        ("python-rules.json", "python-rules.json"),
+        ("python-rules.sarif", "python-rules-sarif.sarif"),
+        ("python-rules.json", "python-rules-json.json"),
     ] {
         let text = std::fs::read_to_string(out.join(file)).unwrap();
         assert!(!text.contains("hunter2-not-a-real-token"), "{file}");
-        assert_snapshot(&format!("real-images/{snapshot}"), &normalize(&text, &dir));
+        assert_report_snapshot!(snapshots, snapshot, normalize(&text, &dir));
     }
 
     // The traps: a valid report with no results.

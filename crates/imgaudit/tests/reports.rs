@@ -8,8 +8,8 @@ mod common;
 use std::path::Path;
 
 use common::{
-    PYTHON_RULES, assert_snapshot, example_layout, finding_ids, json_of_success, python_rule_ids,
-    rule_ids, run_in, stderr, stdout, with_python_rules,
+    PYTHON_RULES, assert_report_snapshot, example_layout, finding_ids, json_of_success,
+    python_rule_ids, rule_ids, run_in, stderr, stdout, with_python_rules,
 };
 use serde_json::Value;
 
@@ -743,13 +743,13 @@ fn snapshots_of_the_example() {
     assert_eq!(status, Some(0), "{err}");
     let example = example_layout();
     let normalize = |text: &str| text.replace(&example, "oci:examples/python-hygiene");
-    assert_snapshot("example.txt", &normalize(&text));
+    assert_report_snapshot!("snapshots", "example-text.txt", normalize(&text));
     for (file, snapshot) in [
-        ("report.json", "example.json"),
-        ("report.sarif", "example.sarif"),
-        ("report.codequality.json", "example.codequality.json"),
+        ("report.json", "example-json.json"),
+        ("report.sarif", "example-sarif.sarif"),
+        ("report.codequality.json", "example-codequality.json"),
     ] {
         let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
-        assert_snapshot(snapshot, &normalize(&text));
+        assert_report_snapshot!("snapshots", snapshot, normalize(&text));
     }
 }

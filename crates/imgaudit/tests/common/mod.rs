@@ -1,5 +1,6 @@
 //! What the end-to-end tests share: running the `imgaudit` binary, reading what it printed, the
-//! committed example image, the rule packs a test selects, and the real images' directory.
+//! committed example image, the rule packs a test selects, the real images' directory, and the
+//! snapshots of reports (insta's, in `tests/snapshots/`).
 //!
 //! `IMGAUDIT_TEST_EXTRA_POLICY=DIR` makes every command that evaluates policies (`scan` and the
 //! bare `imgaudit IMAGE`) also load the policy directory `DIR`. `ci/test.sh` runs the tests again
@@ -252,43 +253,74 @@ pub(crate) fn images_dir() -> PathBuf {
 // Snapshots
 // ---------------------------------------------------------------------------------------------
 
-/// Compares `text` with the committed snapshot `tests/snapshots/NAME`; `IMGAUDIT_BLESS=1`
-/// writes it instead. A missing snapshot fails (CI never blesses).
-pub(crate) fn assert_snapshot(name: &str, text: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("IMGAUDIT_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
+/// Asserts that `$content` (a `String` or bytes) is, byte for byte, the committed insta snapshot
+/// `$name_and_extension` (`example-sarif.sarif`) of `tests/$dir/`.
+///
+/// They are insta's binary snapshots: the content is a file of its own, `NAME.snap.EXT`, exactly
+/// what the binary wrote (a SARIF one is a SARIF file, which `ci/test.sh` validates), beside
+/// insta's metadata in `NAME.snap`. A missing or different snapshot fails; outside CI insta
+/// writes the new one as `NAME.snap.new.EXT` for `cargo insta review` (or `INSTA_UPDATE=always`
+/// to overwrite). Under `CI=true` insta writes nothing.
+#[allow(unused_macros)]
+macro_rules! assert_report_snapshot {
+    ($dir:expr, $name_and_extension:expr, $content:expr $(,)?) => {{
+        let content: Vec<u8> = $content.into();
+        $crate::common::show_snapshot_difference($dir, $name_and_extension, &content);
+        $crate::common::snapshot_settings($dir).bind(|| {
+            insta::assert_binary_snapshot!($name_and_extension, content, stringify!($content))
+        });
+    }};
+}
+#[allow(unused_imports)]
+pub(crate) use assert_report_snapshot;
+
+/// `tests/DIR` of this crate.
+fn tests_path(dir: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(dir)
+}
+
+/// insta's settings for the snapshots of `tests/DIR`: there, named as given (no module prefix).
+pub(crate) fn snapshot_settings(dir: &str) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(tests_path(dir));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+/// Prints where `content` first differs from the committed content of a snapshot: insta names
+/// the files of a binary snapshot that differs, without showing how.
+pub(crate) fn show_snapshot_difference(dir: &str, name_and_extension: &str, content: &[u8]) {
+    let (name, extension) = name_and_extension.split_once('.').unwrap();
+    let path = tests_path(dir).join(format!("{name}.snap.{extension}"));
+    let Ok(expected) = std::fs::read(&path) else {
+        return;
+    };
+    if expected == content {
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "snapshot {} cannot be read ({e}); run with IMGAUDIT_BLESS=1 to write it",
-            path.display()
-        )
-    });
-    if expected != text {
-        let first = expected
-            .lines()
-            .zip(text.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or_else(|| expected.lines().count().min(text.lines().count()));
-        panic!(
-            "{name} differs from its snapshot from line {}:\n--- snapshot\n{}\n--- now\n{}\n(IMGAUDIT_BLESS=1 rewrites it after a review)",
-            first + 1,
-            expected
-                .lines()
-                .skip(first)
-                .take(5)
-                .collect::<Vec<_>>()
-                .join("\n"),
-            text.lines()
-                .skip(first)
-                .take(5)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
-    }
+    let (expected, actual) = (
+        String::from_utf8_lossy(&expected),
+        String::from_utf8_lossy(content),
+    );
+    let first = expected
+        .lines()
+        .zip(actual.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+    let from = |text: &str| {
+        text.lines()
+            .skip(first)
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    eprintln!(
+        "{name_and_extension} differs from {} from line {}:\n--- snapshot\n{}\n--- now\n{}",
+        path.display(),
+        first + 1,
+        from(&expected),
+        from(&actual),
+    );
 }
