@@ -11,8 +11,8 @@ use imgaudit_testkit::{LayerBuilder, example_image};
 use serde_json::Value;
 
 use common::{
-    fails, finding_ids, run as imgaudit, stderr, stdout, stdout_of_audit, with_python_rules,
-    write_layout,
+    fails, finding_ids, imgaudit_command, run as imgaudit, stderr, stdout, stdout_of_audit,
+    with_python_rules, write_layout,
 };
 
 /// Every command of these tests runs with this cache directory unless it says otherwise.
@@ -309,8 +309,8 @@ fn the_default_cache_follows_xdg() {
     let home = dir.path().join("home");
     let xdg = dir.path().join("xdg");
     let run = |envs: &[(&str, &Path)]| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_imgaudit"));
-        command.args(["inspect", &image]).env_clear();
+        let mut command = imgaudit_command(&["inspect", &image]);
+        command.env_clear();
         for (name, value) in envs {
             command.env(name, value);
         }
@@ -326,8 +326,7 @@ fn the_default_cache_follows_xdg() {
     // An unusable default directory is not worth failing an audit for.
     let blocked = dir.path().join("blocked");
     fs::write(&blocked, b"").unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_imgaudit"))
-        .args(["inspect", &image])
+    let output = imgaudit_command(&["inspect", &image])
         .env_clear()
         .env("XDG_CACHE_HOME", &blocked)
         .output()
