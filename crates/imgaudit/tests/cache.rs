@@ -7,10 +7,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use imgaudit_testkit::{LayerBuilder, TestImage, example_image, write_oci_layout};
+use imgaudit_testkit::{LayerBuilder, example_image};
 use serde_json::Value;
 
-use common::{run as imgaudit, stderr, stdout};
+use common::{
+    fails, finding_ids, imgaudit_command, run as imgaudit, stderr, stdout, stdout_of_audit,
+    with_python_rules, write_layout,
+};
 
 /// Every command of these tests runs with this cache directory unless it says otherwise.
 fn with_cache<'a>(cache: &'a Path, args: &[&'a str]) -> Vec<&'a str> {
@@ -19,18 +22,8 @@ fn with_cache<'a>(cache: &'a Path, args: &[&'a str]) -> Vec<&'a str> {
     all
 }
 
-fn ok(args: &[&str]) -> String {
-    let output = imgaudit(args, None);
-    assert!(
-        matches!(output.status.code(), Some(0 | 1)),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-    stdout(&output)
-}
-
 fn cache_entries(cache: &Path) -> u64 {
-    let info: Value = serde_json::from_str(&ok(&with_cache(
+    let info: Value = serde_json::from_str(&stdout_of_audit(&with_cache(
         cache,
         &["cache", "info", "--format", "json"],
     )))
@@ -43,13 +36,6 @@ fn entry_files(cache: &Path) -> Vec<PathBuf> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect()
-}
-
-/// The example image in a fresh layout; returns its `oci:` argument.
-fn layout(dir: &Path, name: &str, image: &TestImage) -> String {
-    let path = dir.join(name);
-    write_oci_layout(&path, &[("latest", image)]);
-    format!("oci:{}:latest", path.display())
 }
 
 /// The layer blob files of a layout, bottom layer first.
@@ -83,25 +69,25 @@ fn layer_blobs(layout_arg: &str) -> Vec<PathBuf> {
 fn example_with_cache() -> (tempfile::TempDir, PathBuf, String) {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    let image = layout(dir.path(), "example", &example_image());
+    let image = write_layout(dir.path(), "example", &example_image());
     (dir, cache, image)
 }
 
 #[test]
 fn a_warm_cache_changes_no_report_and_reads_no_blob() {
     let (_dir, cache, image) = example_with_cache();
-    let cold_json = ok(&with_cache(&cache, &["scan", &image, "--format", "json"]));
+    let cold_json = stdout_of_audit(&with_cache(&cache, &["scan", &image, "--format", "json"]));
     assert_eq!(cache_entries(&cache), 3);
-    let warm_json = ok(&with_cache(&cache, &["scan", &image, "--format", "json"]));
+    let warm_json = stdout_of_audit(&with_cache(&cache, &["scan", &image, "--format", "json"]));
     assert_eq!(warm_json, cold_json);
     assert_eq!(
-        ok(&["scan", &image, "--format", "json", "--no-cache"]),
+        stdout_of_audit(&["scan", &image, "--format", "json", "--no-cache"]),
         cold_json
     );
     for format in ["sarif", "text", "codequality"] {
         assert_eq!(
-            ok(&with_cache(&cache, &["scan", &image, "--format", format])),
-            ok(&["scan", &image, "--format", format, "--no-cache"]),
+            stdout_of_audit(&with_cache(&cache, &["scan", &image, "--format", format])),
+            stdout_of_audit(&["scan", &image, "--format", format, "--no-cache"]),
             "{format}"
         );
     }
@@ -113,7 +99,7 @@ fn a_warm_cache_changes_no_report_and_reads_no_blob() {
         fs::write(blob, b"").unwrap();
     }
     assert_eq!(
-        ok(&with_cache(&cache, &["scan", &image, "--format", "json"])),
+        stdout_of_audit(&with_cache(&cache, &["scan", &image, "--format", "json"])),
         cold_json
     );
     let output = imgaudit(&["scan", &image, "--no-cache"], None);
@@ -126,8 +112,8 @@ fn a_changed_layer_is_read_and_its_findings_reported() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     let original = example_image();
-    let first = layout(dir.path(), "v1", &original);
-    ok(&with_cache(&cache, &["scan", &first]));
+    let first = write_layout(dir.path(), "v1", &original);
+    stdout_of_audit(&with_cache(&cache, &["scan", &first]));
     // The rebuild changes the top layer: a pip.conf that forces user installs.
     let mut rebuilt = original.clone();
     let top = rebuilt.layers.len() - 1;
@@ -135,37 +121,26 @@ fn a_changed_layer_is_read_and_its_findings_reported() {
         .dir("etc")
         .file("etc/pip.conf", b"[install]\nuser = true\n")
         .finish();
-    let second = layout(dir.path(), "v2", &rebuilt);
-    let warm = ok(&with_cache(&cache, &["scan", &second, "--format", "json"]));
-    let cold = ok(&["scan", &second, "--format", "json", "--no-cache"]);
+    let second = write_layout(dir.path(), "v2", &rebuilt);
+    let warm = stdout_of_audit(&with_cache(&cache, &["scan", &second, "--format", "json"]));
+    let cold = stdout_of_audit(&["scan", &second, "--format", "json", "--no-cache"]);
     assert_eq!(warm, cold);
+    let before = stdout_of_audit(&with_cache(&cache, &["scan", &first, "--format", "json"]));
+    let ids = |report: &str| finding_ids(&serde_json::from_str(report).unwrap());
     assert_ne!(
-        rule_ids(&warm),
-        rule_ids(&ok(&with_cache(
-            &cache,
-            &["scan", &first, "--format", "json"]
-        ))),
+        ids(&warm),
+        ids(&before),
         "the changed layer made no difference"
     );
     assert!(warm.contains("pip.conf"), "{warm}");
     assert_eq!(cache_entries(&cache), 4);
 }
 
-fn rule_ids(json: &str) -> Vec<String> {
-    let report: Value = serde_json::from_str(json).unwrap();
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[test]
 fn damaged_entries_are_discarded_rebuilt_and_said() {
     let (_dir, cache, image) = example_with_cache();
-    let expected = ok(&["inspect", &image, "--format", "json", "--no-cache"]);
-    ok(&with_cache(&cache, &["inspect", &image]));
+    let expected = stdout_of_audit(&["inspect", &image, "--format", "json", "--no-cache"]);
+    stdout_of_audit(&with_cache(&cache, &["inspect", &image]));
     for (n, path) in entry_files(&cache).into_iter().enumerate() {
         let mut bytes = fs::read(&path).unwrap();
         match n {
@@ -195,7 +170,7 @@ fn damaged_entries_are_discarded_rebuilt_and_said() {
     clean["notes"] = Value::Array(Vec::new());
     assert_eq!(report, clean);
     // Rebuilt: the next run uses them without a word.
-    let again: Value = serde_json::from_str(&ok(&with_cache(
+    let again: Value = serde_json::from_str(&stdout_of_audit(&with_cache(
         &cache,
         &["inspect", &image, "--format", "json"],
     )))
@@ -207,10 +182,10 @@ fn damaged_entries_are_discarded_rebuilt_and_said() {
 fn what_is_captured_is_part_of_the_key() {
     let (_dir, cache, image) = example_with_cache();
     // `inspect` captures no file; `scan` needs file contents: its layers are not inspect's.
-    ok(&with_cache(&cache, &["inspect", &image]));
+    stdout_of_audit(&with_cache(&cache, &["inspect", &image]));
     assert_eq!(
-        ok(&with_cache(&cache, &["scan", &image, "--format", "json"])),
-        ok(&["scan", &image, "--format", "json", "--no-cache"])
+        stdout_of_audit(&with_cache(&cache, &["scan", &image, "--format", "json"])),
+        stdout_of_audit(&["scan", &image, "--format", "json", "--no-cache"])
     );
     assert_eq!(cache_entries(&cache), 6);
 }
@@ -225,25 +200,31 @@ fn a_file_the_config_points_at_is_captured_from_shared_layers() {
         .finish();
     let mut pointing = plain.clone();
     pointing.env.push("BASH_ENV=/etc/bash_env".to_owned());
-    let plain = layout(dir.path(), "plain", &plain);
-    let pointing = layout(dir.path(), "pointing", &pointing);
+    let plain = write_layout(dir.path(), "plain", &plain);
+    let pointing = write_layout(dir.path(), "pointing", &pointing);
     // The shared layers are cached by the image that does not point at the file ...
-    ok(&with_cache(&cache, &["scan", &plain]));
+    stdout_of_audit(&with_cache(&cache, &["scan", &plain]));
     // ... and the image that does still sees its content, cached or not.
-    let cold = ok(&["facts", &pointing, "--no-cache"]);
+    let cold = stdout_of_audit(&["facts", &pointing, "--no-cache"]);
     assert!(cold.contains("PIP_USER"), "{cold}");
-    assert_eq!(ok(&with_cache(&cache, &["facts", &pointing])), cold);
-    assert_eq!(ok(&with_cache(&cache, &["facts", &pointing])), cold);
     assert_eq!(
-        ok(&with_cache(&cache, &["facts", &plain])),
-        ok(&["facts", &plain, "--no-cache"])
+        stdout_of_audit(&with_cache(&cache, &["facts", &pointing])),
+        cold
+    );
+    assert_eq!(
+        stdout_of_audit(&with_cache(&cache, &["facts", &pointing])),
+        cold
+    );
+    assert_eq!(
+        stdout_of_audit(&with_cache(&cache, &["facts", &plain])),
+        stdout_of_audit(&["facts", &plain, "--no-cache"])
     );
 }
 
 #[test]
 fn caps_refuse_a_cached_image_as_they_refuse_a_read_one() {
     let (_dir, cache, image) = example_with_cache();
-    ok(&with_cache(&cache, &["inspect", &image]));
+    stdout_of_audit(&with_cache(&cache, &["inspect", &image]));
     for cap in [["--max-entries", "3"], ["--max-uncompressed-bytes", "1000"]] {
         let cold = imgaudit(&["inspect", &image, "--no-cache", cap[0], cap[1]], None);
         let warm = imgaudit(
@@ -263,7 +244,7 @@ fn caps_refuse_a_cached_image_as_they_refuse_a_read_one() {
 #[test]
 fn concurrent_runs_share_one_cache() {
     let (_dir, cache, image) = example_with_cache();
-    let expected = ok(&["scan", &image, "--format", "json", "--no-cache"]);
+    let expected = stdout_of_audit(&["scan", &image, "--format", "json", "--no-cache"]);
     let outputs: Vec<Output> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..6)
             .map(|_| {
@@ -284,18 +265,18 @@ fn concurrent_runs_share_one_cache() {
 #[test]
 fn cache_info_prune_and_bad_settings() {
     let (dir, cache, image) = example_with_cache();
-    ok(&with_cache(&cache, &["inspect", &image]));
-    let text = ok(&with_cache(&cache, &["cache", "info"]));
+    stdout_of_audit(&with_cache(&cache, &["inspect", &image]));
+    let text = stdout_of_audit(&with_cache(&cache, &["cache", "info"]));
     assert!(text.contains("layers        3"), "{text}");
     assert!(text.contains(cache.to_str().unwrap()), "{text}");
-    let pruned = ok(&with_cache(&cache, &["cache", "prune", "--max-size", "1"]));
+    let pruned = stdout_of_audit(&with_cache(&cache, &["cache", "prune", "--max-size", "1"]));
     assert!(pruned.starts_with("removed 3 layers"), "{pruned}");
     assert_eq!(cache_entries(&cache), 0);
-    ok(&with_cache(&cache, &["inspect", &image]));
-    ok(&with_cache(&cache, &["cache", "prune", "--all"]));
+    stdout_of_audit(&with_cache(&cache, &["inspect", &image]));
+    stdout_of_audit(&with_cache(&cache, &["cache", "prune", "--all"]));
     assert_eq!(cache_entries(&cache), 0);
     // The cap is enforced on writes: a tiny cap keeps only the newest entry.
-    ok(&with_cache(
+    stdout_of_audit(&with_cache(
         &cache,
         &["inspect", &image, "--jobs", "1", "--cache-max-size", "1"],
     ));
@@ -303,18 +284,18 @@ fn cache_info_prune_and_bad_settings() {
 
     let file = dir.path().join("a-file");
     fs::write(&file, b"").unwrap();
-    let message = common::fails(
+    let message = fails(
         &["inspect", &image, "--cache-dir", file.to_str().unwrap()],
         None,
         &[file.to_str().unwrap(), "layer cache"],
     );
     assert!(message.contains("cannot create"), "{message}");
-    common::fails(
+    fails(
         &["inspect", &image, "--cache-max-size", "lots"],
         None,
         &["lots", "size"],
     );
-    common::fails(
+    fails(
         &["cache", "prune", "--unused-for", "7 weeks"],
         None,
         &["7 weeks", "duration"],
@@ -324,12 +305,12 @@ fn cache_info_prune_and_bad_settings() {
 #[test]
 fn the_default_cache_follows_xdg() {
     let dir = tempfile::tempdir().unwrap();
-    let image = layout(dir.path(), "example", &example_image());
+    let image = write_layout(dir.path(), "example", &example_image());
     let home = dir.path().join("home");
     let xdg = dir.path().join("xdg");
     let run = |envs: &[(&str, &Path)]| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_imgaudit"));
-        command.args(["inspect", &image]).env_clear();
+        let mut command = imgaudit_command(&["inspect", &image]);
+        command.env_clear();
         for (name, value) in envs {
             command.env(name, value);
         }
@@ -345,8 +326,7 @@ fn the_default_cache_follows_xdg() {
     // An unusable default directory is not worth failing an audit for.
     let blocked = dir.path().join("blocked");
     fs::write(&blocked, b"").unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_imgaudit"))
-        .args(["inspect", &image])
+    let output = imgaudit_command(&["inspect", &image])
         .env_clear()
         .env("XDG_CACHE_HOME", &blocked)
         .output()
@@ -360,9 +340,9 @@ fn the_default_cache_follows_xdg() {
 }
 
 /// A batch's report for `image` is exactly what a scan of the image alone reports (with the
-/// batch's gate), but for the SARIF category, which names the image in the batch.
+/// batch's gate and rules), but for the SARIF category, which names the image in the batch.
 fn assert_is_alone_report(batch: &Value, image: &str) {
-    let mut alone: Value = serde_json::from_str(&ok(&[
+    let mut alone: Value = serde_json::from_str(&stdout_of_audit(&with_python_rules(&[
         "scan",
         image,
         "--format",
@@ -370,7 +350,7 @@ fn assert_is_alone_report(batch: &Value, image: &str) {
         "--no-cache",
         "--fail-on",
         "medium",
-    ]))
+    ])))
     .unwrap();
     alone["category"] = batch["category"].clone();
     assert!(
@@ -391,9 +371,9 @@ fn fleet(dir: &Path) -> (String, String, String, String) {
         .file("srv/app.py", b"print(1)\n")
         .finish();
     (
-        layout(dir, "example", &example),
-        layout(dir, "clean", &clean),
-        layout(dir, "sibling", &sibling),
+        write_layout(dir, "example", &example),
+        write_layout(dir, "clean", &clean),
+        write_layout(dir, "sibling", &sibling),
         format!("oci:{}:latest", dir.join("missing").display()),
     )
 }
@@ -406,8 +386,9 @@ fn a_batch_writes_a_report_per_image_and_goes_on_after_a_failure() {
     let reports = dir.path().join("reports");
     let sarif = format!("sarif={}/{{image}}.sarif", reports.display());
     let json = format!("json={}/{{image}}.json", reports.display());
+    // The gate and the table depend on the rules: the Python ones only.
     let output = imgaudit(
-        &with_cache(
+        &with_python_rules(&with_cache(
             &cache,
             &[
                 "scan",
@@ -422,7 +403,7 @@ fn a_batch_writes_a_report_per_image_and_goes_on_after_a_failure() {
                 "--fail-on",
                 "medium",
             ],
-        ),
+        )),
         None,
     );
     let table = stdout(&output);
@@ -482,10 +463,10 @@ fn a_batch_writes_a_report_per_image_and_goes_on_after_a_failure() {
 
     // Again, warm: nothing read, and without the broken image the worst outcome is 1.
     let output = imgaudit(
-        &with_cache(
+        &with_python_rules(&with_cache(
             &cache,
             &["scan", &example, &clean, &sibling, "--fail-on", "medium"],
-        ),
+        )),
         None,
     );
     assert_eq!(output.status.code(), Some(1));
@@ -495,7 +476,7 @@ fn a_batch_writes_a_report_per_image_and_goes_on_after_a_failure() {
         stdout(&output)
     );
     let output = imgaudit(
-        &with_cache(&cache, &["scan", &example, &clean, &sibling]),
+        &with_python_rules(&with_cache(&cache, &["scan", &example, &clean, &sibling])),
         None,
     );
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
@@ -512,7 +493,7 @@ fn a_batch_streams_json_lines_and_reads_lists() {
     )
     .unwrap();
     let output = imgaudit(
-        &[
+        &with_python_rules(&[
             "scan",
             "--images-from",
             list.to_str().unwrap(),
@@ -521,7 +502,7 @@ fn a_batch_streams_json_lines_and_reads_lists() {
             "--no-cache",
             "--fail-on",
             "medium",
-        ],
+        ]),
         None,
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
@@ -563,35 +544,35 @@ fn a_batch_streams_json_lines_and_reads_lists() {
 fn batch_settings_that_cannot_work_are_refused_before_any_image_is_read() {
     let dir = tempfile::tempdir().unwrap();
     let (example, clean, _, _) = fleet(dir.path());
-    common::fails(
+    fails(
         &["scan", &example, &clean, "--output", "sarif=one.sarif"],
         None,
         &["{image}", "one.sarif"],
     );
-    common::fails(
+    fails(
         &["scan", &example, &clean, "--format", "sarif"],
         None,
         &["{image}"],
     );
-    common::fails(
+    fails(
         &["scan", &example, &clean, "--image-name", "app"],
         None,
         &["image name"],
     );
-    common::fails(&["scan", &example, "-"], None, &["standard input"]);
+    fails(&["scan", &example, "-"], None, &["standard input"]);
     let empty = dir.path().join("empty.txt");
     fs::write(&empty, "# nothing\n").unwrap();
-    common::fails(
+    fails(
         &["scan", "--images-from", empty.to_str().unwrap()],
         None,
         &["empty.txt", "no image"],
     );
-    common::fails(
+    fails(
         &["scan", "--images-from", "/nonexistent/list"],
         None,
         &["/nonexistent/list"],
     );
-    common::fails(
+    fails(
         &["scan", &example, &clean, "--parallel-images", "0"],
         None,
         &["0"],
@@ -602,7 +583,10 @@ fn batch_settings_that_cannot_work_are_refused_before_any_image_is_read() {
 fn one_image_takes_the_image_placeholder_and_missing_directories_too() {
     let (dir, _cache, image) = example_with_cache();
     let target = format!("json={}/new/dir/{{image}}.json", dir.path().display());
-    let output = imgaudit(&["scan", &image, "--no-cache", "-o", &target], None);
+    let output = imgaudit(
+        &with_python_rules(&["scan", &image, "--no-cache", "-o", &target]),
+        None,
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let written: Vec<String> = fs::read_dir(dir.path().join("new/dir"))
         .unwrap()

@@ -12,14 +12,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{fails, run as imgaudit, stderr};
-
-/// Runs a command that must succeed and parses its JSON output.
-fn json(args: &[&str], stdin: Option<&[u8]>) -> Value {
-    let output = imgaudit(args, stdin);
-    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
-    serde_json::from_slice(&output.stdout).unwrap()
-}
+use common::{fails, json_of_success, json_of_success_with_stdin, run as imgaudit, stderr};
 
 fn python_image() -> TestImage {
     let mut image = TestImage::new(vec![
@@ -76,7 +69,7 @@ fn inspect_reports_identity_config_layers_and_history() {
     let layout = dir.path().join("layout");
     write_oci_layout(&layout, &[("v1", &python_image())]);
     let arg = format!("oci:{}:v1", layout.display());
-    let inspection = json(&["inspect", &arg, "--format", "json"], None);
+    let inspection = json_of_success(&["inspect", &arg, "--format", "json"]);
     assert_eq!(inspection["schema_version"], 1);
     assert_eq!(inspection["image"]["platform"], "linux/amd64");
     assert_eq!(inspection["image"]["name"], "v1");
@@ -130,22 +123,20 @@ fn every_source_format_gives_the_same_tree() {
     std::fs::write(&docker25_path, &docker25).unwrap();
     args.push(format!("docker-archive:{}:app:1", docker25_path.display()));
 
-    let reference = entries(&json(&["files", &args[0], "--format", "json"], None));
+    let reference = entries(&json_of_success(&["files", &args[0], "--format", "json"]));
     assert!(reference.as_array().unwrap().len() > 10);
     for arg in &args[1..] {
-        let listing = json(&["files", arg, "--format", "json"], None);
+        let listing = json_of_success(&["files", arg, "--format", "json"]);
         assert_eq!(entries(&listing), reference, "{arg}");
     }
     for stream in [&legacy, &docker25] {
-        let listing = json(&["files", "-", "--format", "json"], Some(stream));
+        let listing = json_of_success_with_stdin(&["files", "-", "--format", "json"], Some(stream));
         assert_eq!(entries(&listing), reference, "stdin");
     }
     // Docker 25 tarballs carry the OCI manifest: its digest is reported, from file and stream.
-    let from_file = json(
-        &["inspect", &args[args.len() - 1], "--format", "json"],
-        None,
-    );
-    let from_stream = json(&["inspect", "-", "--format", "json"], Some(&docker25));
+    let from_file = json_of_success(&["inspect", &args[args.len() - 1], "--format", "json"]);
+    let from_stream =
+        json_of_success_with_stdin(&["inspect", "-", "--format", "json"], Some(&docker25));
     assert_eq!(
         from_file["image"]["manifest_digest"],
         from_stream["image"]["manifest_digest"]
@@ -158,7 +149,7 @@ fn files_lists_the_container_view_and_what_was_removed() {
     let dir = tempfile::tempdir().unwrap();
     write_oci_layout(dir.path(), &[("latest", &python_image())]);
     let layout = dir.path().display().to_string();
-    let listing = json(&["files", &layout, "/usr/**", "--format", "json"], None);
+    let listing = json_of_success(&["files", &layout, "/usr/**", "--format", "json"]);
     let paths: Vec<&str> = listing["entries"]
         .as_array()
         .unwrap()
@@ -178,7 +169,7 @@ fn files_lists_the_container_view_and_what_was_removed() {
     assert_eq!(link["hardlink_to"], "/usr/lib/python3.11/os.py");
     assert_eq!(link["type"], "file");
 
-    let removed = json(&["files", &layout, "--removed", "--format", "json"], None);
+    let removed = json_of_success(&["files", &layout, "--removed", "--format", "json"]);
     let removed = removed["removed"].as_array().unwrap();
     let marker = removed
         .iter()
@@ -206,7 +197,7 @@ fn platforms_are_selected_and_attestations_never_picked() {
     write_multi_platform_layout(dir.path(), "multi", &[&amd64, &arm64], true);
     let layout = format!("oci:{}:multi", dir.path().display());
     let first_path = |args: &[&str]| {
-        let listing = json(args, None);
+        let listing = json_of_success(args);
         listing["entries"][0]["path"].as_str().unwrap().to_owned()
     };
     assert_eq!(
@@ -260,7 +251,7 @@ fn multi_image_archives_need_a_selection() {
         &["2 images", "team/one:1"],
     );
     let first_path = |arg: &str, stdin: Option<&[u8]>| {
-        json(&["files", arg, "--format", "json"], stdin)["entries"][0]["path"]
+        json_of_success_with_stdin(&["files", arg, "--format", "json"], stdin)["entries"][0]["path"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -379,10 +370,7 @@ fn corrupt_blobs_are_refused() {
         &["rootfs.diff_ids", &sha256(b"other").to_string()],
     );
     // Skipping the diff id check trusts the manifest-pinned blob digest, and says so.
-    let skipped = json(
-        &["inspect", &arg, "--skip-diff-id-check", "--format", "json"],
-        None,
-    );
+    let skipped = json_of_success(&["inspect", &arg, "--skip-diff-id-check", "--format", "json"]);
     assert_eq!(skipped["layers"][0]["diff_id_verified"], false);
 
     // A legacy `docker save` layer has no blob digest: its diff id is checked regardless.
@@ -511,7 +499,7 @@ fn decompression_bombs_hit_the_caps() {
         &[&arg, "more than 0 tar entries"],
     );
     // The default caps let it through.
-    json(&["inspect", &arg, "--format", "json"], None);
+    json_of_success(&["inspect", &arg, "--format", "json"]);
 }
 
 #[test]
@@ -601,7 +589,7 @@ fn the_committed_example_is_what_the_test_kit_writes() {
         let listing = |image: &str| {
             let mut full = vec![args[0], image];
             full.extend_from_slice(&args[1..]);
-            let mut value = json(&full, None);
+            let mut value = json_of_success(&full);
             value.as_object_mut().unwrap().remove("image");
             value
         };
@@ -611,7 +599,7 @@ fn the_committed_example_is_what_the_test_kit_writes() {
             "examples/python-hygiene is stale: cargo run -p imgaudit-testkit --example write_example -- examples/python-hygiene"
         );
     }
-    let inspection = json(&["inspect", &committed, "--format", "json"], None);
+    let inspection = json_of_success(&["inspect", &committed, "--format", "json"]);
     assert_eq!(inspection["config"]["env"][1], "PIP_NO_USER=1");
 }
 
@@ -628,7 +616,7 @@ fn bytes_win_over_a_declared_media_type_and_the_report_says_so() {
         |_| {},
     );
     let arg = format!("oci:{}", dir.path().display());
-    let inspection = json(&["inspect", &arg, "--format", "json"], None);
+    let inspection = json_of_success(&["inspect", &arg, "--format", "json"]);
     assert_eq!(inspection["layers"][0]["compression"], "gzip");
     let notes = inspection["notes"].as_array().unwrap();
     assert!(
@@ -637,6 +625,6 @@ fn bytes_win_over_a_declared_media_type_and_the_report_says_so() {
         )),
         "{notes:?}"
     );
-    let listing = json(&["files", &arg, "--format", "json"], None);
+    let listing = json_of_success(&["files", &arg, "--format", "json"]);
     assert_eq!(entries(&listing).as_array().unwrap().len(), 3);
 }

@@ -8,13 +8,16 @@
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
 mod common;
 
-use common::{assert_snapshot, images_dir};
+use common::{
+    PYTHON_RULES, assert_report_snapshot, finding_ids, images_dir, imgaudit_command,
+    with_python_rules,
+};
 
 fn catalog() -> (PathBuf, Value) {
     let dir = images_dir();
@@ -22,13 +25,13 @@ fn catalog() -> (PathBuf, Value) {
     (dir, serde_json::from_str(&text).unwrap())
 }
 
+/// Runs the binary with the [`shared_cache`], reading `stdin` from a file when given.
 fn run(args: &[&str], stdin: Option<&Path>) -> Output {
     let stdin = match stdin {
         Some(path) => Stdio::from(std::fs::File::open(path).unwrap()),
         None => Stdio::null(),
     };
-    Command::new(env!("CARGO_BIN_EXE_imgaudit"))
-        .args(args)
+    imgaudit_command(args)
         .env("IMGAUDIT_CACHE_DIR", shared_cache())
         .stdin(stdin)
         .output()
@@ -364,20 +367,10 @@ fn multi_arch_indexes_and_multi_image_archives_select() {
     assert_ne!(configs[0], configs[1]);
 }
 
-/// The rule ids `imgaudit scan` reports for an image, sorted, with repeats.
-fn rule_ids(image: &str) -> Vec<String> {
-    let report = json(
-        &["scan", "--format", "json", "--fail-on", "none", image],
-        None,
-    );
-    let mut ids: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap().to_owned())
-        .collect();
-    ids.sort();
-    ids
+/// The rule ids of the Python rules' findings on an image, sorted, with repeats.
+fn python_rule_findings(image: &str) -> Vec<String> {
+    let args = ["scan", "--format", "json", "--fail-on", "none", image];
+    finding_ids(&json(&with_python_rules(&args), None))
 }
 
 #[test]
@@ -396,25 +389,34 @@ fn python_rules_fire_exactly_where_the_fixtures_say() {
         "PIP001", "PIP001", "PIP001", "PIP002", "PIP003", "PIP004", "PY001", "PY002", "PY003",
         "PY004", "PY005",
     ];
-    assert_eq!(rule_ids(&fixture("python-rules")), expected_rules);
-    assert_eq!(rule_ids(&fixture("python-traps")), Vec::<String>::new());
+    assert_eq!(
+        python_rule_findings(&fixture("python-rules")),
+        expected_rules
+    );
+    assert_eq!(
+        python_rule_findings(&fixture("python-traps")),
+        Vec::<String>::new()
+    );
     // The build gate: high and critical findings fail it by default, the traps pass.
-    let status = |image: &str| run(&["scan", image], None).status.code();
+    let status = |image: &str| {
+        run(&with_python_rules(&["scan", image]), None)
+            .status
+            .code()
+    };
     assert_eq!(status(&fixture("python-rules")), Some(1));
     assert_eq!(status(&fixture("python-traps")), Some(0));
 
     // The conditional start-up line is reported, with lower precision; the Env one is certain.
-    let report = json(
-        &[
-            "scan",
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-            &fixture("python-rules"),
-        ],
-        None,
-    );
+    let python_rules = fixture("python-rules");
+    let args = [
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        &python_rules,
+    ];
+    let report = json(&with_python_rules(&args), None);
     let mut precisions: Vec<(&str, &str)> = report["findings"]
         .as_array()
         .unwrap()
@@ -445,7 +447,7 @@ fn python_rules_fire_exactly_where_the_fixtures_say() {
         }
         for format in image["formats"].as_object().unwrap().keys() {
             assert_eq!(
-                rule_ids(&argument(&dir, image, format)),
+                python_rule_findings(&argument(&dir, image, format)),
                 ["PIP001", "PY001", "PY002"],
                 "{name} {format}"
             );
@@ -516,8 +518,8 @@ fn normalize(text: &str, images: &Path) -> String {
     out
 }
 
-/// Runs a scan of `image` from the repository's root (so that the Dockerfile's URI is the
-/// repository's path), writing every format into `out` as `NAME.*`.
+/// Runs a scan of `image` with the Python rules from the repository's root (so that the
+/// Dockerfile's URI is the repository's path), writing every format into `out` as `NAME.*`.
 fn scan_to_files(image: &str, dockerfile: Option<&str>, out: &Path, name: &str) -> (i32, String) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let outputs: Vec<String> = [
@@ -534,17 +536,14 @@ fn scan_to_files(image: &str, dockerfile: Option<&str>, out: &Path, name: &str) 
     })
     .collect();
     let mut args = vec!["scan", image, "--no-config", "--output", "text=-"];
+    args.extend(PYTHON_RULES);
     for output in &outputs {
         args.extend(["--output", output.as_str()]);
     }
     if let Some(path) = dockerfile {
         args.extend(["--dockerfile", path]);
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_imgaudit"))
-        .args(&args)
-        .current_dir(&root)
-        .output()
-        .unwrap();
+    let output = imgaudit_command(&args).current_dir(&root).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.is_empty(), "{args:?}: {stderr}");
     (
@@ -628,14 +627,15 @@ fn reports_point_at_the_dockerfile_and_match_their_snapshots() {
     expected.sort();
     assert_eq!(located, expected);
 
-    assert_snapshot("real-images/python-rules.txt", &normalize(&text, &dir));
+    let snapshots = "snapshots/real-images";
+    assert_report_snapshot!(snapshots, "python-rules-text.txt", normalize(&text, &dir));
     for (file, snapshot) in [
-        ("python-rules.sarif", "python-rules.sarif"),
-        ("python-rules.json", "python-rules.json"),
+        ("python-rules.sarif", "python-rules-sarif.sarif"),
+        ("python-rules.json", "python-rules-json.json"),
     ] {
         let text = std::fs::read_to_string(out.join(file)).unwrap();
         assert!(!text.contains("hunter2-not-a-real-token"), "{file}");
-        assert_snapshot(&format!("real-images/{snapshot}"), &normalize(&text, &dir));
+        assert_report_snapshot!(snapshots, snapshot, normalize(&text, &dir));
     }
 
     // The traps: a valid report with no results.
@@ -737,10 +737,7 @@ fn cached_and_batched_audits_equal_fresh_ones_on_every_export() {
         let mut args = scan.to_vec();
         args.extend(images.iter().map(String::as_str));
         args.extend(["--cache-dir", cache.path().to_str().unwrap()]);
-        let output = Command::new(env!("CARGO_BIN_EXE_imgaudit"))
-            .args(&args)
-            .output()
-            .unwrap();
+        let output = imgaudit_command(&args).output().unwrap();
         let table = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{round}: {table}");
         let lines: Vec<Value> = String::from_utf8(output.stdout)

@@ -12,7 +12,7 @@ mod servers;
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
 use servers::{
@@ -49,9 +49,8 @@ impl<'a> Run<'a> {
 
     fn output(self) -> Output {
         let home = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_imgaudit"));
+        let mut command = common::imgaudit_command(&self.args);
         command
-            .args(&self.args)
             .current_dir(home.path())
             .env("HOME", home.path())
             .env("XDG_RUNTIME_DIR", home.path())

@@ -1,18 +1,17 @@
 //! End-to-end tests of the reports: the formats, `--output`, the Dockerfile mapping, SARIF's
 //! shape as code scanning demands it, the configuration file and its suppressions, colour.
+//! They scan the committed example with the Python rules selected: what other packs report is
+//! not theirs to check.
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{assert_snapshot, run_in, stderr, stdout};
+use common::{
+    PYTHON_RULES, assert_report_snapshot, example_layout, finding_ids, json_of_success,
+    python_rule_ids, rule_ids, run_in, stderr, stdout, with_python_rules,
+};
 use serde_json::Value;
-
-/// The README's example image (committed), seen from the test's working directory.
-fn example() -> String {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/python-hygiene");
-    format!("oci:{}", dir.canonicalize().unwrap().display())
-}
 
 /// A Dockerfile whose instructions the example's history records (its base step aside).
 const EXAMPLE_DOCKERFILE: &str = "\
@@ -37,9 +36,10 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// Runs a scan writing every format to a file in `dir`; returns (status, stdout, stderr).
+/// Runs a scan of the example, the Python rules selected, writing every format to a file in
+/// `dir`; returns (status, stdout, stderr).
 fn scan_all(dir: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
-    let image = example();
+    let image = example_layout();
     let mut args = vec![
         "scan",
         image.as_str(),
@@ -52,6 +52,7 @@ fn scan_all(dir: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
         "--output",
         "text=-",
     ];
+    args.extend(PYTHON_RULES);
     args.extend_from_slice(extra);
     let output = run_in(dir, &args, None);
     (output.status.code(), stdout(&output), stderr(&output))
@@ -88,15 +89,7 @@ fn one_audit_in_every_format_at_once() {
     let sarif = read_json(&dir.path().join("report.sarif"));
     let quality = read_json(&dir.path().join("report.codequality.json"));
 
-    let ids = |findings: &Value| -> Vec<String> {
-        findings
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule_id"].as_str().unwrap().to_owned())
-            .collect()
-    };
-    assert_eq!(ids(&json["findings"]), ["PIP001", "PY001", "PY002"]);
+    assert_eq!(finding_ids(&json), ["PIP001", "PY001", "PY002"]);
     assert_eq!(json["image"]["repository"], "python-hygiene");
     let sarif_ids: Vec<&str> = results(&sarif)
         .iter()
@@ -236,11 +229,10 @@ fn sarif_has_what_code_scanning_demands() {
             .starts_with("https://")
     );
 
-    // Every enabled rule, described in full.
+    // Every rule of the run (the Python rules), described in full.
     let rules = driver["rules"].as_array().unwrap();
-    let listed = common::run(&["rules", "--format", "json"], None);
-    let all: Value = serde_json::from_slice(&listed.stdout).unwrap();
-    assert_eq!(rules.len(), all["rules"].as_array().unwrap().len());
+    let described: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(described, python_rule_ids());
     for rule in rules {
         for key in ["id", "name", "helpUri"] {
             assert!(
@@ -343,29 +335,24 @@ fn sarif_has_what_code_scanning_demands() {
 #[test]
 fn an_image_without_findings_gives_a_valid_empty_sarif() {
     let dir = project(&[]);
-    let image = example();
-    let output = run_in(
-        dir.path(),
-        &[
-            "scan",
-            &image,
-            "--disable",
-            "PIP001",
-            "--disable",
-            "PY001",
-            "--disable",
-            "PY002",
-            "--format",
-            "sarif",
-        ],
-        None,
-    );
+    let image = example_layout();
+    let args = [
+        "scan",
+        &image,
+        "--disable",
+        "PIP001",
+        "--disable",
+        "PY001",
+        "--disable",
+        "PY002",
+        "--format",
+        "sarif",
+    ];
+    let output = run_in(dir.path(), &with_python_rules(&args), None);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(results(&sarif).len(), 0);
     assert!(sarif["runs"][0]["results"].is_array());
-    let all: Value =
-        serde_json::from_slice(&common::run(&["rules", "--format", "json"], None).stdout).unwrap();
     // Disabled rules are not described: their alerts are not "fixed" by this run.
     assert_eq!(
         sarif["runs"][0]["tool"]["driver"]["rules"]
@@ -373,13 +360,13 @@ fn an_image_without_findings_gives_a_valid_empty_sarif() {
             .unwrap()
             .len()
             + 3,
-        all["rules"].as_array().unwrap().len()
+        python_rule_ids().len()
     );
 }
 
 #[test]
 fn output_flags_are_checked() {
-    let image = example();
+    let image = example_layout();
     for (args, names) in [
         (
             vec!["scan", image.as_str(), "--output", "sarif"],
@@ -485,25 +472,18 @@ fn a_failed_audit_leaves_the_previous_report_alone() {
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let dir = project(&[]);
-    let image = example();
-    let plain = run_in(dir.path(), &["scan", &image], None);
-    assert!(!stdout(&plain).contains('\u{1b}'));
-    let colored = run_in(dir.path(), &["scan", &image, "--color", "always"], None);
-    let text = stdout(&colored);
+    let image = example_layout();
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", image.as_str()];
+        args.extend(PYTHON_RULES);
+        args.extend_from_slice(extra);
+        run_in(dir.path(), &args, None)
+    };
+    assert!(!stdout(&scan(&[])).contains('\u{1b}'));
+    let text = stdout(&scan(&["--color", "always"]));
     assert!(text.contains("\u{1b}["), "{text}");
     // Colour never reaches a file.
-    let output = run_in(
-        dir.path(),
-        &[
-            "scan",
-            &image,
-            "--color",
-            "always",
-            "--output",
-            "text=report.txt",
-        ],
-        None,
-    );
+    let output = scan(&["--color", "always", "--output", "text=report.txt"]);
     assert_eq!(output.status.code(), Some(0));
     assert!(output.stdout.is_empty());
     let file = std::fs::read_to_string(dir.path().join("report.txt")).unwrap();
@@ -513,8 +493,8 @@ fn colour_only_when_asked_or_on_a_terminal() {
 #[test]
 fn text_report_shows_evidence_fix_and_summary() {
     let dir = project(&[("Dockerfile", EXAMPLE_DOCKERFILE)]);
-    let image = example();
-    let output = run_in(dir.path(), &["scan", &image], None);
+    let image = example_layout();
+    let output = run_in(dir.path(), &with_python_rules(&["scan", &image]), None);
     let text = stdout(&output);
     assert!(
         text.contains(
@@ -527,8 +507,7 @@ fn text_report_shows_evidence_fix_and_summary() {
         "{text}"
     );
     // Each rule's fix, once, from its metadata.
-    let rules: Value =
-        serde_json::from_slice(&common::run(&["rules", "--format", "json"], None).stdout).unwrap();
+    let rules = json_of_success(&["rules", "--format", "json"]);
     for rule in rules["rules"].as_array().unwrap() {
         let fix = format!("  fix: {}\n", rule["remediation"].as_str().unwrap().trim());
         let expected =
@@ -548,23 +527,16 @@ fn text_report_shows_evidence_fix_and_summary() {
 // The configuration file
 // ---------------------------------------------------------------------------------------------
 
+/// Scans the example, the Python rules selected, from a directory holding `imgaudit.toml`.
 fn json_with_config(config: &str, extra: &[&str]) -> (Option<i32>, Value, String) {
     let dir = project(&[("imgaudit.toml", config)]);
-    let image = example();
+    let image = example_layout();
     let mut args = vec!["scan", image.as_str(), "--format", "json"];
+    args.extend(PYTHON_RULES);
     args.extend_from_slice(extra);
     let output = run_in(dir.path(), &args, None);
     let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
     (output.status.code(), report, stderr(&output))
-}
-
-fn rule_ids(findings: &Value) -> Vec<&str> {
-    findings
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap())
-        .collect()
 }
 
 #[test]
@@ -578,7 +550,7 @@ severity = { PIP001 = \"high\" }
 ";
     let (status, report, err) = json_with_config(config, &[]);
     assert_eq!(status, Some(1), "{err}");
-    assert_eq!(rule_ids(&report["findings"]), ["PIP001", "PY001"]);
+    assert_eq!(finding_ids(&report), ["PIP001", "PY001"]);
     assert_eq!(report["findings"][0]["severity"], "high");
     assert_eq!(report["failing"], 1);
     assert!(
@@ -602,7 +574,7 @@ severity = { PIP001 = \"high\" }
     // --no-config ignores it.
     let (status, report, _) = json_with_config(config, &["--no-config"]);
     assert_eq!(status, Some(0));
-    assert_eq!(rule_ids(&report["findings"]), ["PIP001", "PY001", "PY002"]);
+    assert_eq!(finding_ids(&report), ["PIP001", "PY001", "PY002"]);
     assert!(report.get("config_file").is_none());
 
     // `enable` by prefix and by name.
@@ -610,7 +582,7 @@ severity = { PIP001 = \"high\" }
         "[rules]\nenable = [\"PY\", \"user-install-forced\"]\ndisable = [\"PY001\"]\n",
         &[],
     );
-    assert_eq!(rule_ids(&report["findings"]), ["PIP001", "PY002"], "{err}");
+    assert_eq!(finding_ids(&report), ["PIP001", "PY002"], "{err}");
     let rules: Vec<&str> = report["rules"]
         .as_array()
         .unwrap()
@@ -653,8 +625,11 @@ reason = \"nothing to match\"
     // PIP001 still fails the build: its suppression expired.
     assert_eq!(status, Some(1), "{err}");
     let json = read_json(&dir.path().join("report.json"));
-    assert_eq!(rule_ids(&json["findings"]), ["PIP001"]);
-    assert_eq!(rule_ids(&json["suppressed"]), ["PY001", "PY002"]);
+    assert_eq!(finding_ids(&json), ["PIP001"]);
+    assert_eq!(
+        rule_ids(json["suppressed"].as_array().unwrap()),
+        ["PY001", "PY002"]
+    );
     assert_eq!(json["failing"], 1);
     assert_eq!(
         json["suppressed"][1]["suppression"]["reason"],
@@ -713,7 +688,7 @@ reason = \"nothing to match\"
     // Another image name: the image-scoped suppression no longer applies.
     let (_, _, _) = scan_all(dir.path(), &["--image-name", "team/app"]);
     let json = read_json(&dir.path().join("report.json"));
-    assert_eq!(rule_ids(&json["suppressed"]), ["PY002"]);
+    assert_eq!(rule_ids(json["suppressed"].as_array().unwrap()), ["PY002"]);
 }
 
 #[test]
@@ -750,7 +725,7 @@ fn configuration_errors_point_at_the_line_and_key() {
     let dir = project(&[]);
     let output = run_in(
         dir.path(),
-        &["scan", &example(), "--config", "nope.toml"],
+        &["scan", &example_layout(), "--config", "nope.toml"],
         None,
     );
     assert_eq!(output.status.code(), Some(2));
@@ -766,15 +741,15 @@ fn snapshots_of_the_example() {
     let dir = project(&[("Dockerfile", EXAMPLE_DOCKERFILE)]);
     let (status, text, err) = scan_all(dir.path(), &[]);
     assert_eq!(status, Some(0), "{err}");
-    let example = example();
+    let example = example_layout();
     let normalize = |text: &str| text.replace(&example, "oci:examples/python-hygiene");
-    assert_snapshot("example.txt", &normalize(&text));
+    assert_report_snapshot!("snapshots", "example-text.txt", normalize(&text));
     for (file, snapshot) in [
-        ("report.json", "example.json"),
-        ("report.sarif", "example.sarif"),
-        ("report.codequality.json", "example.codequality.json"),
+        ("report.json", "example-json.json"),
+        ("report.sarif", "example-sarif.sarif"),
+        ("report.codequality.json", "example-codequality.json"),
     ] {
         let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
-        assert_snapshot(snapshot, &normalize(&text));
+        assert_report_snapshot!("snapshots", snapshot, normalize(&text));
     }
 }
