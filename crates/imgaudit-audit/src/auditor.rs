@@ -167,10 +167,10 @@ impl Auditor {
             None => imgaudit_image::image_repository(&image.meta, spec, &mut notes),
         };
         let history_map = self.dockerfile.as_ref().and_then(|(_, file)| {
-            let steps: Vec<imgaudit_dockerfile::HistoryStep<'_>> = image
+            let steps: Vec<imgaudit_dockerfile::RecordedStep<'_>> = image
                 .history
                 .iter()
-                .map(|step| imgaudit_dockerfile::HistoryStep {
+                .map(|step| imgaudit_dockerfile::RecordedStep {
                     created_by: step.created_by.as_deref(),
                     empty_layer: step.empty_layer,
                 })

@@ -9,17 +9,18 @@ use crate::parse::instruction_from_line;
 use crate::words::{clean_path, hash_str, heredoc_words, normalize_ws, soup, split_words, unquote};
 use crate::{Dockerfile, Instruction, Keyword};
 
-/// One entry of the image config's `history` array.
+/// What the image config's `history` records of one step, as lining it up with a Dockerfile
+/// needs it (the loader's `HistoryStep` carries more).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct HistoryStep<'a> {
+pub struct RecordedStep<'a> {
     pub created_by: Option<&'a str>,
     /// The step made no layer (metadata such as `ENV`, or an empty change).
     pub empty_layer: bool,
 }
 
-impl<'a> HistoryStep<'a> {
-    pub fn new(created_by: Option<&'a str>, empty_layer: bool) -> HistoryStep<'a> {
-        HistoryStep {
+impl<'a> RecordedStep<'a> {
+    pub fn new(created_by: Option<&'a str>, empty_layer: bool) -> RecordedStep<'a> {
+        RecordedStep {
             created_by,
             empty_layer,
         }
@@ -103,7 +104,7 @@ const MAX_NAMES: usize = 256;
 /// build the image thus maps nothing. Among accepted stages the best score wins (matches
 /// weighted by strength, minus instructions left without a step after the first match); ties
 /// go to the later stage.
-pub fn map_history(dockerfile: &Dockerfile, history: &[HistoryStep<'_>]) -> Option<HistoryMap> {
+pub fn map_history(dockerfile: &Dockerfile, history: &[RecordedStep<'_>]) -> Option<HistoryMap> {
     if history.is_empty() {
         return None;
     }

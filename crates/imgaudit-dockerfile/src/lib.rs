@@ -33,7 +33,7 @@ mod words;
 #[cfg(test)]
 mod tests;
 
-pub use history::{HistoryMap, HistoryStep, Mapped, MatchKind, Strength, map_history};
+pub use history::{HistoryMap, Mapped, MatchKind, RecordedStep, Strength, map_history};
 
 /// A parsed Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{mapped, maps, parse, repeat, steps};
-use imgaudit_dockerfile::{HistoryStep, MatchKind, map_history};
+use imgaudit_dockerfile::{MatchKind, RecordedStep, map_history};
 
 const DOCKERFILE: &str = r#"FROM registry.fedoraproject.org/fedora:40 AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -114,7 +114,10 @@ fn no_base_history_at_all() {
 #[test]
 fn created_by_none_in_the_base_part() {
     let d = parse(DOCKERFILE);
-    let mut history = vec![HistoryStep::new(None, false), HistoryStep::new(None, true)];
+    let mut history = vec![
+        RecordedStep::new(None, false),
+        RecordedStep::new(None, true),
+    ];
     history.extend(steps(OWN));
     let map = map_history(&d, &history).expect("maps");
     let base = map.steps[0].as_ref().expect("base");
@@ -128,11 +131,11 @@ fn created_by_none_in_the_base_part() {
 fn created_by_none_after_the_first_match_refuses() {
     let d = parse(DOCKERFILE);
     let mut with_none = steps(&history(1, OWN.len()));
-    with_none[6] = HistoryStep::new(None, false);
+    with_none[6] = RecordedStep::new(None, false);
     assert_eq!(map_history(&d, &with_none), None);
     // Also for an empty-layer step with an empty text.
     let mut with_empty = steps(&history(1, OWN.len()));
-    with_empty[7] = HistoryStep::new(Some(""), true);
+    with_empty[7] = RecordedStep::new(Some(""), true);
     assert_eq!(map_history(&d, &with_empty), None);
 }
 
@@ -141,7 +144,7 @@ fn empty_and_unrelated_histories_map_nothing() {
     assert!(!maps(DOCKERFILE, &[]));
     assert!(!maps(DOCKERFILE, &fedora_base(3)));
     let d = parse(DOCKERFILE);
-    assert_eq!(map_history(&d, &[HistoryStep::default(); 4]), None);
+    assert_eq!(map_history(&d, &[RecordedStep::default(); 4]), None);
     // The python-rules image's history against this Dockerfile.
     let other = [
         ("/bin/sh", false),

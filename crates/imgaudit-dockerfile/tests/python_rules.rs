@@ -2,7 +2,7 @@
 //! built by buildah from a debootstrap base: its Dockerfile and history, copied verbatim (the
 //! history as `imgaudit inspect` lists it, with the fake token that inspect redacts).
 
-use imgaudit_dockerfile::{Dockerfile, HistoryStep, Keyword, MatchKind, Strength, map_history};
+use imgaudit_dockerfile::{Dockerfile, Keyword, MatchKind, RecordedStep, Strength, map_history};
 
 const DOCKERFILE: &str = r#"# Fixture for imgaudit's Python rules: every rule fires here, each for one
 # reason set up by one step. Built by ../build.sh from the debootstrap base
@@ -100,10 +100,10 @@ const HISTORY: &[(&str, bool)] = &[
     ),
 ];
 
-fn steps(history: &[(&'static str, bool)]) -> Vec<HistoryStep<'static>> {
+fn steps(history: &[(&'static str, bool)]) -> Vec<RecordedStep<'static>> {
     history
         .iter()
-        .map(|&(created_by, empty)| HistoryStep::new(Some(created_by), empty))
+        .map(|&(created_by, empty)| RecordedStep::new(Some(created_by), empty))
         .collect()
 }
 

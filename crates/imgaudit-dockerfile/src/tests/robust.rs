@@ -1,6 +1,6 @@
 //! No input makes the parser or the mapping panic, and big inputs stay fast.
 
-use crate::{Dockerfile, HistoryStep, map_history};
+use crate::{Dockerfile, RecordedStep, map_history};
 
 /// Text dense in everything the parser treats specially.
 const TRICKY: &str = "\u{feff}# escape=`\r\n# syntax=x\n# check=skip=all\nARG A=${B:-c}\n\
@@ -8,10 +8,10 @@ FROM --platform=$X ${A} AS \u{e9}t\u{e9}\nRUN <<-EOF <<'E2' cat `\n  # c\n\n  &&
 E2\nCOPY [\"a\", \"b\"] <<X /d\nENV A=\"x` \\\" ${y}\" B 'c\nLABEL \"k\"=v ONBUILD RUN y\n\
 ONBUILD ONBUILD RUN z `\nFROM \u{e9}t\u{e9} AS z\nRUN [\"\u{1f600}\", 1]\nWORKDIR ..\nCMD `\n";
 
-fn history_of(text: &str) -> Vec<HistoryStep<'_>> {
+fn history_of(text: &str) -> Vec<RecordedStep<'_>> {
     text.lines()
         .enumerate()
-        .map(|(k, line)| HistoryStep::new((k % 5 != 0).then_some(line), k % 3 == 0))
+        .map(|(k, line)| RecordedStep::new((k % 5 != 0).then_some(line), k % 3 == 0))
         .collect()
 }
 
@@ -94,5 +94,5 @@ fn long_lines_and_many_instructions() {
     let d = Dockerfile::parse(&long).expect("parses");
     assert_eq!(d.stages[0].instructions.len(), 2);
     assert_eq!(d.stages[0].instructions[0].end_line, 50_002);
-    let _ = map_history(&d, &[HistoryStep::new(Some("ENV A=1"), true)]);
+    let _ = map_history(&d, &[RecordedStep::new(Some("ENV A=1"), true)]);
 }

@@ -3,7 +3,7 @@
 // Each test binary uses a different subset of the helpers.
 #![allow(dead_code)]
 
-use imgaudit_dockerfile::{Dockerfile, HistoryMap, HistoryStep, MatchKind, map_history};
+use imgaudit_dockerfile::{Dockerfile, HistoryMap, MatchKind, RecordedStep, map_history};
 
 /// Parses or fails the test with the error.
 pub(crate) fn parse(text: &str) -> Dockerfile {
@@ -14,10 +14,10 @@ pub(crate) fn parse(text: &str) -> Dockerfile {
 }
 
 /// History steps from `(created_by, empty_layer)` pairs.
-pub(crate) fn steps<'a>(history: &[(&'a str, bool)]) -> Vec<HistoryStep<'a>> {
+pub(crate) fn steps<'a>(history: &[(&'a str, bool)]) -> Vec<RecordedStep<'a>> {
     history
         .iter()
-        .map(|&(created_by, empty)| HistoryStep::new(Some(created_by), empty))
+        .map(|&(created_by, empty)| RecordedStep::new(Some(created_by), empty))
         .collect()
 }
 

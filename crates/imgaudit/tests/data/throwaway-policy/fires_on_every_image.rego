@@ -10,6 +10,7 @@
 #   id: ZZZ999
 #   name: fires-on-every-image
 #   severity: critical
+#   domains: [image]
 #   remediation: Nothing to fix in the image; select the rules the test is about with --select.
 package imgaudit.rules.zzz999
 
