@@ -628,3 +628,79 @@ fn bytes_win_over_a_declared_media_type_and_the_report_says_so() {
     let listing = json_of_success(&["files", &arg, "--format", "json"]);
     assert_eq!(entries(&listing).as_array().unwrap().len(), 3);
 }
+
+/// What an image puts in its history, its tag or its file names reaches a terminal or a CI log
+/// inert: no control character, no bidirectional override, no line a runner takes for a command.
+#[test]
+fn image_text_reaches_the_terminal_inert() {
+    let hostile = "RUN x\n::warning::pwned\u{1b}]0;title\u{7}\u{202e}kcatta\r##[error]no";
+    let mut image = TestImage::new(vec![
+        LayerBuilder::new()
+            .file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n")
+            .file("opt/\u{1b}[2Jname", b"x")
+            .finish(),
+    ]);
+    image.history = Some(vec![(hostile.to_owned(), false)]);
+    image.env.push("PIP_USER=\u{1b}[31myes".to_owned());
+    let layout = common::TempLayout::new(&image);
+    for args in [
+        vec!["inspect", layout.arg.as_str()],
+        vec!["files", layout.arg.as_str()],
+        vec![
+            "scan",
+            layout.arg.as_str(),
+            "--color",
+            "always",
+            "--fail-on",
+            "none",
+        ],
+        vec![
+            "scan",
+            layout.arg.as_str(),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
+    ] {
+        let output = imgaudit(&args, None);
+        for text in [common::stdout(&output), stderr(&output)] {
+            let colourless = without_colour(&text);
+            assert!(
+                !colourless
+                    .chars()
+                    .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{202e}'),
+                "{args:?}: {text:?}"
+            );
+            assert!(
+                !text.lines().any(|l| {
+                    let l = l.trim_start();
+                    l.starts_with("::") || l.starts_with("##[")
+                }),
+                "{args:?}: {text}"
+            );
+        }
+    }
+}
+
+/// `text` without SGR colour sequences (`ESC [ digits and semicolons m`), which move nothing.
+fn without_colour(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..start]);
+        let body = &rest[start + 2..];
+        let params = body
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b';')
+            .count();
+        if body.as_bytes().get(params) == Some(&b'm') {
+            rest = &body[params + 1..];
+        } else {
+            out.push('\u{1b}');
+            rest = &rest[start + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}

@@ -1,21 +1,26 @@
 //! Everything that reaches the terminal goes through here: command output on standard output,
 //! errors, warnings and batch progress on standard error, the progress bar. Whatever an image
-//! put in a string (a credential in a URL) is masked on the way out.
+//! put in a string is made safe on the way out: credentials masked, control characters escaped,
+//! no line a CI runner would take for a command ([`safe`]).
 
 mod progress;
+mod safe;
 
 use std::io::Write;
 
 use imgaudit_audit::batch::{BatchReporter, Done};
 use imgaudit_facts::redact::redact;
 
+use self::safe::for_terminal;
+
 pub(crate) use progress::Bar;
 
 /// Output is built whole before it is written, so a failed audit never leaves half a report.
 pub(crate) fn stdout(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
+    // The text report's colours pass; nothing else that moves the cursor does.
     match stdout
-        .write_all(redact(text).as_bytes())
+        .write_all(for_terminal(&redact(text), true).as_bytes())
         .and_then(|()| stdout.flush())
     {
         // A closed pipe (`imgaudit files IMG | head`) is the reader's choice, not a failure.
@@ -26,23 +31,28 @@ pub(crate) fn stdout(text: &str) -> anyhow::Result<()> {
 
 /// Text for standard error (a batch's summary table when standard output carries reports).
 pub(crate) fn stderr(text: &str) {
-    let _ = std::io::stderr().lock().write_all(redact(text).as_bytes());
+    let _ = std::io::stderr().lock().write_all(inert(text).as_bytes());
+}
+
+/// Masked and escaped, for standard error (which has no colour).
+fn inert(text: &str) -> String {
+    for_terminal(&redact(text), false).into_owned()
 }
 
 /// A problem that does not stop the command.
 pub(crate) fn warning(message: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "warning: {}", redact(message));
+    let _ = writeln!(std::io::stderr().lock(), "warning: {}", inert(message));
 }
 
 /// The error and those of its causes that add something to it.
 pub(crate) fn error(error: &anyhow::Error) {
     let mut stderr = std::io::stderr().lock();
     let mut shown = error.to_string();
-    let _ = writeln!(stderr, "error: {}", redact(&shown));
+    let _ = writeln!(stderr, "error: {}", inert(&shown));
     for cause in error.chain().skip(1) {
         let text = cause.to_string();
         if !shown.contains(&text) {
-            let _ = writeln!(stderr, "  caused by: {}", redact(&text));
+            let _ = writeln!(stderr, "  caused by: {}", inert(&text));
             shown.push_str(&text);
         }
     }
@@ -60,16 +70,16 @@ impl BatchReporter for BatchLines {
         match &done.outcome {
             // Errors name their input already, mostly; when one does not, the image is added.
             Err(error) if error.contains(done.image.as_str()) => {
-                let _ = writeln!(stderr, "error: {}", redact(error));
+                let _ = writeln!(stderr, "error: {}", inert(error));
             }
             Err(error) => {
-                let _ = writeln!(stderr, "error: {}: {}", done.image, redact(error));
+                let _ = writeln!(stderr, "error: {}: {}", inert(&done.image), inert(error));
             }
             Ok(outcome) if self.show_progress => {
                 let _ = writeln!(
                     stderr,
                     "[{count}/{total}] {} ({} findings, {:.1}s)",
-                    done.image,
+                    inert(&done.image),
                     outcome.counts.iter().sum::<usize>(),
                     done.elapsed.as_secs_f64()
                 );
