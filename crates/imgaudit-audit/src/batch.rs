@@ -22,7 +22,7 @@ use imgaudit_image::ImageSpec;
 use imgaudit_layer::CaptureRules;
 use imgaudit_loader::LoadedImage;
 
-use crate::render::{OutputTarget, ReportFormat, render_one, write_all_or_none};
+use crate::render::{OutputTarget, ReportFormat, for_file, render_one, write_all_or_none};
 use crate::{Audited, Auditor};
 
 /// What `{image}` in an output path is replaced by.
@@ -234,7 +234,7 @@ fn audit_one(
         .filter_map(|target| {
             let path = expand(target.path.as_ref()?, file_name);
             let text = render_one(&audit, target.format, false);
-            Some((path, redact(&text).into_owned()))
+            Some((path, for_file(target.format, &text)))
         })
         .collect();
     write_all_or_none(&files)?;

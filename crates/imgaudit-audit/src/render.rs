@@ -91,13 +91,20 @@ pub fn render(
         let text = render_one(audit, target.format, color && to_stdout);
         match &target.path {
             None => stdout = text,
-            Some(path) => files.push((
-                path.clone(),
-                imgaudit_facts::redact::redact(&text).into_owned(),
-            )),
+            Some(path) => files.push((path.clone(), for_file(target.format, &text))),
         }
     }
     (stdout, files)
+}
+
+/// A report as a file holds it: credentials masked, and a text report (which CI jobs print)
+/// made inert like the terminal's. The JSON formats escape control characters themselves.
+pub fn for_file(format: ReportFormat, text: &str) -> String {
+    let redacted = imgaudit_facts::redact::redact(text);
+    match format {
+        ReportFormat::Text => imgaudit_report::inert::for_terminal(&redacted, false).into_owned(),
+        _ => redacted.into_owned(),
+    }
 }
 
 /// Writes every report to a temporary file beside its destination, then renames them all into

@@ -12,6 +12,7 @@
 
 pub mod codequality;
 pub mod fingerprint;
+pub mod inert;
 pub mod json;
 pub mod sarif;
 pub mod text;

@@ -1,17 +1,16 @@
 //! Everything that reaches the terminal goes through here: command output on standard output,
 //! errors, warnings and batch progress on standard error, the progress bar. Whatever an image
 //! put in a string is made safe on the way out: credentials masked, control characters escaped,
-//! no line a CI runner would take for a command ([`safe`]).
+//! no line a CI runner would take for a command (`imgaudit_report::inert`).
 
 mod progress;
-mod safe;
 
 use std::io::Write;
 
 use imgaudit_audit::batch::{BatchReporter, Done};
 use imgaudit_facts::redact::redact;
 
-use self::safe::for_terminal;
+use imgaudit_report::inert::for_terminal;
 
 pub(crate) use progress::Bar;
 

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 /// bidirectional controls too (`\u{202e}`), and a backslash before any line that starts like a
 /// workflow command. With `keep_colour`, the colour sequences the text report writes
 /// (`ESC [ digits and semicolons m`) pass unchanged: they move nothing.
-pub(crate) fn for_terminal(text: &str, keep_colour: bool) -> Cow<'_, str> {
+pub fn for_terminal(text: &str, keep_colour: bool) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) && !text.lines().any(looks_like_a_command) {
         return Cow::Borrowed(text);
     }
