@@ -30,23 +30,35 @@ pub fn facts_capture(domains: &Domains) -> anyhow::Result<CaptureRules> {
     )?)
 }
 
-/// The fact domains the enabled rules read: a rule that names none may read any.
-fn domains_read(rules: &[&Rule]) -> anyhow::Result<Domains> {
+/// The domains `rule` names; `None` when it names none (then it may read any).
+fn rule_domains(rule: &Rule) -> anyhow::Result<Option<Vec<Domain>>> {
+    if rule.domains.is_empty() {
+        return Ok(None);
+    }
+    let domains = rule.domains.iter().map(|name| {
+        Domain::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Domain::ALL.iter().map(|d| d.name()).collect();
+            anyhow::anyhow!(
+                "{}: METADATA: `custom.domains` names `{name}`, which is not a fact domain ({})",
+                rule.display_path(),
+                known.join(", ")
+            )
+        })
+    });
+    Ok(Some(domains.collect::<anyhow::Result<_>>()?))
+}
+
+/// The fact domains the `enabled` rules read, once every loaded rule's domains are known to be
+/// domains (a typo is an error whichever rules run).
+fn domains_read(all: &[Rule], enabled: &[&Rule]) -> anyhow::Result<Domains> {
+    for rule in all {
+        rule_domains(rule)?;
+    }
     let mut domains = Vec::new();
-    for rule in rules {
-        if rule.domains.is_empty() {
-            return Ok(Domains::all());
-        }
-        for name in &rule.domains {
-            let domain = Domain::from_name(name).ok_or_else(|| {
-                let known: Vec<&str> = Domain::ALL.iter().map(|d| d.name()).collect();
-                anyhow::anyhow!(
-                    "{}: METADATA: `custom.domains` names `{name}`, which is not a fact domain ({})",
-                    rule.display_path(),
-                    known.join(", ")
-                )
-            })?;
-            domains.push(domain);
+    for rule in enabled {
+        match rule_domains(rule)? {
+            Some(named) => domains.extend(named),
+            None => return Ok(Domains::all()),
         }
     }
     Ok(Domains::of(domains))
@@ -88,7 +100,7 @@ impl Auditor {
             .iter()
             .filter(|rule| selection.is_enabled(rule))
             .collect();
-        let domains = domains_read(&enabled)?;
+        let domains = domains_read(set.rules(), &enabled)?;
         let capture = facts_capture(&domains)?;
         let mut notes = Vec::new();
         let dockerfile = match &settings.dockerfile {

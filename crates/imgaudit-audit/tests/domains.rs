@@ -70,3 +70,13 @@ fn an_unknown_domain_is_an_error_naming_the_rule_file() {
     assert!(error.contains("`files`"), "{error}");
     assert!(error.contains("image, accounts, python"), "{error}");
 }
+
+#[test]
+fn a_disabled_rule_with_an_unknown_domain_is_still_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    user_rule(dir.path(), Some("[files]"));
+    let error = auditor(&["PIP001"], Some(dir.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`files`"), "{error}");
+}

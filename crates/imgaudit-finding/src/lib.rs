@@ -7,8 +7,8 @@
 //!   into every report;
 //! - [`ImageIdentity`]: which image was audited, as reports, fingerprints and suppressions name it.
 //!
-//! This crate is the lowest of the workspace: it depends on serde alone, never on a reader, the
-//! policy engine or a renderer.
+//! This crate is the lowest of the workspace: serde and schemars, never a reader, the policy
+//! engine or a renderer.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod image;

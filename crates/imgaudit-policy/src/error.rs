@@ -69,7 +69,7 @@ pub enum PolicyError {
         /// regorus's message (it carries file, line and column).
         message: String,
     },
-    /// A rule to disable names no loaded rule.
+    /// A rule to select or disable names no loaded rule.
     #[error("unknown rule `{name}`; known rules: {}", known.join(", "))]
     UnknownRule {
         /// The id (or name, or alias) asked for.

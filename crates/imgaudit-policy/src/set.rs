@@ -650,6 +650,19 @@ fn alias_clashes(rule: &Rule, earlier: &[&Rule], others: &[&Rule]) -> Vec<Proble
         if let Some(other) = others.iter().find(|o| o.name.eq_ignore_ascii_case(alias)) {
             clash("the name of", other, other.name_line);
         }
+        // `--select PY` and `[rules]` take id prefixes: an alias that is one would hide them.
+        let is_prefix_of = |o: &Rule| {
+            o.id.len() > alias.len()
+                && o.id
+                    .get(..alias.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(alias))
+        };
+        if let Some(other) = std::iter::once(rule)
+            .chain(others.iter().copied())
+            .find(|o| is_prefix_of(o))
+        {
+            clash("a prefix of the id of", other, other.id_line);
+        }
     }
     problems
 }

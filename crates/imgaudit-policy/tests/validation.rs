@@ -451,6 +451,7 @@ fn an_alias_equal_to_another_rules_id_or_name() {
         [
             "policies/a001.rego:9: alias b001 is the id of rule policies/b001.rego:5",
             "policies/a001.rego:9: alias B is the name of rule policies/b001.rego:6",
+            "policies/a001.rego:9: alias B is a prefix of the id of rule policies/b001.rego:5",
         ]
     );
     assert_eq!(
@@ -499,6 +500,10 @@ fn user_rules_cannot_take_a_built_in_alias_id_or_name() {
             ),
             format!(
                 "{}: alias a is the name of built-in rule policies/a001.rego:6",
+                at(9)
+            ),
+            format!(
+                "{}: alias a is a prefix of the id of built-in rule policies/a001.rego:5",
                 at(9)
             ),
         ]
@@ -578,4 +583,16 @@ fn locations_are_checked_field_by_field() {
     assert!(error.contains("`locations[1]`"), "{error}");
     let error = finding_error(r#"{"msg": "x", "locations": [{"layer": -1}]}"#);
     assert!(error.contains("`locations[0]`"), "{error}");
+}
+
+#[test]
+fn an_alias_that_is_a_prefix_of_an_id_would_hide_a_selector() {
+    // `--select A` means every rule whose id starts with A; an alias `a` would take it over.
+    assert_eq!(
+        errors(two_rules(&["  aliases: [A0, B0]"], &[])),
+        [
+            "policies/a001.rego:9: alias A0 is a prefix of the id of rule policies/a001.rego:5",
+            "policies/a001.rego:9: alias B0 is a prefix of the id of rule policies/b001.rego:5",
+        ]
+    );
 }

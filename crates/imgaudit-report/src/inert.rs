@@ -42,6 +42,25 @@ pub fn for_terminal(text: &str, keep_colour: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `json` (serde_json's output) with the characters it leaves raw inside strings and a terminal
+/// would act on (DEL, C1 controls, bidirectional controls) written as JSON escapes (`\u009b`):
+/// still the same JSON. serde_json already escapes the C0 controls, and no line of its output
+/// starts like a workflow command.
+pub fn for_terminal_json(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(needs_escape) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs_escape(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
@@ -97,6 +116,16 @@ mod tests {
         assert_eq!(for_terminal(red, true), red);
         assert_eq!(for_terminal(red, false), "\\x1b[1;31mhigh\\x1b[0m");
         assert_eq!(for_terminal("\u{1b}[2J", true), "\\x1b[2J");
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_and_validity() {
+        let value = serde_json::json!({"a": "x\u{7f}\u{9b}\u{202e}y\u{1b}z"});
+        let text = serde_json::to_string(&value).unwrap();
+        let inert = for_terminal_json(&text);
+        assert!(!inert.chars().any(needs_escape), "{inert}");
+        let back: serde_json::Value = serde_json::from_str(&inert).unwrap();
+        assert_eq!(back, value);
     }
 
     #[test]

@@ -48,6 +48,12 @@ impl Palette {
     }
 }
 
+/// Text from the image or a policy, made inert (escaped control characters) before it joins
+/// the report, so that only the report's own colours reach a terminal.
+fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::inert::for_terminal(text, false)
+}
+
 /// The text report; `color` adds ANSI styles (the caller decides: a terminal, `NO_COLOR`).
 pub fn render(audit: &Audit, color: bool) -> String {
     let palette = Palette { color };
@@ -68,24 +74,24 @@ pub fn render(audit: &Audit, color: bool) -> String {
         let _ = writeln!(
             out,
             "{} {}",
-            palette.bold(&format!("{rule_id} {name}:")),
-            title
+            palette.bold(&inert(&format!("{rule_id} {name}:"))),
+            inert(title)
         );
         for reported in findings {
             finding(&mut out, palette, reported);
         }
         if let Some(remediation) = rule.map(|r| r.remediation.trim()).filter(|r| !r.is_empty()) {
-            let _ = writeln!(out, "  {} {remediation}", palette.bold("fix:"));
+            let _ = writeln!(out, "  {} {}", palette.bold("fix:"), inert(remediation));
         }
         let _ = writeln!(
             out,
             "  {}",
-            palette.dim(&format!("see: imgaudit rule {rule_id}"))
+            palette.dim(&inert(&format!("see: imgaudit rule {rule_id}")))
         );
         out.push('\n');
     }
     for note in &audit.notes {
-        let _ = writeln!(out, "note: {note}");
+        let _ = writeln!(out, "note: {}", inert(note));
     }
     for suppression in &audit.suppressions {
         match suppression.status {
@@ -134,7 +140,7 @@ fn finding(out: &mut String, palette: Palette, reported: &Reported) {
         out,
         "  [{}{precision}] {}",
         palette.severity(finding.severity),
-        finding.message
+        inert(&finding.message)
     );
     let mut at = Vec::new();
     if let Some(lines) = &reported.dockerfile {
@@ -166,7 +172,12 @@ fn finding(out: &mut String, palette: Palette, reported: &Reported) {
         (None, None) => {}
     }
     if !at.is_empty() {
-        let _ = writeln!(out, "      {} {}", palette.dim("at"), at.join(" · "));
+        let _ = writeln!(
+            out,
+            "      {} {}",
+            palette.dim("at"),
+            inert(&at.join(" · "))
+        );
     }
 }
 
@@ -194,9 +205,9 @@ fn summary(audit: &Audit, palette: Palette) -> String {
     format!(
         "{} in {} ({}) [{}] from {} rules{}{suppressed}",
         palette.bold(&total),
-        audit.repository,
-        audit.image.source,
-        audit.image.platform,
+        inert(&audit.repository),
+        inert(&audit.image.source),
+        inert(&audit.image.platform),
         audit.rules.len(),
         if counts.is_empty() {
             String::new()

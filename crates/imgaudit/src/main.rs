@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     // Secrets found in the image (credentials in URLs) are masked in everything printed,
     // whichever command and format printed them: the printer does it.
     match commands::run(&cli)
-        .and_then(|report| printer::stdout(&report.text).map(|()| report.status))
+        .and_then(|report| printer::stdout(&report.text, report.json).map(|()| report.status))
     {
         Ok(status) => ExitCode::from(status),
         Err(error) => {

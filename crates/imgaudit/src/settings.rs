@@ -1,6 +1,6 @@
 //! Raw flags plus `imgaudit.toml` turned into validated settings, once: how to read images
 //! ([`Reading`]), the layer cache ([`CacheSettings`]), and what an audit does
-//! ([`audit_settings`]). The commands use these, never the clap types' fields for decisions.
+//! ([`audit_settings`]), with the image list, colour and output choices of a scan.
 
 use std::io::{BufRead, IsTerminal, Read};
 use std::path::PathBuf;
@@ -40,9 +40,9 @@ pub(crate) struct Reading {
 }
 
 impl Reading {
-    pub(crate) fn new(global: &GlobalArgs) -> anyhow::Result<Reading> {
+    pub(crate) fn new(global: &GlobalArgs) -> Reading {
         let timeout = Duration::from_secs(global.timeout);
-        Ok(Reading {
+        Reading {
             source: global.source.map(|source| match source {
                 Source::Daemon => SourceKind::Daemon,
                 Source::Registry => SourceKind::Registry,
@@ -67,8 +67,8 @@ impl Reading {
                 timeout,
             },
             progress: !global.quiet && std::io::stderr().is_terminal(),
-            cache: CacheSettings::new(&global.cache)?,
-        })
+            cache: CacheSettings::new(&global.cache),
+        }
     }
 
     /// The same, without a progress bar: one bar cannot follow several images.
@@ -94,8 +94,9 @@ impl Reading {
 
     /// Loads the image an argument names with `capture`, remembering layers in the cache.
     pub(crate) fn load(&self, image: &str, capture: CaptureRules) -> anyhow::Result<LoadedImage> {
-        let layers = self.cache.layers()?;
-        self.load_spec(&self.image_spec(image)?, capture, None, layers)
+        // The argument is checked before the cache is opened: its errors come first.
+        let spec = self.image_spec(image)?;
+        self.load_spec(&spec, capture, None, self.cache.layers()?)
     }
 
     /// Loads an image with what the facts need captured (`capture`: an auditor's, or every
@@ -177,13 +178,10 @@ pub(crate) struct CacheSettings {
 }
 
 impl CacheSettings {
-    pub(crate) fn new(args: &CacheArgs) -> anyhow::Result<CacheSettings> {
+    pub(crate) fn new(args: &CacheArgs) -> CacheSettings {
         let (dir, explicit) = if args.no_cache {
             (None, false)
         } else if let Some(dir) = &args.cache_dir {
-            if dir.as_os_str().is_empty() {
-                anyhow::bail!("--cache-dir (or IMGAUDIT_CACHE_DIR) is empty");
-            }
             (Some(dir.clone()), true)
         } else {
             let env = |name| std::env::var(name).ok();
@@ -191,22 +189,28 @@ impl CacheSettings {
                 DiskCache::default_dir(env("XDG_CACHE_HOME").as_deref(), env("HOME").as_deref());
             (dir, false)
         };
-        Ok(CacheSettings {
+        CacheSettings {
             dir,
             explicit,
             max_size: args.cache_max_size,
-        })
+        }
     }
 
-    /// The cache directory; `None` with `--no-cache`.
-    pub(crate) fn dir(&self) -> Option<&std::path::Path> {
-        self.dir.as_deref()
+    /// The cache directory; `None` with `--no-cache`. An empty `--cache-dir` is an error here,
+    /// when the cache is first used, so that an image argument's errors come first.
+    pub(crate) fn dir(&self) -> anyhow::Result<Option<&std::path::Path>> {
+        match &self.dir {
+            Some(dir) if dir.as_os_str().is_empty() => {
+                anyhow::bail!("--cache-dir (or IMGAUDIT_CACHE_DIR) is empty")
+            }
+            dir => Ok(dir.as_deref()),
+        }
     }
 
     /// The cache directory, opened; `None` with `--no-cache`, or when the default directory
     /// cannot be used (a warning: the audit goes on without a cache).
     pub(crate) fn disk(&self) -> anyhow::Result<Option<DiskCache>> {
-        let Some(dir) = &self.dir else {
+        let Some(dir) = self.dir()? else {
             return Ok(None);
         };
         match DiskCache::open(dir, self.max_size) {

@@ -61,7 +61,7 @@ pub(crate) struct Collected {
 }
 
 pub(crate) fn collect(ctx: &Context<'_>, users: &[User], user: &Runtime) -> Collected {
-    let python_runtime = runtime(ctx, users);
+    let python_runtime = runtime(ctx, user);
     let runtime = RuntimeView {
         user,
         python: &python_runtime,
@@ -95,16 +95,9 @@ pub(crate) fn collect(ctx: &Context<'_>, users: &[User], user: &Runtime) -> Coll
 }
 
 /// What the runtime user's Python sees: its user base, `PYTHONNOUSERSITE`, `PIP_CONFIG_FILE`.
-fn runtime(ctx: &Context<'_>, users: &[User]) -> PythonRuntime {
-    // As the accounts domain resolves it: the config's HOME, else the runtime user's passwd
-    // home, else `/`.
-    let home = match ctx.env_var("HOME") {
-        Some(home) if !home.is_empty() => home.to_owned(),
-        _ => users
-            .iter()
-            .find(|u| u.runtime)
-            .map_or_else(|| "/".to_owned(), |u| u.home.clone()),
-    };
+fn runtime(ctx: &Context<'_>, user: &Runtime) -> PythonRuntime {
+    // HOME as the accounts domain resolved it (masking leaves a path as it is).
+    let home = &user.home;
     let user_base = match ctx.env_var("PYTHONUSERBASE") {
         Some(base) if !base.is_empty() => base.to_owned(),
         _ => format!("{}/.local", home.trim_end_matches('/')),

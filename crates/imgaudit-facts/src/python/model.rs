@@ -260,9 +260,9 @@ pub enum StartupKind {
     HomeBashrc,
     /// `~/.profile`.
     HomeProfile,
-    /// `~/.bash_profile` (or `~/.bash_login`, which stands where it does).
+    /// `~/.bash_profile`.
     HomeBashProfile,
-    /// `~/.bash_login`.
+    /// `~/.bash_login` (not captured yet: bash reads it only without a `~/.bash_profile`).
     HomeBashLogin,
     /// `/etc/zsh/zshenv`, `/etc/zshenv`, `~/.zshenv`.
     Zshenv,

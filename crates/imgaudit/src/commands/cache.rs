@@ -10,8 +10,8 @@ use crate::output::to_json;
 use crate::settings::CacheSettings;
 
 fn open(args: &CacheArgs) -> anyhow::Result<DiskCache> {
-    let settings = CacheSettings::new(args)?;
-    let Some(dir) = settings.dir() else {
+    let settings = CacheSettings::new(args);
+    let Some(dir) = settings.dir()? else {
         anyhow::bail!("--no-cache: there is no cache to look at");
     };
     Ok(DiskCache::open(dir, settings.max_size)?)

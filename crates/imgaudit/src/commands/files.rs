@@ -53,7 +53,7 @@ struct RemovedEntry {
 
 pub(crate) fn run(global: &GlobalArgs, args: &FilesArgs) -> anyhow::Result<String> {
     let globs = path_globs(&args.globs)?;
-    let image = Reading::new(global)?.load(&args.image, CaptureRules::none())?;
+    let image = Reading::new(global).load(&args.image, CaptureRules::none())?;
     let selected = |path: &ImagePath| matches(globs.as_ref(), path);
     let listing = Listing {
         schema_version: SCHEMA_VERSION,

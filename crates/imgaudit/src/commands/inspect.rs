@@ -74,7 +74,7 @@ struct Totals {
 }
 
 pub(crate) fn run(global: &GlobalArgs, args: &InspectArgs) -> anyhow::Result<String> {
-    let image = Reading::new(global)?.load(&args.image, CaptureRules::none())?;
+    let image = Reading::new(global).load(&args.image, CaptureRules::none())?;
     let inspection = build(&image);
     match args.format {
         Format::Json => to_json(&inspection),

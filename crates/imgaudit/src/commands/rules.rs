@@ -74,7 +74,10 @@ pub(crate) fn list(args: &RulesArgs) -> anyhow::Result<Report> {
             out
         }
     };
-    Ok(Report::ok(text))
+    Ok(Report {
+        json: args.format == RulesFormat::Json,
+        ..Report::ok(text)
+    })
 }
 
 pub(crate) fn show(args: &RuleArgs) -> anyhow::Result<Report> {
@@ -143,7 +146,7 @@ pub(crate) fn test(args: &PolicyTestArgs) -> anyhow::Result<Report> {
     }
     let ok = passed == total && total > 0 && report.load_errors.is_empty();
     Ok(Report {
-        text: out,
         status: u8::from(!ok),
+        ..Report::ok(out)
     })
 }

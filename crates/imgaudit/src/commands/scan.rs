@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use imgaudit_audit::batch::{self, BatchOptions};
-use imgaudit_audit::{Auditor, render};
+use imgaudit_audit::{Auditor, ReportFormat, render};
 use imgaudit_cache::LayerCache;
 use imgaudit_facts::Domains;
 
@@ -26,7 +26,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
     let outputs = render::outputs(args.outputs.clone(), settings::stdout_format(args))?;
     let auditor = Auditor::new(settings::audit_settings(args)?)?;
     let color = settings::color(args.color);
-    let reading = Reading::new(global)?;
+    let reading = Reading::new(global);
     let spec = reading.image_spec(&images[0])?;
     let image = reading.load_for_facts(&spec, auditor.capture(), reading.cache.layers()?)?;
     let audited = auditor.audit(&image, &spec, None)?;
@@ -38,8 +38,12 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
         .map(|(path, text)| (batch::expand(&path, &file_name), text))
         .collect();
     render::write_all_or_none(&files)?;
+    let json = outputs
+        .iter()
+        .any(|o| o.path.is_none() && o.format != ReportFormat::Text);
     Ok(Report {
         text: stdout,
+        json,
         status: u8::from(audited.failing > 0),
     })
 }
@@ -58,7 +62,7 @@ fn run_batch(global: &GlobalArgs, args: &ScanArgs, images: &[String]) -> anyhow:
     batch::check_outputs(images, &files, stdout_format)?;
     let auditor = Auditor::new(settings::audit_settings(args)?)?;
     batch::check_names(&auditor, images.len())?;
-    let reading = Reading::new(global)?;
+    let reading = Reading::new(global);
     let show_progress = reading.shows_progress();
     let reading = reading.without_progress();
     let layers = Arc::new(LayerCache::new(
@@ -96,12 +100,14 @@ fn run_batch(global: &GlobalArgs, args: &ScanArgs, images: &[String]) -> anyhow:
     }
     Ok(Report {
         text,
+        // JSON Lines, one report per image; otherwise text reports and the summary table.
+        json: stdout_format == Some(ReportFormat::Json),
         status: batch::status(&done),
     })
 }
 
 pub(crate) fn facts(global: &GlobalArgs, args: &FactsArgs) -> anyhow::Result<String> {
-    let reading = Reading::new(global)?;
+    let reading = Reading::new(global);
     let spec = reading.image_spec(&args.image)?;
     let domains = Domains::all();
     let capture = imgaudit_audit::facts_capture(&domains)?;

@@ -10,16 +10,24 @@ use std::io::Write;
 use imgaudit_audit::batch::{BatchReporter, Done};
 use imgaudit_facts::redact::redact;
 
-use imgaudit_report::inert::for_terminal;
+use imgaudit_report::inert::{for_terminal, for_terminal_json};
 
 pub(crate) use progress::Bar;
 
 /// Output is built whole before it is written, so a failed audit never leaves half a report.
-pub(crate) fn stdout(text: &str) -> anyhow::Result<()> {
+/// JSON keeps its meaning (what serde_json leaves raw becomes JSON escapes); in text the text
+/// report's own colours pass (it made the image's text inert itself) and nothing else that
+/// moves the cursor does.
+pub(crate) fn stdout(text: &str, json: bool) -> anyhow::Result<()> {
+    let masked = redact(text);
+    let safe = if json {
+        for_terminal_json(&masked)
+    } else {
+        for_terminal(&masked, true)
+    };
     let mut stdout = std::io::stdout().lock();
-    // The text report's colours pass; nothing else that moves the cursor does.
     match stdout
-        .write_all(for_terminal(&redact(text), true).as_bytes())
+        .write_all(safe.as_bytes())
         .and_then(|()| stdout.flush())
     {
         // A closed pipe (`imgaudit files IMG | head`) is the reader's choice, not a failure.
