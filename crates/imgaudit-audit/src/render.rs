@@ -77,7 +77,9 @@ pub fn render_one(audit: &Audit, format: ReportFormat, color: bool) -> String {
 }
 
 /// Renders the reports `outputs` ask for: the one for standard output (with colour when
-/// `color`), and the files, redacted (standard output is redacted when printed). Everything is
+/// `color`), and the files, made ready to write ([`for_file`]). Standard output is returned as
+/// rendered: the caller masks it and makes it inert as it prints it (the `imgaudit` binary's
+/// printer does, with `imgaudit_facts::redact` and `imgaudit_report::inert`). Everything is
 /// rendered before anything is written, so that a failure leaves no half report.
 pub fn render(
     audit: &Audit,

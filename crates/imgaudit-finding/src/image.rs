@@ -7,7 +7,7 @@ use serde::Serialize;
 pub struct ImageIdentity {
     /// The source as the user named it (`oci:DIR:REF`, `docker-archive:FILE`, `-`).
     pub source: String,
-    /// The transport, as skopeo names it.
+    /// The transport, as skopeo names it (`memory` for an image built in memory).
     pub transport: &'static str,
     /// The name the source gives (a tag, a `repo:tag`), as it was.
     pub name: Option<String>,

@@ -1,5 +1,6 @@
-//! An image held in memory: a manifest and the blobs it names, kept by digest. For tests and
-//! tools that build an image without writing it anywhere; read exactly as a layout is.
+//! An image held in memory: a manifest and the blobs it names, kept by their SHA-256. For tests,
+//! fuzzing and tools that build an image without writing it anywhere; read exactly as a layout
+//! is (a blob named by another algorithm is not found).
 
 use std::collections::HashMap;
 use std::io::Read;

@@ -142,7 +142,9 @@ pub enum LoadError {
         expected: String,
         actual: String,
     },
-    #[error("{input}: a registry or daemon image is read through imgaudit-source, not the loader")]
+    /// A registry, daemon or bare name given to [`load_local`] (a caller's mistake: those are
+    /// resolved by `imgaudit-source`).
+    #[error("{input}: not a local image (a registry's or a daemon's)")]
     Remote { input: String },
     #[error("{input}: {source}")]
     Assemble {
