@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: formatting, lints, unit and end-to-end tests (the latter
+# The whole test suite, as CI runs it: formatting, lints, a check that the crates that only read
+# images link no network stack (cargo tree), unit and end-to-end tests (the latter
 # twice: again with a throw-away rule that fires on every image, which no test may notice), then
 # the integration tests on real images built with buildah, exported with skopeo and unpacked by
 # umoci (tests/real-images/build.sh installs those tools when they are missing); every SARIF
