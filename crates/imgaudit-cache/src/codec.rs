@@ -12,7 +12,7 @@ use imgaudit_layer::{Change, Compression, Entry, EntryKind, ImagePath, LayerInde
 
 pub(crate) const MAGIC: &[u8; 16] = b"imgaudit-layer\0\0";
 /// Bumped when the layout below changes; older files are then damaged in the eyes of a reader.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 2;
 pub(crate) const HEADER_LEN: usize = 16 + 4 + 8 + 32;
 
 /// What a cache file says it is, before its changes.
@@ -65,6 +65,10 @@ pub(crate) fn encode(stamp: &Stamp, index: &LayerIndex) -> Vec<u8> {
             }
         }
     }
+    w.u64(index.notes.len() as u64);
+    for note in &index.notes {
+        w.str(note);
+    }
     let mut file = Vec::with_capacity(HEADER_LEN + payload.len());
     file.extend_from_slice(MAGIC);
     file.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -101,17 +105,23 @@ pub(crate) fn decode(file: &[u8]) -> Result<(Stamp, LayerIndex), Damage> {
         let tag = r.u8()?;
         let path = r.path()?;
         changes.push(match tag {
-            0 => Change::Add {
-                path,
-                entry: r.entry()?,
-            },
+            0 => {
+                let entry = r.entry()?;
+                // The reader gives the root an entry only for a directory (kaniko's `./`).
+                if path.is_root() && entry.kind != EntryKind::Dir {
+                    return Err(damage("an entry for the root that is not a directory"));
+                }
+                Change::Add { path, entry }
+            }
+            1 if path.is_root() => return Err(damage("a whiteout of the root")),
             1 => Change::Whiteout { path },
             2 => Change::Opaque { dir: path },
             tag => return Err(damage(format!("unknown change tag {tag}"))),
         });
     }
+    let notes = r.notes()?;
     if !r.0.is_empty() {
-        return Err(damage(format!("{} bytes after the last change", r.0.len())));
+        return Err(damage(format!("{} bytes after the last note", r.0.len())));
     }
     Ok((
         stamp,
@@ -122,6 +132,7 @@ pub(crate) fn decode(file: &[u8]) -> Result<(Stamp, LayerIndex), Damage> {
             diff_id,
             uncompressed_size,
             changes,
+            notes,
         },
     ))
 }
@@ -278,9 +289,18 @@ impl<'a> Reader<'a> {
     fn path(&mut self) -> Result<ImagePath, Damage> {
         let raw = self.bytes()?;
         match ImagePath::from_tar_name(raw) {
-            Ok(path) if path.as_bytes() == raw && !path.is_root() => Ok(path),
+            // The root is the empty path: a root directory entry, a top-level opaque marker.
+            Ok(path) if path.as_bytes() == raw => Ok(path),
             _ => Err(damage("a path is not one the layer reader produces")),
         }
+    }
+    fn notes(&mut self) -> Result<Vec<String>, Damage> {
+        let count = self.u64()?;
+        // Every note takes at least its eight-byte length.
+        if count > (self.0.len() / 8) as u64 {
+            return Err(damage(format!("{count} notes cannot fit in what is left")));
+        }
+        (0..count).map(|_| self.string()).collect()
     }
     fn opt<T>(
         &mut self,

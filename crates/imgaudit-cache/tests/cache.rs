@@ -19,6 +19,11 @@ fn rules() -> CaptureRules {
 fn layer(seed: &str) -> Vec<u8> {
     gzip(
         &LayerBuilder::new()
+            // The root's own entry, a top-level opaque marker and a symlink that climbs above
+            // the root (which the reader notes) must come back too.
+            .raw(b"./", tar::EntryType::Directory, b"", b"")
+            .raw(b".wh..wh..opq", tar::EntryType::Regular, b"", b"")
+            .symlink("etc/up", "../../etc/shadow")
             .dir("etc")
             .file(
                 "etc/pip.conf",
@@ -61,6 +66,7 @@ fn key_of(index: &LayerIndex, capture: &CaptureRules) -> LayerKey {
 
 fn assert_same(a: &LayerIndex, b: &LayerIndex) {
     assert_eq!(a.changes, b.changes);
+    assert_eq!(a.notes, b.notes);
     assert_eq!(a.blob_digest, b.blob_digest);
     assert_eq!(a.diff_id, b.diff_id);
     assert_eq!(a.blob_size, b.blob_size);
@@ -83,6 +89,8 @@ fn an_entry_gives_back_exactly_what_was_read() {
     let cache = DiskCache::open(dir.path(), 1 << 30).unwrap();
     let index = read(&layer("a"), &rules());
     assert!(index.changes.len() >= 8, "{:?}", index.changes);
+    assert!(index.changes[0].path().is_root());
+    assert_eq!(index.notes.len(), 1, "{:?}", index.notes);
     let key = key_of(&index, &rules());
     assert!(matches!(cache.get(&key), Lookup::Miss));
     cache.put(&key, &index).unwrap();

@@ -4,7 +4,9 @@
 //! layer's whiteouts and opaque markers first hide what lower layers wrote, then its entries are
 //! added (a later entry for the same path wins, a directory replaced by a file loses its
 //! children, hard links share their target's metadata and content). Every path remembers the
-//! layer that last wrote it, and every removed path the layer that removed it.
+//! layer that last wrote it, and every removed path the layer that removed it. The root is a node
+//! too: a directory that no layer wrote until one carries an entry for it (kaniko does), whose
+//! mode, owner and times then apply to `/`.
 //!
 //! Paths are resolved inside the image root only: absolute symlink targets start at the image
 //! root, `..` stops there, and loops or chains longer than Linux allows are errors. Nothing here
@@ -83,6 +85,8 @@ pub enum AssembleError {
         path: ImagePath,
         target: ImagePath,
     },
+    #[error("layer {layer}: the entry for the image root is a {kind:?}, not a directory")]
+    RootNotDirectory { layer: usize, kind: EntryKind },
     #[error("layer {layer}: cannot place `{path}`: {source}")]
     Unresolvable {
         layer: usize,
@@ -93,11 +97,25 @@ pub enum AssembleError {
 }
 
 /// The assembled filesystem of an image.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Filesystem {
+    /// The root, kept apart from `nodes` so that iterating the tree never yields it and no
+    /// removal can take it away.
+    root: Node,
     nodes: BTreeMap<ImagePath, Node>,
     removed: BTreeMap<ImagePath, Removal>,
     notes: Vec<String>,
+}
+
+impl Default for Filesystem {
+    fn default() -> Self {
+        Filesystem {
+            root: implicit_dir(0),
+            nodes: BTreeMap::new(),
+            removed: BTreeMap::new(),
+            notes: Vec::new(),
+        }
+    }
 }
 
 impl Filesystem {
@@ -113,9 +131,19 @@ impl Filesystem {
         Ok(fs)
     }
 
-    /// The node at `path`, without following a symlink in any component.
+    /// The node at `path`, without following a symlink in any component. The root is always
+    /// there.
     pub fn get(&self, path: &ImagePath) -> Option<&Node> {
+        if path.is_root() {
+            return Some(&self.root);
+        }
         self.nodes.get(path)
+    }
+
+    /// The root directory: implicit (mode 0755, owned by root, layer 0) until a layer carries an
+    /// entry for it, and then that layer's latest entry.
+    pub fn root(&self) -> &Node {
+        &self.root
     }
 
     /// Every path of the final tree, in byte order (the root is not listed).
@@ -176,7 +204,7 @@ impl Filesystem {
         follow_last: bool,
     ) -> Result<(ImagePath, Option<&Node>), ResolveError> {
         let resolved = self.resolve(path, follow_last)?;
-        let node = self.nodes.get(&resolved);
+        let node = self.get(&resolved);
         Ok((resolved, node))
     }
 
@@ -209,6 +237,9 @@ impl Filesystem {
     }
 
     fn add(&mut self, layer: usize, path: &ImagePath, entry: &Entry) -> Result<(), AssembleError> {
+        if path.is_root() {
+            return self.set_root(layer, entry);
+        }
         let parent = self.make_parent_dirs(layer, &path.parent())?;
         let path = parent.child(path.file_name());
         let mut entry = entry.clone();
@@ -234,6 +265,22 @@ impl Filesystem {
         Ok(())
     }
 
+    /// An entry for the root changes its metadata only: what is below it stays.
+    fn set_root(&mut self, layer: usize, entry: &Entry) -> Result<(), AssembleError> {
+        if entry.kind != EntryKind::Dir {
+            return Err(AssembleError::RootNotDirectory {
+                layer,
+                kind: entry.kind,
+            });
+        }
+        self.root = Node {
+            entry: entry.clone(),
+            layer,
+            implicit: false,
+        };
+        Ok(())
+    }
+
     /// A hard link shares its target's inode: kind, mode, owner, size and content.
     fn link_target_entry(
         &self,
@@ -246,7 +293,7 @@ impl Filesystem {
             .resolve(&written.parent(), true)
             .map(|parent| parent.child(written.file_name()))
             .unwrap_or(written);
-        let Some(node) = self.nodes.get(&target) else {
+        let Some(node) = self.get(&target) else {
             return Err(AssembleError::DanglingHardlink {
                 layer,
                 path: path.clone(),

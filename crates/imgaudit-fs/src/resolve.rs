@@ -33,6 +33,8 @@ impl Filesystem {
             match component.as_slice() {
                 b"" | b"." => continue,
                 b".." => {
+                    // The root's parent is the root, in a container as here: a symlink whose
+                    // target climbs above the root lands on the image's `/`, never the host's.
                     current = current.parent();
                     continue;
                 }

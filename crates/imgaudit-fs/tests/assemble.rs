@@ -2,7 +2,9 @@
 
 use imgaudit_digest::Algorithm;
 use imgaudit_fs::{AssembleError, Filesystem, RemovalCause, ResolveError};
-use imgaudit_layer::{Budget, CaptureRules, EntryKind, ImagePath, ReadOptions, read_layer};
+use imgaudit_layer::{
+    Budget, CaptureRules, Change, Entry, EntryKind, ImagePath, ReadOptions, read_layer,
+};
 use imgaudit_testkit::LayerBuilder;
 
 fn assemble(layers: Vec<LayerBuilder>) -> Result<Filesystem, AssembleError> {
@@ -361,4 +363,211 @@ fn a_file_in_the_way_of_a_child_is_replaced_by_a_directory_and_noted() {
     .unwrap();
     assert_eq!(fs.get(&p("/opt/app")).unwrap().kind(), EntryKind::Dir);
     assert_eq!(fs.notes().len(), 1);
+}
+
+#[test]
+fn the_root_takes_the_metadata_of_its_latest_directory_entry() {
+    let untouched = assemble(vec![base()]).unwrap();
+    let root = untouched.root();
+    assert!(root.implicit);
+    assert_eq!((root.entry.mode, root.entry.uid, root.layer), (0o755, 0, 0));
+
+    // kaniko writes `./` (or `/`) in every layer; the root is never listed among the paths.
+    let fs = assemble(vec![
+        base().raw(b"./", tar::EntryType::Directory, b"", b""),
+        LayerBuilder::new()
+            .raw(b"/", tar::EntryType::Directory, b"", b"")
+            .file("etc/hostname", b"box\n"),
+        LayerBuilder::new().file("etc/motd", b"hi\n"),
+    ])
+    .unwrap();
+    let root = fs.root();
+    assert!(!root.implicit);
+    assert_eq!(root.layer, 1);
+    assert_eq!((root.kind(), root.entry.mode), (EntryKind::Dir, 0o644));
+    assert_eq!(fs.get(&ImagePath::root()), Some(root));
+    assert_eq!(fs.lookup(&p("/usr/.."), true).unwrap().1, Some(root));
+    assert!(fs.iter().all(|(path, _)| !path.is_root()));
+    // Applying the root's metadata removes nothing below it.
+    assert_eq!(fs.len(), untouched.len() + 3);
+    assert!(removed(&fs).is_empty());
+}
+
+#[test]
+fn a_root_entry_that_is_not_a_directory_does_not_assemble() {
+    let file = Entry {
+        kind: EntryKind::File,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        mtime: 0,
+        symlink_target: None,
+        hardlink_target: None,
+        device: None,
+        content: None,
+    };
+    let changes = [Change::Add {
+        path: ImagePath::root(),
+        entry: file,
+    }];
+    let err = Filesystem::assemble([&changes[..]]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "layer 0: the entry for the image root is a File, not a directory"
+    );
+}
+
+#[test]
+fn absolute_names_land_where_relative_ones_do() {
+    let absolute = assemble(vec![
+        LayerBuilder::new()
+            .raw(b"/etc/passwd", tar::EntryType::Regular, b"", b"root:x\n")
+            .raw(b"/etc/passwd-", tar::EntryType::Link, b"/etc/passwd", b""),
+    ])
+    .unwrap();
+    let relative = assemble(vec![
+        LayerBuilder::new()
+            .raw(b"etc/passwd", tar::EntryType::Regular, b"", b"root:x\n")
+            .raw(b"etc/passwd-", tar::EntryType::Link, b"etc/passwd", b""),
+    ])
+    .unwrap();
+    assert_eq!(
+        tree(&absolute),
+        ["/etc d 0", "/etc/passwd - 0", "/etc/passwd- - 0"]
+    );
+    assert_eq!(tree(&absolute), tree(&relative));
+    assert_eq!(
+        absolute.get(&p("/etc/passwd-")).unwrap().content(),
+        Some(&b"root:x\n"[..])
+    );
+}
+
+#[test]
+fn a_symlink_that_climbs_above_the_root_stops_at_the_root() {
+    let fs = assemble(vec![
+        LayerBuilder::new()
+            .file("etc/passwd", b"root:x\n")
+            .raw(
+                b"usr/lib/x",
+                tar::EntryType::Symlink,
+                b"../../../../etc/passwd",
+                b"",
+            )
+            .symlink("usr/up", "../../../..")
+            .raw(
+                b"usr/lib/d",
+                tar::EntryType::Symlink,
+                b"../../../../etc",
+                b"",
+            ),
+        // A later layer writes through the climbing directory link: it lands in `/etc`.
+        LayerBuilder::new().file("usr/lib/d/hostname", b"box\n"),
+    ])
+    .unwrap();
+    let (resolved, node) = fs.lookup(&p("/usr/lib/x"), true).unwrap();
+    assert_eq!(resolved.display(), "/etc/passwd");
+    assert_eq!(node.unwrap().content(), Some(&b"root:x\n"[..]));
+    assert_eq!(
+        fs.resolve(&p("/usr/up/etc/passwd"), true)
+            .unwrap()
+            .display(),
+        "/etc/passwd"
+    );
+    assert_eq!(fs.resolve(&p("/usr/up"), true).unwrap(), ImagePath::root());
+    assert_eq!(fs.get(&p("/etc/hostname")).unwrap().layer, 1);
+    // Not following the last component leaves the link itself, stored as written.
+    let link = fs.get(&p("/usr/lib/x")).unwrap();
+    assert_eq!(
+        link.entry.symlink_target.as_deref(),
+        Some(&b"../../../../etc/passwd"[..])
+    );
+}
+
+#[test]
+fn loops_through_links_that_climb_above_the_root_end_in_an_error() {
+    let fs = assemble(vec![
+        LayerBuilder::new()
+            .raw(
+                b"a/loop",
+                tar::EntryType::Symlink,
+                b"../../../../b/loop",
+                b"",
+            )
+            .raw(b"b/loop", tar::EntryType::Symlink, b"../../../a/loop", b"")
+            .raw(
+                b"c/self",
+                tar::EntryType::Symlink,
+                b"../../../c/self/x",
+                b"",
+            ),
+    ])
+    .unwrap();
+    for path in ["/a/loop", "/b/loop/x", "/c/self"] {
+        assert!(
+            matches!(
+                fs.resolve(&p(path), true),
+                Err(ResolveError::TooManyLinks { .. })
+            ),
+            "{path}"
+        );
+    }
+    assert!(matches!(
+        fs.lookup(&p("/a/loop"), true),
+        Err(ResolveError::TooManyLinks { .. })
+    ));
+    // Not following the last link is no lookup through the loop.
+    assert_eq!(
+        fs.lookup(&p("/a/loop"), false).unwrap().0.display(),
+        "/a/loop"
+    );
+
+    // A later layer that writes below the loop gets the same error, not a hang.
+    let err = assemble(vec![
+        LayerBuilder::new()
+            .raw(
+                b"a/loop",
+                tar::EntryType::Symlink,
+                b"../../../../b/loop",
+                b"",
+            )
+            .raw(b"b/loop", tar::EntryType::Symlink, b"../../../a/loop", b""),
+        LayerBuilder::new().file("a/loop/file", b""),
+    ])
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AssembleError::Unresolvable {
+                layer: 1,
+                source: ResolveError::TooManyLinks { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_long_chain_of_climbing_links_ends_at_the_limit() {
+    // Each link climbs above the root to reach the previous one.
+    let chain = (0..45).fold(LayerBuilder::new().file("end", b""), |b, i| {
+        let target = if i == 0 {
+            "../../end".to_owned()
+        } else {
+            format!("../../l{}", i - 1)
+        };
+        b.raw(
+            format!("l{i}").as_bytes(),
+            tar::EntryType::Symlink,
+            target.as_bytes(),
+            b"",
+        )
+    });
+    let fs = assemble(vec![chain]).unwrap();
+    assert_eq!(fs.resolve(&p("/l39"), true).unwrap().display(), "/end");
+    assert!(matches!(
+        fs.resolve(&p("/l40"), true),
+        Err(ResolveError::TooManyLinks { .. })
+    ));
 }

@@ -5,7 +5,10 @@
 //! diff id), and a walk of its entries. What comes out is a [`LayerIndex`]: for every entry its
 //! metadata, whiteouts and opaque markers turned into typed changes, and the contents of the few
 //! files a [`CaptureRules`] asks for. Nothing is written to disk and nothing is followed: names are
-//! normalized lexically and names that try to leave the image root are refused.
+//! normalized lexically as container runtimes read them (a leading `/` means the image root, an
+//! entry for the root itself sets the root's metadata), and names whose `..` components climb
+//! above the root are refused. Symlink targets are kept as written, even those that climb above
+//! the root: resolution inside the image stops `..` at `/`, as the kernel does in a container.
 //!
 //! Layers are independent, so callers read them in parallel and merge them in order afterwards.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -23,7 +26,7 @@ pub use read::{LayerError, ReadOptions, read_layer};
 /// The version of what [`read_layer`] produces. Caches of layer indexes key on it, so the
 /// suffix must be bumped whenever a [`LayerIndex`] of the same bytes could come out different
 /// (a new field, a changed normalization, a fixed bug).
-pub const READER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/1");
+pub const READER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/2");
 
 use std::sync::Arc;
 
@@ -161,8 +164,12 @@ pub struct LayerIndex {
     /// compressed layer's uncompressed stream.
     pub diff_id: Option<Digest>,
     pub uncompressed_size: u64,
-    /// The layer's changes, in tar order (a later entry for the same path wins).
+    /// The layer's changes, in tar order (a later entry for the same path wins). A directory
+    /// entry for the root itself (kaniko writes `./` or `/`) is an `Add` at the root path.
     pub changes: Vec<Change>,
+    /// What reading tolerated that a reader may want to know (absolute names, symlinks that
+    /// climb above the root), without the layer's number, which only the caller knows.
+    pub notes: Vec<String>,
 }
 
 impl LayerIndex {
@@ -198,6 +205,7 @@ impl LayerIndex {
                 };
                 per_change + (change.path().as_bytes().len() + extra) as u64
             })
-            .sum()
+            .sum::<u64>()
+            + self.notes.iter().map(|n| n.len() as u64).sum::<u64>()
     }
 }

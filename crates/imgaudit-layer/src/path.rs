@@ -35,7 +35,9 @@ impl ImagePath {
         ImagePath(Vec::new())
     }
 
-    /// Normalizes a name as written in a tar header (`./usr/bin/`, `usr//lib/../bin`).
+    /// Normalizes a relative name as written in a tar header (`./usr/bin/`, `usr//lib/../bin`).
+    /// An absolute name is an error here: the layer reader decides that a leading `/` means the
+    /// image root, as container runtimes do, and strips it before calling this.
     pub fn from_tar_name(name: &[u8]) -> Result<ImagePath, PathProblem> {
         if name.first() == Some(&b'/') {
             return Err(PathProblem::Absolute);

@@ -55,9 +55,9 @@ pub enum LayerError {
         problem: PathProblem,
     },
     #[error(
-        "the symlink `{path}` -> `{target}` climbs above the image root (Docker refuses such layers)"
+        "the tar entry `{name}` names the image root but is a {kind:?}; the root can only be a directory"
     )]
-    SymlinkEscape { path: ImagePath, target: String },
+    RootNotDirectory { name: String, kind: EntryKind },
     #[error(
         "the image expands to more than {limit} uncompressed bytes, the configured cap (a decompression bomb?)"
     )]
@@ -119,6 +119,7 @@ pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerInd
     inflated?;
     let Walked {
         changes,
+        notes,
         diff_id,
         uncompressed_size,
     } = walked?;
@@ -138,6 +139,7 @@ pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerInd
         diff_id,
         uncompressed_size,
         changes,
+        notes,
     })
 }
 
@@ -264,6 +266,7 @@ impl Read for ChannelReader {
 /// What the walking thread found.
 struct Walked {
     changes: Vec<Change>,
+    notes: Vec<String>,
     diff_id: Option<imgaudit_digest::Digest>,
     uncompressed_size: u64,
 }
@@ -281,10 +284,10 @@ fn walk_stream(
     let walked = walk(&mut tar_stream, options);
     // The diff id covers the whole uncompressed stream, including the end-of-archive blocks and
     // any padding after them, which the tar reader leaves unread.
-    let changes = walked
-        .and_then(|changes| {
+    let (changes, notes) = walked
+        .and_then(|walked| {
             io::copy(&mut tar_stream, &mut io::sink())
-                .map(|_| changes)
+                .map(|_| walked)
                 .map_err(LayerError::Io)
         })
         .map_err(|e| match e {
@@ -300,6 +303,7 @@ fn walk_stream(
     let (diff_id, uncompressed_size) = tar_stream.drain_and_finish().map_err(LayerError::Io)?;
     Ok(Walked {
         changes,
+        notes,
         diff_id,
         uncompressed_size,
     })
@@ -339,26 +343,70 @@ fn source_error<R>(
     }
 }
 
-/// Walks the tar entries. I/O errors come back as [`LayerError::Io`] for the caller to name.
-fn walk<R: Read>(stream: R, options: &ReadOptions<'_>) -> Result<Vec<Change>, LayerError> {
+/// Walks the tar entries, returning the changes and the layer's notes. I/O errors come back as
+/// [`LayerError::Io`] for the caller to name.
+fn walk<R: Read>(
+    stream: R,
+    options: &ReadOptions<'_>,
+) -> Result<(Vec<Change>, Vec<String>), LayerError> {
     let mut archive = tar::Archive::new(stream);
     let mut changes = Vec::new();
+    let mut notes = Notes::default();
     for entry in archive.entries().map_err(LayerError::Io)? {
         let mut entry = entry.map_err(LayerError::Io)?;
         options.budget.charge_entry()?;
-        if let Some(change) = read_entry(&mut entry, options)? {
+        if let Some(change) = read_entry(&mut entry, options, &mut notes)? {
             changes.push(change);
         }
     }
-    Ok(changes)
+    Ok((changes, notes.into_vec()))
+}
+
+/// What the walk tolerated and a reader of the report may want to know.
+#[derive(Default)]
+struct Notes {
+    /// The first name written with a leading `/`: one note per layer is enough, since tools
+    /// that write absolute names write them all that way.
+    first_absolute: Option<String>,
+    /// One note per symlink whose relative target climbs above the root: each is a place where
+    /// the link means something other than what a naive reader of its target would think.
+    climbing_links: Vec<String>,
+}
+
+impl Notes {
+    fn absolute(&mut self, name: &[u8]) {
+        self.first_absolute
+            .get_or_insert_with(|| escape_bytes(name));
+    }
+
+    fn into_vec(self) -> Vec<String> {
+        let absolute = self.first_absolute.map(|first| {
+            format!(
+                "the layer names entries with absolute paths (the first is `{first}`); they were read relative to the image root, as Docker and containerd apply them"
+            )
+        });
+        absolute.into_iter().chain(self.climbing_links).collect()
+    }
+}
+
+/// Normalizes a name or hard-link target from a tar header. Docker and containerd join every
+/// name to the root, so a leading `/` means the image root, not the host's.
+fn tar_name(name: &[u8], notes: &mut Notes) -> Result<ImagePath, PathProblem> {
+    let start = name.iter().position(|&b| b != b'/').unwrap_or(name.len());
+    let relative = &name[start..];
+    if relative.len() != name.len() {
+        notes.absolute(name);
+    }
+    ImagePath::from_tar_name(relative)
 }
 
 fn read_entry<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     options: &ReadOptions<'_>,
+    notes: &mut Notes,
 ) -> Result<Option<Change>, LayerError> {
     let name = entry.path_bytes().into_owned();
-    let path = ImagePath::from_tar_name(&name).map_err(|problem| LayerError::UnsafeName {
+    let path = tar_name(&name, notes).map_err(|problem| LayerError::UnsafeName {
         name: escape_bytes(&name),
         problem,
     })?;
@@ -404,9 +452,13 @@ fn read_entry<R: Read>(
         // Global PAX headers and vendor extensions describe no file of their own.
         _ => return Ok(None),
     };
-    if path.is_root() {
-        // `./` describes the root directory, which every container has anyway.
-        return Ok(None);
+    if path.is_root() && kind != EntryKind::Dir {
+        // kaniko writes `/` or `./` for the root directory, whose metadata the runtime applies;
+        // anything else in the root's place cannot be extracted.
+        return Err(LayerError::RootNotDirectory {
+            name: escape_bytes(&name),
+            kind,
+        });
     }
 
     let header_field = |what: &str, e: io::Error| {
@@ -448,18 +500,24 @@ fn read_entry<R: Read>(
     match kind {
         EntryKind::Symlink => {
             let target = link_name.unwrap_or_default();
-            check_symlink(&path, &target)?;
+            if climbs_above_root(&path, &target) {
+                notes.climbing_links.push(format!(
+                    "the symlink `{path}` -> `{}` climbs above the image root; it is kept as written and resolves with `..` stopping at `/`, as in a container",
+                    escape_bytes(&target)
+                ));
+            }
             symlink_target = Some(target);
         }
         EntryKind::Hardlink => {
             let target = link_name.unwrap_or_default();
-            let normalized = ImagePath::from_tar_name(&target).map_err(|problem| {
-                LayerError::HardlinkEscape {
+            // Unlike a symlink's, a hard link's target is a name in the layer, and the runtimes
+            // refuse one that leaves the root.
+            let normalized =
+                tar_name(&target, notes).map_err(|problem| LayerError::HardlinkEscape {
                     path: path.clone(),
                     target: escape_bytes(&target),
                     problem,
-                }
-            })?;
+                })?;
             hardlink_target = Some(normalized);
         }
         _ => {}
@@ -498,18 +556,9 @@ fn read_entry<R: Read>(
     }))
 }
 
-/// Docker's rule: a relative symlink target, joined to the link's directory, must stay inside
-/// the root. Absolute targets are resolved from the image root and always stay inside.
-fn check_symlink(path: &ImagePath, target: &[u8]) -> Result<(), LayerError> {
-    if target.first() == Some(&b'/') {
-        return Ok(());
-    }
-    match path.parent().join_lexically(target) {
-        Err(PathProblem::ClimbsAboveRoot) => Err(LayerError::SymlinkEscape {
-            path: path.clone(),
-            target: escape_bytes(target),
-        }),
-        // A NUL cannot be in a tar link name; anything else resolves inside the root.
-        _ => Ok(()),
-    }
+/// Whether a relative symlink target, joined to the link's directory, climbs above the root.
+/// Absolute targets start at the image root and never do.
+fn climbs_above_root(path: &ImagePath, target: &[u8]) -> bool {
+    target.first() != Some(&b'/')
+        && path.parent().join_lexically(target) == Err(PathProblem::ClimbsAboveRoot)
 }

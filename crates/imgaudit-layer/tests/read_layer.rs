@@ -2,8 +2,8 @@
 
 use imgaudit_digest::Algorithm;
 use imgaudit_layer::{
-    Budget, CaptureRules, Change, Compression, EntryKind, LayerError, LayerIndex, ReadOptions,
-    read_layer,
+    Budget, CaptureRules, Change, Compression, EntryKind, ImagePath, LayerError, LayerIndex,
+    ReadOptions, read_layer,
 };
 use imgaudit_testkit::{Compress, LayerBuilder, sha256};
 
@@ -171,16 +171,18 @@ fn keeps_owners_modes_long_and_non_utf8_names() {
 
 #[test]
 fn refuses_names_that_leave_the_root() {
+    // containerd and Docker refuse these too: a name or hard-link target whose `..` components
+    // climb above the root, however it starts.
     let cases: [(&[u8], tar::EntryType, &[u8]); 5] = [
         (b"../escape", tar::EntryType::Regular, b""),
-        (b"/etc/passwd", tar::EntryType::Regular, b""),
+        (b"/../etc/passwd", tar::EntryType::Regular, b""),
         (b"usr/../../x", tar::EntryType::Directory, b""),
         (
             b"etc/shadow-link",
             tar::EntryType::Link,
             b"../../etc/shadow",
         ),
-        (b"etc/up", tar::EntryType::Symlink, b"../../../host"),
+        (b"etc/shadow-link", tar::EntryType::Link, b"/../etc/shadow"),
     ];
     for (name, kind, link) in cases {
         let tar = LayerBuilder::new().raw(name, kind, link, b"").finish();
@@ -188,21 +190,173 @@ fn refuses_names_that_leave_the_root() {
         assert!(
             matches!(
                 err,
-                LayerError::UnsafeName { .. }
-                    | LayerError::HardlinkEscape { .. }
-                    | LayerError::SymlinkEscape { .. }
+                LayerError::UnsafeName { .. } | LayerError::HardlinkEscape { .. }
             ),
             "{}: {err}",
             String::from_utf8_lossy(name)
         );
     }
+    let err = read(
+        &LayerBuilder::new()
+            .raw(
+                b"etc/shadow-link",
+                tar::EntryType::Link,
+                b"../../etc/shadow",
+                b"",
+            )
+            .finish(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the hard link `/etc/shadow-link` points at `../../etc/shadow`, which leaves the image root: its `..` components climb above the image root"
+    );
     // Absolute symlink targets resolve from the image root and are fine; so are relative ones
     // that stay inside.
     let ok = LayerBuilder::new()
         .symlink("lib64/ld.so", "../lib/x86_64/ld.so")
         .symlink("etc/localtime", "/usr/share/zoneinfo/UTC")
         .finish();
-    assert_eq!(read(&ok).unwrap().changes.len(), 2);
+    let index = read(&ok).unwrap();
+    assert_eq!(index.changes.len(), 2);
+    assert!(index.notes.is_empty(), "{:?}", index.notes);
+}
+
+/// The entry a `Change::Add` carries, for tests that know it is one.
+fn added(change: &Change) -> (String, &imgaudit_layer::Entry) {
+    match change {
+        Change::Add { path, entry } => (path.display(), entry),
+        other => panic!("not an addition: {other:?}"),
+    }
+}
+
+#[test]
+fn a_directory_entry_for_the_root_describes_the_root() {
+    // kaniko writes the root as `./` or `/`; other tools as `.`.
+    for name in [&b"/"[..], b"./", b".", b"/./"] {
+        let tar = LayerBuilder::new()
+            .raw(name, tar::EntryType::Directory, b"", b"")
+            .file("etc/hostname", b"box\n")
+            .finish();
+        let index = read(&tar).unwrap();
+        let (path, entry) = added(&index.changes[0]);
+        assert_eq!(path, "/", "{}", String::from_utf8_lossy(name));
+        assert_eq!(entry.kind, EntryKind::Dir);
+        // `raw` writes mode 0644 and a fixed time: the root keeps what its entry says.
+        assert_eq!(
+            (entry.mode, entry.uid, entry.mtime),
+            (0o644, 0, 1_700_000_000)
+        );
+        assert_eq!(index.added_count(), 2);
+    }
+}
+
+#[test]
+fn a_root_entry_that_is_not_a_directory_is_an_error() {
+    let cases: [(&[u8], tar::EntryType, &[u8]); 4] = [
+        (b"/", tar::EntryType::Regular, b""),
+        (b"./", tar::EntryType::Symlink, b"etc"),
+        (b".", tar::EntryType::Fifo, b""),
+        (b"/", tar::EntryType::Link, b"etc/hostname"),
+    ];
+    for (name, kind, link) in cases {
+        let tar = LayerBuilder::new()
+            .file("etc/hostname", b"box\n")
+            .raw(name, kind, link, b"")
+            .finish();
+        let err = read(&tar).unwrap_err();
+        assert!(
+            matches!(err, LayerError::RootNotDirectory { .. }),
+            "{}: {err}",
+            String::from_utf8_lossy(name)
+        );
+    }
+    let tar = LayerBuilder::new()
+        .raw(b"/", tar::EntryType::Regular, b"", b"")
+        .finish();
+    assert_eq!(
+        read(&tar).unwrap_err().to_string(),
+        "the tar entry `/` names the image root but is a File; the root can only be a directory"
+    );
+}
+
+#[test]
+fn absolute_names_are_read_from_the_root_with_one_note_per_layer() {
+    let tar = LayerBuilder::new()
+        .raw(
+            b"/etc/passwd",
+            tar::EntryType::Regular,
+            b"",
+            b"root:x:0:0\n",
+        )
+        .raw(
+            b"//etc/./group",
+            tar::EntryType::Regular,
+            b"",
+            b"root:x:0:\n",
+        )
+        .raw(b"/etc/passwd-", tar::EntryType::Link, b"/etc/passwd", b"")
+        .file("etc/relative", b"")
+        .finish();
+    let index = read(&tar).unwrap();
+    assert_eq!(
+        paths(&index),
+        [
+            "+/etc/passwd",
+            "+/etc/group",
+            "+/etc/passwd-",
+            "+/etc/relative"
+        ]
+    );
+    let (_, link) = added(&index.changes[2]);
+    assert_eq!(
+        link.hardlink_target.as_ref().map(ImagePath::display),
+        Some("/etc/passwd".to_owned())
+    );
+    assert_eq!(
+        index.notes,
+        [
+            "the layer names entries with absolute paths (the first is `/etc/passwd`); they were read relative to the image root, as Docker and containerd apply them"
+        ]
+    );
+    // The same layer written with relative names gives the same changes and no note.
+    let relative = LayerBuilder::new()
+        .raw(b"etc/passwd", tar::EntryType::Regular, b"", b"root:x:0:0\n")
+        .raw(b"etc/group", tar::EntryType::Regular, b"", b"root:x:0:\n")
+        .raw(b"etc/passwd-", tar::EntryType::Link, b"etc/passwd", b"")
+        .file("etc/relative", b"")
+        .finish();
+    let relative = read(&relative).unwrap();
+    assert_eq!(relative.changes, index.changes);
+    assert!(relative.notes.is_empty());
+}
+
+#[test]
+fn symlinks_that_climb_above_the_root_are_kept_as_written_and_noted() {
+    let tar = LayerBuilder::new()
+        .raw(
+            b"usr/lib/x",
+            tar::EntryType::Symlink,
+            b"../../../../etc/passwd",
+            b"",
+        )
+        .symlink("up", "..")
+        .symlink("usr/ok", "../etc/passwd")
+        .finish();
+    let index = read(&tar).unwrap();
+    let (path, entry) = added(&index.changes[0]);
+    assert_eq!(path, "/usr/lib/x");
+    assert_eq!(
+        entry.symlink_target.as_deref(),
+        Some(&b"../../../../etc/passwd"[..])
+    );
+    assert_eq!(
+        index.notes,
+        [
+            "the symlink `/usr/lib/x` -> `../../../../etc/passwd` climbs above the image root; it is kept as written and resolves with `..` stopping at `/`, as in a container",
+            "the symlink `/up` -> `..` climbs above the image root; it is kept as written and resolves with `..` stopping at `/`, as in a container",
+        ]
+    );
 }
 
 #[test]

@@ -492,6 +492,15 @@ fn finish(
             }
         })?;
     let mut notes = meta.notes.clone();
+    for (i, obtained) in indexes.iter().enumerate() {
+        notes.extend(
+            obtained
+                .index
+                .notes
+                .iter()
+                .map(|note| format!("layer {i}: {note}")),
+        );
+    }
     notes.extend(fs.notes().iter().cloned());
     notes.extend(cache_notes);
     let (history, steps) = link_history(&meta, indexes.len(), &mut notes);

@@ -444,23 +444,18 @@ fn hostile_layers_are_refused() {
             "leave the image root",
         ),
         (
-            "absolute",
+            "absolute-dot-dot",
             LayerBuilder::new()
-                .raw(b"/etc/evil", tar::EntryType::Regular, b"", b"x")
+                .raw(b"/../etc/evil", tar::EntryType::Regular, b"", b"x")
                 .finish(),
-            "absolute",
+            "leave the image root",
         ),
         (
-            "symlink",
+            "root-file",
             LayerBuilder::new()
-                .raw(
-                    b"etc/evil",
-                    tar::EntryType::Symlink,
-                    b"../../../../host",
-                    b"",
-                )
+                .raw(b"/", tar::EntryType::Regular, b"", b"x")
                 .finish(),
-            "climbs above the image root",
+            "names the image root",
         ),
         (
             "hardlink",
@@ -479,6 +474,53 @@ fn hostile_layers_are_refused() {
         let archive = docker_archive_legacy(&[(&[tag.as_str()], &TestImage::new(vec![tar]))]);
         fails(&["files", "-"], Some(&archive), &[problem]);
     }
+}
+
+#[test]
+fn what_runtimes_accept_is_read_and_noted() {
+    // kaniko's root entry, an absolute name, and a symlink whose target climbs above the root:
+    // the runtimes apply all three, and so does imgaudit, saying so in the notes.
+    let tar = LayerBuilder::new()
+        .raw(b"./", tar::EntryType::Directory, b"", b"")
+        .raw(
+            b"/etc/passwd",
+            tar::EntryType::Regular,
+            b"",
+            b"root:x:0:0\n",
+        )
+        .raw(
+            b"usr/lib/x",
+            tar::EntryType::Symlink,
+            b"../../../../etc/passwd",
+            b"",
+        )
+        .finish();
+    let expected = [
+        "layer 0: the layer names entries with absolute paths (the first is `/etc/passwd`)",
+        "layer 0: the symlink `/usr/lib/x` -> `../../../../etc/passwd` climbs above the image root",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let arg = layout_with_layer(dir.path(), &tar, |_| {});
+    let inspection = json_of_success(&["inspect", &arg, "--format", "json"]);
+    let notes = inspection["notes"].as_array().unwrap();
+    for note in expected {
+        assert!(
+            notes.iter().any(|n| n.as_str().unwrap().starts_with(note)),
+            "{note}: {notes:?}"
+        );
+    }
+    let listing = json_of_success(&["files", &arg, "--format", "json"]);
+    let entries = entries(&listing);
+    let paths: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["/etc", "/etc/passwd", "/usr", "/usr/lib", "/usr/lib/x"]
+    );
 }
 
 #[test]
