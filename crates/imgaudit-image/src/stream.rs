@@ -100,8 +100,10 @@ where
         ImageSpec::Stdin { selection } => selection.clone(),
         _ => Selection::Only,
     };
-    let oci = matches!(spec, ImageSpec::OciArchiveStdin { .. });
-    let format = if oci { "OCI" } else { "`docker save`" };
+    let format = match spec {
+        ImageSpec::OciArchiveStdin { .. } => "OCI",
+        _ => "`docker save`",
+    };
     let not_tar = |e: io::Error| ImageError::NotAnImage {
         input: input.clone(),
         reason: format!("the stream is not a readable {format} tar archive: {e}"),
@@ -200,7 +202,6 @@ fn docker_meta(
     options: &OpenOptions,
 ) -> Result<ImageMeta, ImageError> {
     let input = kept.input.clone();
-
     if !kept.exists("manifest.json") {
         return Err(ImageError::NotAnImage {
             input,
