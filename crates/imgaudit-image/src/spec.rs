@@ -449,9 +449,9 @@ mod tests {
             }
         );
         assert_eq!(
-            ImageSpec::parse("dir:/tmp/copy:x").unwrap(),
+            ImageSpec::parse("dir:copies/a:x").unwrap(),
             ImageSpec::Dir {
-                dir: "/tmp/copy:x".into()
+                dir: "copies/a:x".into()
             }
         );
         assert_eq!(
