@@ -18,6 +18,10 @@ pub(crate) struct ManifestEntry {
     #[serde(default)]
     pub(crate) repo_tags: Option<Vec<String>>,
     pub(crate) layers: Vec<String>,
+    /// Foreign layers (Windows base layers), by diff id: Docker leaves their blobs out and
+    /// says here where they come from.
+    #[serde(default)]
+    pub(crate) layer_sources: Option<std::collections::HashMap<String, serde_json::Value>>,
 }
 
 pub(crate) fn parse_manifest(input: &str, bytes: &[u8]) -> Result<Vec<ManifestEntry>, ImageError> {
@@ -88,9 +92,12 @@ pub(crate) fn select_entry<'a>(
     }
 }
 
-/// The digest a member's name promises: `blobs/sha256/<hex>` (Docker 25) or `<hex>.json`
-/// (a legacy config, named by the image id).
+/// The digest a member's name promises: `blobs/sha256/<hex>` (Docker 25), `<hex>.json` (a legacy
+/// config, named by the image id) or `sha256:<hex>` (a go-containerregistry tarball's config).
 fn digest_in_name(name: &str) -> Option<Digest> {
+    if name.starts_with("sha256:") {
+        return name.parse().ok();
+    }
     if let Some(rest) = name.strip_prefix("blobs/") {
         let (algorithm, hex) = rest.split_once('/')?;
         return format!("{algorithm}:{hex}").parse().ok();
@@ -159,6 +166,38 @@ pub(crate) fn build_meta(
     })
 }
 
+/// The error for a layer the archive does not hold, when `manifest.json` says it is foreign.
+pub(crate) fn foreign_layer_missing(
+    input: &str,
+    entry: &ManifestEntry,
+    layer: &LayerRef,
+) -> Option<ImageError> {
+    let source = entry
+        .layer_sources
+        .as_ref()?
+        .get(&layer.diff_id.to_string())?;
+    let media_type = source["mediaType"].as_str().unwrap_or_default();
+    if !crate::oci::is_foreign(media_type) {
+        return None;
+    }
+    let urls: Vec<&str> = source["urls"]
+        .as_array()
+        .map(|u| u.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    Some(ImageError::NotAnImage {
+        input: input.to_owned(),
+        reason: format!(
+            "its layer {} is a foreign (non-distributable) layer (`{media_type}`) that the archive does not hold; it is fetched from {}",
+            layer.diff_id,
+            if urls.is_empty() {
+                "(no URL given)".to_owned()
+            } else {
+                urls.join(", ")
+            }
+        ),
+    })
+}
+
 pub(crate) fn open(
     files: Box<dyn Files>,
     spec: &ImageSpec,
@@ -172,6 +211,11 @@ pub(crate) fn open(
     let config_bytes = read_verified(files.as_ref(), &entry.config, "image config", None)?;
     let mut meta = build_meta(&input, spec, entry, &config_bytes)?;
     check_platform(&input, &meta.platform, options)?;
+    for layer in meta.layers.iter().filter(|l| !files.exists(&l.location)) {
+        if let Some(error) = foreign_layer_missing(&input, entry, layer) {
+            return Err(error);
+        }
+    }
     if files.exists("index.json") {
         meta.manifest_digest = find_manifest_digest_in(files.as_ref(), &meta.config_digest);
     }
@@ -244,6 +288,7 @@ mod tests {
         let hex = "a".repeat(64);
         assert!(digest_in_name(&format!("blobs/sha256/{hex}")).is_some());
         assert!(digest_in_name(&format!("{hex}.json")).is_some());
+        assert!(digest_in_name(&format!("sha256:{hex}")).is_some());
         assert!(digest_in_name("config.json").is_none());
     }
 }

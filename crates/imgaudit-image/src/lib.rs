@@ -1,20 +1,23 @@
 //! Image sources and manifests.
 //!
-//! This crate turns an image argument (`oci:DIR:REF`, `oci-archive:FILE`, `docker-archive:FILE:
-//! NAME:TAG`, `-`, or a bare path whose kind is detected) into an [`ImageMeta`] (identity,
+//! This crate turns an image argument (`oci:DIR:REF`, `oci:DIR:sha256:<hex>`, `oci-archive:FILE`,
+//! `docker-archive:FILE:NAME:TAG`, skopeo's `dir:DIR`, `-`, `oci-archive:-`, or a bare path whose kind is
+//! detected) into an [`ImageMeta`] (identity,
 //! platform, verified config, ordered layer references) and a [`BlobStore`] that opens each layer
 //! blob as a stream. Every manifest, index and config is verified against its digest before it is
 //! parsed. Layer blobs are verified by the layer reader, in the same pass that indexes them.
 //!
-//! Sources that can only be read front to back (a `docker save` stream on stdin, later a daemon's
-//! export) go through [`read_docker_save_stream`], which hands each layer to the caller as it
-//! streams past, because legacy `docker save` writes `manifest.json` last.
+//! Sources that can only be read front to back (a `docker save` stream or an OCI archive on
+//! stdin, a daemon's export) go through [`read_docker_save_stream`], which hands each layer to
+//! the caller as it streams past, because legacy `docker save` writes `manifest.json` last and
+//! an OCI archive may put `index.json` anywhere.
 //!
 //! A registry source plugs in beside these by producing the same [`ImageMeta`] and a
 //! [`BlobStore`] that streams blobs from the network.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod archive;
+mod dir;
 mod docker;
 mod memory;
 mod oci;
@@ -224,14 +227,34 @@ pub fn open(spec: &ImageSpec, options: &OpenOptions) -> Result<OpenedImage, Imag
             let files = archive::TarFiles::open(file, &input)?;
             oci::open(Box::new(files), spec, reference.as_deref(), options)
         }
+        ImageSpec::Dir { dir } => {
+            if !dir.is_dir() {
+                return Err(if dir.exists() {
+                    ImageError::NotAnImage {
+                        input,
+                        reason: "a `dir:` layout is a directory, and this is a file".to_owned(),
+                    }
+                } else {
+                    ImageError::NoSuchImage { input }
+                });
+            }
+            let files = archive::DirFiles {
+                root: dir.clone(),
+                input,
+            };
+            dir::open(files, spec, options)
+        }
         ImageSpec::DockerArchive { file, selection } => {
             let files = archive::TarFiles::open(file, &input)?;
             docker::open(Box::new(files), spec, selection, options)
         }
-        ImageSpec::Stdin { .. } => Err(ImageError::BadArgument {
-            input,
-            reason: "standard input is a stream: read it with read_docker_save_stream".to_owned(),
-        }),
+        ImageSpec::Stdin { .. } | ImageSpec::OciArchiveStdin { .. } => {
+            Err(ImageError::BadArgument {
+                input,
+                reason: "standard input is a stream: read it with read_docker_save_stream"
+                    .to_owned(),
+            })
+        }
         ImageSpec::Registry { .. } | ImageSpec::Daemon { .. } | ImageSpec::Named { .. } => {
             Err(ImageError::BadArgument {
                 input,

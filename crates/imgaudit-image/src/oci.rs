@@ -4,7 +4,7 @@ use imgaudit_digest::Digest;
 use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest};
 
 use crate::archive::{Files, read_verified};
-use crate::platform::{IndexEntry, select};
+use crate::platform::{EntryKind, IndexEntry, NoEntry, select};
 use crate::{
     BlobStore, ImageError, ImageMeta, ImageSpec, LayerRef, OpenOptions, OpenedImage, Platform,
     check_platform, config_platform, diff_ids, parse_config,
@@ -43,6 +43,18 @@ fn malformed(input: &str, what: &str, e: impl std::fmt::Display) -> ImageError {
     }
 }
 
+/// An index entry that points at something other than an image manifest or index.
+fn not_an_image_entry(input: &str, d: &Descriptor) -> ImageError {
+    ImageError::NotAnImage {
+        input: input.to_owned(),
+        reason: format!(
+            "the index entry {} has media type `{}`, which is neither an image manifest nor an image index",
+            d.digest(),
+            d.media_type()
+        ),
+    }
+}
+
 fn descriptor_digest(input: &str, what: &str, d: &Descriptor) -> Result<Digest, ImageError> {
     d.digest()
         .to_string()
@@ -56,6 +68,20 @@ pub(crate) fn open(
     reference: Option<&str>,
     options: &OpenOptions,
 ) -> Result<OpenedImage, ImageError> {
+    let meta = read_meta(files.as_ref(), spec, reference, options)?;
+    Ok(OpenedImage {
+        meta,
+        blobs: Box::new(LayoutBlobs { files }),
+    })
+}
+
+/// Reads the image `reference` chooses (the only one when `None`) from a layout's files.
+pub(crate) fn read_meta(
+    files: &dyn Files,
+    spec: &ImageSpec,
+    reference: Option<&str>,
+    options: &OpenOptions,
+) -> Result<ImageMeta, ImageError> {
     let input = files.input().to_owned();
     if !files.exists("index.json") {
         return Err(ImageError::NotAnImage {
@@ -63,7 +89,7 @@ pub(crate) fn open(
             reason: "there is no `index.json`, so this is not an OCI image layout".to_owned(),
         });
     }
-    let index_bytes = read_verified(files.as_ref(), "index.json", "index.json", None)?;
+    let index_bytes = read_verified(files, "index.json", "index.json", None)?;
     let index: ImageIndex =
         serde_json::from_slice(&index_bytes).map_err(|e| malformed(&input, "index.json", e))?;
     let entries = index.manifests();
@@ -72,6 +98,8 @@ pub(crate) fn open(
             .as_ref()
             .and_then(|a| a.get(REF_NAME).cloned())
     };
+    // An entry is chosen by its reference name or, when it has none (two `skopeo copy` into one
+    // layout leave untagged manifests), by its digest: the choices listed are exactly those.
     let available: Vec<String> = entries
         .iter()
         .map(|d| ref_name(d).unwrap_or_else(|| d.digest().to_string()))
@@ -80,6 +108,7 @@ pub(crate) fn open(
         Some(wanted) => entries
             .iter()
             .find(|d| ref_name(d).as_deref() == Some(wanted))
+            .or_else(|| entries.iter().find(|d| d.digest().to_string() == wanted))
             .ok_or_else(|| ImageError::NoSuchReference {
                 input: input.clone(),
                 wanted: wanted.to_owned(),
@@ -96,36 +125,34 @@ pub(crate) fn open(
             _ => {
                 return Err(ImageError::Ambiguous {
                     input,
-                    hint: format!("{}:REF", spec.transport()),
+                    hint: format!("{spec}:REF, where REF is a name or a digest"),
                     available,
                 });
             }
         },
     };
+    if EntryKind::of(chosen.media_type().as_ref()) == EntryKind::Other {
+        return Err(not_an_image_entry(&input, chosen));
+    }
     let name = chosen
         .annotations()
         .as_ref()
         .and_then(|a| a.get(CONTAINERD_NAME).or_else(|| a.get(REF_NAME)).cloned());
 
-    let documents = LayoutDocuments {
-        files: files.as_ref(),
-    };
+    let documents = LayoutDocuments { files };
     let digest = descriptor_digest(&input, "index.json", chosen)?;
     let bytes = documents.manifest(&digest, Some(chosen.size()))?;
     let resolved = resolve(&documents, digest, &bytes, options)?;
-    Ok(OpenedImage {
-        meta: ImageMeta {
-            source: spec.to_string(),
-            transport: spec.transport(),
-            name,
-            manifest_digest: Some(resolved.manifest_digest),
-            platform: resolved.platform,
-            config_digest: resolved.config_digest,
-            config: resolved.config,
-            layers: resolved.layers,
-            notes: Vec::new(),
-        },
-        blobs: Box::new(LayoutBlobs { files }),
+    Ok(ImageMeta {
+        source: spec.to_string(),
+        transport: spec.transport(),
+        name,
+        manifest_digest: Some(resolved.manifest_digest),
+        platform: resolved.platform,
+        config_digest: resolved.config_digest,
+        config: resolved.config,
+        layers: resolved.layers,
+        notes: Vec::new(),
     })
 }
 
@@ -160,6 +187,10 @@ impl Documents for LayoutDocuments<'_> {
     fn layer_location(&self, digest: &Digest) -> String {
         blob_path(digest)
     }
+
+    fn has_blob(&self, digest: &Digest) -> bool {
+        self.files.exists(&blob_path(digest))
+    }
 }
 
 /// What an image manifest and its config say, verified.
@@ -182,6 +213,12 @@ pub trait Documents {
     fn config(&self, digest: &Digest, size: Option<u64>) -> Result<Vec<u8>, ImageError>;
     /// Where a layer blob lives, for [`LayerRef::location`].
     fn layer_location(&self, digest: &Digest) -> String;
+    /// Whether the source holds a blob; only asked of foreign layers, which a layout or archive
+    /// may leave out. A registry serves what it has (or the error says), so by default `true`.
+    fn has_blob(&self, digest: &Digest) -> bool {
+        let _ = digest;
+        true
+    }
 }
 
 /// Follows a verified manifest or index (`bytes`, whose digest is `digest`) through indexes,
@@ -195,6 +232,8 @@ pub fn resolve(
 ) -> Result<Resolved, ImageError> {
     let (manifest_digest, manifest) = follow(documents, digest, bytes, options, 0)?;
     let input = documents.input();
+    check_is_image(input, &manifest)?;
+    check_foreign_layers(documents, &manifest)?;
     let config_descriptor = manifest.config();
     let config_digest = descriptor_digest(input, "manifest", config_descriptor)?;
     let config_bytes = documents.config(&config_digest, Some(config_descriptor.size()))?;
@@ -256,6 +295,16 @@ fn follow(
             "it is a Docker schema 1 manifest, which is deprecated and not supported",
         ));
     }
+    if let Some(media_type) = value
+        .get("mediaType")
+        .and_then(serde_json::Value::as_str)
+        .filter(|t| *t == "application/vnd.oci.artifact.manifest.v1+json")
+    {
+        return Err(ImageError::NotAnImage {
+            input: input.to_owned(),
+            reason: format!("it is an artifact manifest (`{media_type}`), not a container image"),
+        });
+    }
     if value.get("manifests").is_none() {
         let manifest: ImageManifest =
             serde_json::from_value(value).map_err(|e| malformed(input, "manifest", e))?;
@@ -266,14 +315,138 @@ fn follow(
     }
     let index: ImageIndex =
         serde_json::from_value(value).map_err(|e| malformed(input, "image index", e))?;
-    let entries: Vec<IndexEntry<'_>> = index.manifests().iter().map(IndexEntry::new).collect();
+    let mut entries: Vec<IndexEntry<'_>> = index.manifests().iter().map(IndexEntry::new).collect();
+    for entry in entries.iter_mut().filter(|e| e.needs_config_platform()) {
+        entry.platform = platform_from_config(documents, entry.descriptor)?;
+    }
     let wanted = options.platform.clone().unwrap_or_default();
-    let chosen = select(&entries, &wanted).map_err(|available| ImageError::NoSuchPlatform {
-        input: input.to_owned(),
-        wanted: wanted.clone(),
-        available,
+    let chosen = select(&entries, &wanted).map_err(|why| match why {
+        NoEntry::NoPlatform(available) => ImageError::NoSuchPlatform {
+            input: input.to_owned(),
+            wanted: wanted.clone(),
+            available,
+        },
+        NoEntry::NotAnImage(descriptor) => not_an_image_entry(input, descriptor),
     })?;
     let chosen_digest = descriptor_digest(input, "image index", chosen)?;
     let chosen_bytes = documents.manifest(&chosen_digest, Some(chosen.size()))?;
     follow(documents, chosen_digest, &chosen_bytes, options, depth + 1)
+}
+
+/// The platform of an index entry that declares none, from its image's config (containerd and
+/// skopeo read it the same way); `None` when the entry is not an image.
+fn platform_from_config(
+    documents: &dyn Documents,
+    entry: &Descriptor,
+) -> Result<Option<Platform>, ImageError> {
+    let input = documents.input();
+    let digest = descriptor_digest(input, "image index", entry)?;
+    let bytes = documents.manifest(&digest, Some(entry.size()))?;
+    let Ok(manifest) = serde_json::from_slice::<ImageManifest>(&bytes) else {
+        return Ok(None);
+    };
+    if image_kind(&manifest).is_err() {
+        return Ok(None);
+    }
+    let config_descriptor = manifest.config();
+    let config_digest = descriptor_digest(input, "manifest", config_descriptor)?;
+    let config = documents.config(&config_digest, Some(config_descriptor.size()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&config).map_err(|e| malformed(input, "image config", e))?;
+    let field = |name: &str| value.get(name).and_then(serde_json::Value::as_str);
+    Ok(match (field("os"), field("architecture")) {
+        (Some(os), Some(architecture)) => Some(Platform::new(os, architecture, field("variant"))),
+        _ => None,
+    })
+}
+
+/// Config media types of images; anything else is an artifact's (a Helm chart, an SBOM, a
+/// signature) and its config is no image config.
+const IMAGE_CONFIG_TYPES: [&str; 2] = [
+    "application/vnd.oci.image.config.v1+json",
+    "application/vnd.docker.container.image.v1+json",
+];
+
+/// `Err(type)` when the manifest is an artifact's, naming its type: the manifest's
+/// `artifactType`, else its config's media type, else that of a JSON "layer" (cosign keeps an
+/// image config beside its signature layers).
+fn image_kind(manifest: &ImageManifest) -> Result<(), String> {
+    if let Some(artifact_type) = manifest.artifact_type() {
+        return Err(artifact_type.to_string());
+    }
+    let config_type = manifest.config().media_type().to_string();
+    if !IMAGE_CONFIG_TYPES.contains(&config_type.as_str()) {
+        return Err(config_type);
+    }
+    // Layer media types vary (tar, gzip, zstd, foreign, encrypted); a JSON one is never a layer.
+    match manifest
+        .layers()
+        .iter()
+        .map(|l| l.media_type().to_string())
+        .find(|t| t.ends_with("json"))
+    {
+        Some(json_type) => Err(json_type),
+        None => Ok(()),
+    }
+}
+
+/// Refuses what imgaudit cannot read as an image: an artifact, encrypted layers.
+fn check_is_image(input: &str, manifest: &ImageManifest) -> Result<(), ImageError> {
+    if let Err(artifact_type) = image_kind(manifest) {
+        return Err(ImageError::NotAnImage {
+            input: input.to_owned(),
+            reason: format!("it is an artifact of type `{artifact_type}`, not a container image"),
+        });
+    }
+    if let Some(layer) = manifest
+        .layers()
+        .iter()
+        .find(|l| l.media_type().to_string().contains("+encrypted"))
+    {
+        return Err(ImageError::NotAnImage {
+            input: input.to_owned(),
+            reason: format!(
+                "its layer {} is encrypted (`{}`), and imgaudit cannot read encrypted layers",
+                layer.digest(),
+                layer.media_type()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Foreign (Windows base) and OCI non-distributable layers may be left out of a layout or
+/// archive and fetched from their `urls` instead: say so rather than report a missing blob.
+fn check_foreign_layers(
+    documents: &dyn Documents,
+    manifest: &ImageManifest,
+) -> Result<(), ImageError> {
+    let input = documents.input();
+    for layer in manifest.layers() {
+        let media_type = layer.media_type().to_string();
+        if !is_foreign(&media_type) {
+            continue;
+        }
+        let digest = descriptor_digest(input, "manifest", layer)?;
+        if documents.has_blob(&digest) {
+            continue;
+        }
+        let urls = layer.urls().as_deref().unwrap_or_default();
+        return Err(ImageError::NotAnImage {
+            input: input.to_owned(),
+            reason: format!(
+                "its layer {digest} is a foreign (non-distributable) layer (`{media_type}`) that this source does not hold; it is fetched from {}",
+                if urls.is_empty() {
+                    "(no URL given)".to_owned()
+                } else {
+                    urls.join(", ")
+                }
+            ),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn is_foreign(media_type: &str) -> bool {
+    media_type.contains(".foreign.") || media_type.contains(".nondistributable.")
 }

@@ -21,16 +21,35 @@ impl Platform {
         }
     }
 
-    /// Whether an image of platform `self` satisfies a request for `wanted`. A request without a
-    /// variant accepts any variant; `arm64` without a variant means `v8`.
+    /// Whether an image of platform `self` satisfies a request for `wanted`: see
+    /// [`Platform::match_rank`].
     pub fn satisfies(&self, wanted: &Platform) -> bool {
+        self.match_rank(wanted).is_some()
+    }
+
+    /// How well an image of platform `self` serves a request for `wanted`, as containerd's
+    /// default matcher ranks it: `Some(0)` is the best match, larger is a fallback, `None` no
+    /// match. A request without a variant accepts any variant, the architecture's default one
+    /// first (as before variants were ranked: `linux/amd64`, the default, still finds an image
+    /// built only for `amd64/v2`). A request with a variant accepts the older variants a CPU of that variant runs
+    /// (`amd64/v3` runs `v2` and `v1`, `arm/v7` runs `v6` and `v5`), newest first; a missing
+    /// variant means the architecture's default (`arm64` is `arm64/v8`).
+    pub fn match_rank(&self, wanted: &Platform) -> Option<usize> {
         if self.os != wanted.os || self.architecture != wanted.architecture {
-            return false;
+            return None;
         }
-        match &wanted.variant {
-            None => true,
-            Some(v) => self.effective_variant() == Some(v.as_str()),
+        let Some(wanted_variant) = wanted.variant.as_deref() else {
+            return Some(usize::from(!self.has_default_variant()));
+        };
+        let ours = self.effective_variant()?;
+        if ours == wanted_variant {
+            return Some(0);
         }
+        let floor = lowest_variant(&self.architecture)?;
+        let (wanted_level, our_level) = (variant_level(wanted_variant)?, variant_level(ours)?);
+        (floor..=wanted_level)
+            .contains(&our_level)
+            .then(|| usize::try_from(wanted_level - our_level).unwrap_or(usize::MAX))
     }
 
     /// Whether the variant is the architecture's default one (or none).
@@ -45,11 +64,30 @@ impl Platform {
     }
 }
 
+/// The variant an image without one is built for.
 fn default_variant(architecture: &str) -> Option<&'static str> {
     match architecture {
         "arm64" => Some("v8"),
+        "arm" => Some("v7"),
+        "amd64" => Some("v1"),
         _ => None,
     }
+}
+
+/// The oldest variant a newer CPU of the architecture still runs; `None` where variants are
+/// not ordered (any other architecture: only an exact variant matches).
+fn lowest_variant(architecture: &str) -> Option<u32> {
+    match architecture {
+        "amd64" => Some(1),
+        "arm" => Some(5),
+        "arm64" => Some(8),
+        _ => None,
+    }
+}
+
+/// `v7` is level 7; variants that are not `vN` have no level.
+fn variant_level(variant: &str) -> Option<u32> {
+    variant.strip_prefix('v')?.parse().ok()
 }
 
 fn normalize_arch(architecture: &str) -> &str {
@@ -104,13 +142,37 @@ impl FromStr for Platform {
     }
 }
 
+/// What an index entry points at, from its media type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    Manifest,
+    Index,
+    /// Neither: an artifact or something newer than imgaudit, never an image.
+    Other,
+}
+
+impl EntryKind {
+    pub(crate) fn of(media_type: &str) -> EntryKind {
+        match media_type {
+            "application/vnd.oci.image.manifest.v1+json"
+            | "application/vnd.docker.distribution.manifest.v2+json" => EntryKind::Manifest,
+            "application/vnd.oci.image.index.v1+json"
+            | "application/vnd.docker.distribution.manifest.list.v2+json" => EntryKind::Index,
+            _ => EntryKind::Other,
+        }
+    }
+}
+
 /// One entry of an image index, reduced to what selection needs.
 #[derive(Debug, Clone)]
 pub(crate) struct IndexEntry<'a> {
+    /// The entry's platform; for an image manifest without one, its config's (filled in by
+    /// the caller, which can read blobs), as containerd and skopeo decide such entries.
     pub(crate) platform: Option<Platform>,
     /// An attestation or other non-image entry (BuildKit marks them `unknown/unknown` and with
     /// a `vnd.docker.reference.type` annotation).
     pub(crate) is_attestation: bool,
+    pub(crate) kind: EntryKind,
     pub(crate) descriptor: &'a oci_spec::image::Descriptor,
 }
 
@@ -133,33 +195,59 @@ impl<'a> IndexEntry<'a> {
         IndexEntry {
             platform,
             is_attestation: annotated || unknown,
+            kind: EntryKind::of(descriptor.media_type().as_ref()),
             descriptor,
         }
     }
+
+    /// An image manifest whose platform only its config can tell.
+    pub(crate) fn needs_config_platform(&self) -> bool {
+        self.platform.is_none() && !self.is_attestation && self.kind == EntryKind::Manifest
+    }
+
+    /// Whether the entry could be what `wanted` asks for, whatever its media type.
+    fn could_be(&self, wanted: &Platform) -> bool {
+        !self.is_attestation && self.platform.as_ref().is_none_or(|p| p.satisfies(wanted))
+    }
 }
 
-/// Picks the entry for `wanted`: never an attestation; among matches, one with the default
-/// variant first. `Err` lists the platforms present.
+/// Why no entry was selected.
+#[derive(Debug)]
+pub(crate) enum NoEntry<'a> {
+    /// The platforms present, for the error message.
+    NoPlatform(Vec<String>),
+    /// The entry that would have been chosen points at neither a manifest nor an index.
+    NotAnImage(&'a oci_spec::image::Descriptor),
+}
+
+/// Picks the entry for `wanted`, as containerd's default matcher does: never an attestation;
+/// the best ranked match ([`Platform::match_rank`]), the first of equals; an index without a
+/// platform (its own entries decide) only when no image matches.
 pub(crate) fn select<'a>(
     entries: &[IndexEntry<'a>],
     wanted: &Platform,
-) -> Result<&'a oci_spec::image::Descriptor, Vec<String>> {
-    let candidates: Vec<&IndexEntry<'a>> = entries
+) -> Result<&'a oci_spec::image::Descriptor, NoEntry<'a>> {
+    let usable = || {
+        entries
+            .iter()
+            .filter(|e| !e.is_attestation && e.kind != EntryKind::Other)
+    };
+    let best = usable()
+        .filter_map(|e| Some((e.platform.as_ref()?.match_rank(wanted)?, e)))
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, e)| e)
+        .or_else(|| usable().find(|e| e.platform.is_none() && e.kind == EntryKind::Index));
+    if let Some(entry) = best {
+        return Ok(entry.descriptor);
+    }
+    if let Some(other) = entries
         .iter()
-        .filter(|e| !e.is_attestation)
-        .filter(|e| e.platform.as_ref().is_some_and(|p| p.satisfies(wanted)))
-        .collect();
-    let preferred = candidates
-        .iter()
-        .find(|e| {
-            e.platform
-                .as_ref()
-                .is_some_and(Platform::has_default_variant)
-        })
-        .or(candidates.first());
-    match preferred {
-        Some(entry) => Ok(entry.descriptor),
-        None => Err(entries
+        .find(|e| e.kind == EntryKind::Other && e.could_be(wanted))
+    {
+        return Err(NoEntry::NotAnImage(other.descriptor));
+    }
+    Err(NoEntry::NoPlatform(
+        entries
             .iter()
             .filter(|e| !e.is_attestation)
             .map(|e| {
@@ -167,8 +255,8 @@ pub(crate) fn select<'a>(
                     .as_ref()
                     .map_or_else(|| "(no platform)".to_owned(), ToString::to_string)
             })
-            .collect()),
-    }
+            .collect(),
+    ))
 }
 
 #[cfg(test)]

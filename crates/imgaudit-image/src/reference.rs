@@ -465,16 +465,7 @@ pub fn image_repository(meta: &ImageMeta, spec: &ImageSpec, notes: &mut Vec<Stri
     {
         return repository;
     }
-    let path = match spec {
-        ImageSpec::OciLayout { dir, .. } => Some(dir.as_path()),
-        ImageSpec::OciArchive { file, .. } | ImageSpec::DockerArchive { file, .. } => {
-            Some(file.as_path())
-        }
-        ImageSpec::Stdin { .. }
-        | ImageSpec::Registry { .. }
-        | ImageSpec::Daemon { .. }
-        | ImageSpec::Named { .. } => None,
-    };
+    let path = spec.path();
     let name = path
         .and_then(|p| p.canonicalize().ok().or_else(|| Some(p.to_path_buf())))
         .and_then(|p| p.file_name().map(|s| s.to_string_lossy().into_owned()))

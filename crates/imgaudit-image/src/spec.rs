@@ -8,7 +8,9 @@ use crate::{ImageError, Reference};
 /// Where an image comes from, as the user named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageSpec {
-    /// `oci:DIR[:REF]`: an OCI image layout directory.
+    /// `oci:DIR[:REF]`: an OCI image layout directory; `REF` is a reference name or the digest
+    /// of an `index.json` entry (`sha256:<hex>`). skopeo's `oci:DIR@sha256:<hex>` is not taken:
+    /// split at the first colon as skopeo splits `oci:`, it names the directory `DIR@sha256`.
     OciLayout {
         dir: PathBuf,
         reference: Option<String>,
@@ -20,8 +22,13 @@ pub enum ImageSpec {
     },
     /// `docker-archive:FILE[:NAME:TAG|:@INDEX]`: a `docker save` tarball.
     DockerArchive { file: PathBuf, selection: Selection },
+    /// `dir:DIR`: skopeo's directory layout (`manifest.json`, `version`, blobs named by their
+    /// digest's hex).
+    Dir { dir: PathBuf },
     /// `-`: a `docker save` stream on standard input.
     Stdin { selection: Selection },
+    /// `oci-archive:-[:REF]`: an OCI archive on standard input, read as a stream.
+    OciArchiveStdin { reference: Option<String> },
     /// `docker://REF`: an image in a registry.
     Registry { reference: Reference },
     /// `docker-daemon:NAME` or `podman:NAME`: an image in a local daemon, exported through its
@@ -81,7 +88,11 @@ impl fmt::Display for ImageSpec {
             ImageSpec::DockerArchive { file, selection } => {
                 write!(f, "docker-archive:{}{selection}", file.display())
             }
+            ImageSpec::Dir { dir } => write!(f, "dir:{}", dir.display()),
             ImageSpec::Stdin { selection } => write!(f, "-{selection}"),
+            ImageSpec::OciArchiveStdin { reference } => {
+                with_ref(f, "oci-archive", Path::new("-"), reference)
+            }
             ImageSpec::Registry { reference } => write!(f, "docker://{reference}"),
             ImageSpec::Daemon { daemon, name } => match daemon {
                 DaemonKind::Podman => write!(f, "podman:{name}"),
@@ -115,8 +126,15 @@ impl ImageSpec {
             let (dir, reference) = split_reference(rest);
             return Ok(ImageSpec::OciLayout { dir, reference });
         }
+        if let Some(dir) = arg.strip_prefix("dir:") {
+            // skopeo's `dir:` takes a path only: a colon belongs to it.
+            return Ok(ImageSpec::Dir { dir: dir.into() });
+        }
         if let Some(rest) = arg.strip_prefix("oci-archive:") {
             let (file, reference) = split_reference(rest);
+            if file.as_os_str() == "-" {
+                return Ok(ImageSpec::OciArchiveStdin { reference });
+            }
             return Ok(ImageSpec::OciArchive { file, reference });
         }
         if let Some(rest) = arg.strip_prefix("docker-archive:") {
@@ -176,6 +194,7 @@ impl ImageSpec {
         let has_transport = [
             "oci:",
             "oci-archive:",
+            "dir:",
             "docker-archive:",
             "docker://",
             "docker-daemon:",
@@ -190,11 +209,15 @@ impl ImageSpec {
                 (&spec, source),
                 (ImageSpec::Registry { .. }, SourceKind::Registry)
                     | (ImageSpec::Daemon { .. }, SourceKind::Daemon)
-                    | (ImageSpec::OciLayout { .. }, SourceKind::Oci)
+                    | (
+                        ImageSpec::OciLayout { .. } | ImageSpec::Dir { .. },
+                        SourceKind::Oci
+                    )
                     | (
                         ImageSpec::OciArchive { .. }
                             | ImageSpec::DockerArchive { .. }
-                            | ImageSpec::Stdin { .. },
+                            | ImageSpec::Stdin { .. }
+                            | ImageSpec::OciArchiveStdin { .. },
                         SourceKind::Archive,
                     )
             );
@@ -226,15 +249,24 @@ impl ImageSpec {
     /// The path the spec reads, if any.
     pub fn path(&self) -> Option<&Path> {
         match self {
-            ImageSpec::OciLayout { dir, .. } => Some(dir),
+            ImageSpec::OciLayout { dir, .. } | ImageSpec::Dir { dir } => Some(dir),
             ImageSpec::OciArchive { file, .. } | ImageSpec::DockerArchive { file, .. } => {
                 Some(file)
             }
             ImageSpec::Stdin { .. }
+            | ImageSpec::OciArchiveStdin { .. }
             | ImageSpec::Registry { .. }
             | ImageSpec::Daemon { .. }
             | ImageSpec::Named { .. } => None,
         }
+    }
+
+    /// Whether the image is read from standard input (with [`crate::read_docker_save_stream`]).
+    pub fn reads_stdin(&self) -> bool {
+        matches!(
+            self,
+            ImageSpec::Stdin { .. } | ImageSpec::OciArchiveStdin { .. }
+        )
     }
 
     /// The transport name, as skopeo spells it.
@@ -242,8 +274,10 @@ impl ImageSpec {
         match self {
             ImageSpec::OciLayout { .. } => "oci",
             ImageSpec::OciArchive { .. } => "oci-archive",
+            ImageSpec::Dir { .. } => "dir",
             ImageSpec::DockerArchive { .. } => "docker-archive",
             ImageSpec::Stdin { .. } => "docker-archive-stream",
+            ImageSpec::OciArchiveStdin { .. } => "oci-archive-stream",
             ImageSpec::Registry { .. } => "docker",
             ImageSpec::Daemon {
                 daemon: DaemonKind::Podman,
@@ -341,11 +375,12 @@ fn detect(arg: &str) -> Result<ImageSpec, ImageError> {
                 reference: None,
             });
         }
+        if crate::dir::looks_like_dir_layout(&path) {
+            return Ok(ImageSpec::Dir { dir: path });
+        }
         return Err(ImageError::NotAnImage {
             input: arg.to_owned(),
-            reason:
-                "it is a directory without `oci-layout` or `index.json`, so not an OCI image layout"
-                    .to_owned(),
+            reason: "it is a directory without `oci-layout` or `index.json`, so not an OCI image layout, nor with `manifest.json` and `version`, as skopeo's `dir:` layout has".to_owned(),
         });
     }
     let names = crate::archive::top_level_names(&path, arg)?;
@@ -405,6 +440,25 @@ mod tests {
             ImageSpec::parse("-").unwrap(),
             ImageSpec::Stdin {
                 selection: Selection::Only
+            }
+        );
+        assert_eq!(
+            ImageSpec::parse("oci-archive:-:v1").unwrap(),
+            ImageSpec::OciArchiveStdin {
+                reference: Some("v1".into())
+            }
+        );
+        assert_eq!(
+            ImageSpec::parse("dir:copies/a:x").unwrap(),
+            ImageSpec::Dir {
+                dir: "copies/a:x".into()
+            }
+        );
+        assert_eq!(
+            ImageSpec::parse("oci:lay:sha256:abc").unwrap(),
+            ImageSpec::OciLayout {
+                dir: "lay".into(),
+                reference: Some("sha256:abc".into())
             }
         );
         assert!(matches!(
@@ -471,6 +525,9 @@ mod tests {
         for arg in [
             "oci:d:v1",
             "oci-archive:f.tar",
+            "dir:d",
+            "oci-archive:-",
+            "oci-archive:-:v1",
             "docker-archive:f.tar:a:b",
             "-",
             "docker://docker.io/library/busybox:latest",

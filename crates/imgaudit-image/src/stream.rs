@@ -1,14 +1,20 @@
-//! `docker save` read front to back, as it arrives on a pipe: nothing is spooled to disk.
+//! `docker save` (or an OCI archive) read front to back, as it arrives on a pipe: nothing is
+//! spooled to disk.
 //!
-//! Legacy `docker save` writes `manifest.json` last, so every member that looks like a layer is
-//! handed to the caller's indexer as it streams past, keyed by its name; small JSON members are
-//! kept. At the end, `manifest.json` says which image, config and layers were wanted.
+//! Legacy `docker save` writes `manifest.json` last, and an OCI archive may put `index.json`
+//! anywhere, so every member that looks like a layer is handed to the caller's indexer as it
+//! streams past, keyed by its name; small JSON members are kept. At the end, `manifest.json`
+//! (or, for `oci-archive:-`, `index.json`) says which image, config and layers were wanted.
+//! Memory stays bounded by the metadata kept; the price is that layers of images not chosen (the
+//! other platforms of a multi-platform archive) are indexed too, then dropped.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read};
 
 use crate::archive::{Files, MAX_METADATA_BLOB, link_target, member_name, read_verified};
-use crate::docker::{build_meta, find_manifest_digest_in, parse_manifest, select_entry};
+use crate::docker::{
+    build_meta, find_manifest_digest_in, foreign_layer_missing, parse_manifest, select_entry,
+};
 use crate::{ImageError, ImageMeta, ImageSpec, OpenOptions, Selection, check_platform};
 
 /// Members kept in memory rather than indexed as layers.
@@ -17,6 +23,8 @@ struct Kept {
     input: String,
     files: HashMap<String, Vec<u8>>,
     links: HashMap<String, String>,
+    /// Members handed to the indexer: present, though not kept.
+    streamed: std::collections::HashSet<String>,
 }
 
 impl Kept {
@@ -44,7 +52,8 @@ impl Files for Kept {
     }
 
     fn exists(&self, name: &str) -> bool {
-        self.files.contains_key(&self.canonical(name))
+        let name = self.canonical(name);
+        self.files.contains_key(&name) || self.streamed.contains(&name)
     }
 
     fn input(&self) -> &str {
@@ -53,7 +62,10 @@ impl Files for Kept {
 }
 
 /// Whether a member is metadata (kept) rather than a layer (indexed), from its name and, for
-/// content-addressed blobs, its first byte.
+/// content-addressed blobs, its first byte. go-containerregistry tarballs (crane, ko, kaniko)
+/// name the config `sha256:<hex>` and write `manifest.json` last, so a small member that starts
+/// like a JSON object is kept too; should `manifest.json` name it as a layer after all, it is
+/// indexed from memory at the end.
 fn is_metadata(name: &str, head: &[u8], size: u64) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name);
     if matches!(
@@ -65,11 +77,12 @@ fn is_metadata(name: &str, head: &[u8], size: u64) -> bool {
     {
         return true;
     }
-    name.starts_with("blobs/") && size <= MAX_METADATA_BLOB && head.first() == Some(&b'{')
+    size <= MAX_METADATA_BLOB && head.first() == Some(&b'{')
 }
 
-/// Reads a `docker save` stream, calling `index_layer` for each layer-like member as it passes,
-/// and returns the selected image with its layers' results in order.
+/// Reads a `docker save` stream (or an OCI archive, for [`ImageSpec::OciArchiveStdin`]), calling
+/// `index_layer` for each layer-like member as it passes, and returns the selected image with its
+/// layers' results in order.
 pub fn read_docker_save_stream<R, T, E, F>(
     reader: R,
     spec: &ImageSpec,
@@ -87,9 +100,13 @@ where
         ImageSpec::Stdin { selection } => selection.clone(),
         _ => Selection::Only,
     };
+    let format = match spec {
+        ImageSpec::OciArchiveStdin { .. } => "OCI",
+        _ => "`docker save`",
+    };
     let not_tar = |e: io::Error| ImageError::NotAnImage {
         input: input.clone(),
-        reason: format!("the stream is not a readable `docker save` tar archive: {e}"),
+        reason: format!("the stream is not a readable {format} tar archive: {e}"),
     };
     let mut kept = Kept {
         input: input.clone(),
@@ -135,10 +152,56 @@ where
                     name: name.clone(),
                     source: e.into(),
                 })?;
+            kept.streamed.insert(name.clone());
             indexed.insert(name, result);
         }
     }
 
+    let meta = match spec {
+        ImageSpec::OciArchiveStdin { reference } => {
+            if !kept.exists("index.json") {
+                return Err(ImageError::NotAnImage {
+                    input,
+                    reason: "the stream has no `index.json`, so it is not an OCI archive"
+                        .to_owned(),
+                });
+            }
+            crate::oci::read_meta(&kept, spec, reference.as_deref(), options)?
+        }
+        _ => docker_meta(&kept, spec, &selection, options)?,
+    };
+    let mut layers = Vec::with_capacity(meta.layers.len());
+    for layer in &meta.layers {
+        let name = kept.canonical(&layer.location);
+        if let Some(result) = indexed.get(&name) {
+            layers.push(result.clone());
+        } else if let Some(bytes) = kept.files.get(&name) {
+            // A layer that looked like JSON as it streamed past.
+            let result =
+                index_layer(&name, &mut &bytes[..]).map_err(|e| ImageError::StreamedLayer {
+                    input: input.clone(),
+                    name: name.clone(),
+                    source: e.into(),
+                })?;
+            layers.push(result);
+        } else {
+            return Err(ImageError::MissingFile {
+                input: input.clone(),
+                name: layer.location.clone(),
+            });
+        }
+    }
+    Ok((meta, layers))
+}
+
+/// The image `manifest.json` selects, once the whole `docker save` stream has passed.
+fn docker_meta(
+    kept: &Kept,
+    spec: &ImageSpec,
+    selection: &Selection,
+    options: &OpenOptions,
+) -> Result<ImageMeta, ImageError> {
+    let input = kept.input.clone();
     if !kept.exists("manifest.json") {
         return Err(ImageError::NotAnImage {
             input,
@@ -146,27 +209,19 @@ where
                 .to_owned(),
         });
     }
-    let manifest_bytes = read_verified(&kept, "manifest.json", "manifest.json", None)?;
+    let manifest_bytes = read_verified(kept, "manifest.json", "manifest.json", None)?;
     let entries = parse_manifest(&input, &manifest_bytes)?;
-    let entry = select_entry(&input, &entries, &selection)?;
-    let config_bytes = read_verified(&kept, &entry.config, "image config", None)?;
+    let entry = select_entry(&input, &entries, selection)?;
+    let config_bytes = read_verified(kept, &entry.config, "image config", None)?;
     let mut meta = build_meta(&input, spec, entry, &config_bytes)?;
     check_platform(&input, &meta.platform, options)?;
-    if kept.exists("index.json") {
-        meta.manifest_digest = find_manifest_digest_in(&kept, &meta.config_digest);
+    for layer in meta.layers.iter().filter(|l| !kept.exists(&l.location)) {
+        if let Some(error) = foreign_layer_missing(&input, entry, layer) {
+            return Err(error);
+        }
     }
-    let layers = meta
-        .layers
-        .iter()
-        .map(|layer| {
-            indexed
-                .get(&kept.canonical(&layer.location))
-                .cloned()
-                .ok_or_else(|| ImageError::MissingFile {
-                    input: input.clone(),
-                    name: layer.location.clone(),
-                })
-        })
-        .collect::<Result<Vec<T>, ImageError>>()?;
-    Ok((meta, layers))
+    if kept.exists("index.json") {
+        meta.manifest_digest = find_manifest_digest_in(kept, &meta.config_digest);
+    }
+    Ok(meta)
 }

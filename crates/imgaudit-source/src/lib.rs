@@ -43,7 +43,7 @@ impl From<LoadError> for SourceError {
 }
 
 /// Loads the image `spec` names: a file or directory, standard input (`-`, a `docker save`
-/// stream), a registry's or a daemon's image.
+/// stream; `oci-archive:-`, an OCI archive), a registry's or a daemon's image.
 pub fn load(
     spec: &ImageSpec,
     options: &LoadOptions,
@@ -53,7 +53,9 @@ pub fn load(
         ImageSpec::Registry { reference } => load_registry(reference, options, remote),
         ImageSpec::Daemon { daemon, name } => load_daemon(*daemon, name, options, remote),
         ImageSpec::Named { reference, text } => load_named(reference, text, options, remote),
-        ImageSpec::Stdin { .. } => Ok(load_stream(std::io::stdin().lock(), spec, options)?),
+        ImageSpec::Stdin { .. } | ImageSpec::OciArchiveStdin { .. } => {
+            Ok(load_stream(std::io::stdin().lock(), spec, options)?)
+        }
         _ => Ok(imgaudit_loader::load_local(spec, options)?),
     }
 }

@@ -309,7 +309,9 @@ pub fn write_blob(layout: &Path, blob: &Blob) {
     std::fs::write(dir.join(blob.digest.hex()), &blob.bytes).unwrap();
 }
 
-fn write_layout_files(layout: &Path, manifests: &[Value]) {
+/// Writes `oci-layout` and an `index.json` listing these descriptors: with [`write_image_blobs`]
+/// and [`index_blob`], the way to build layouts whose index is unusual.
+pub fn write_layout_files(layout: &Path, manifests: &[Value]) {
     std::fs::create_dir_all(layout).unwrap();
     std::fs::write(
         layout.join("oci-layout"),
@@ -324,7 +326,8 @@ fn write_layout_files(layout: &Path, manifests: &[Value]) {
     .unwrap();
 }
 
-fn write_image_blobs(layout: &Path, image: &TestImage) -> Blob {
+/// Writes an image's config, layers and manifest into a layout and returns the manifest.
+pub fn write_image_blobs(layout: &Path, image: &TestImage) -> Blob {
     write_blob(layout, &image.config_blob());
     for blob in image.layer_blobs() {
         write_blob(layout, &blob);
@@ -374,7 +377,16 @@ pub fn write_multi_platform_layout(
             entries.push(descriptor);
         }
     }
-    let index = Blob::new(
+    let index = index_blob(&entries);
+    write_blob(layout, &index);
+    let mut descriptor = index.descriptor();
+    descriptor["annotations"] = json!({"org.opencontainers.image.ref.name": name});
+    write_layout_files(layout, &[descriptor]);
+}
+
+/// An OCI image index of these descriptors.
+pub fn index_blob(entries: &[Value]) -> Blob {
+    Blob::new(
         serde_json::to_vec(&json!({
             "schemaVersion": 2,
             "mediaType": "application/vnd.oci.image.index.v1+json",
@@ -382,11 +394,12 @@ pub fn write_multi_platform_layout(
         }))
         .unwrap(),
         "application/vnd.oci.image.index.v1+json",
-    );
-    write_blob(layout, &index);
-    let mut descriptor = index.descriptor();
-    descriptor["annotations"] = json!({"org.opencontainers.image.ref.name": name});
-    write_layout_files(layout, &[descriptor]);
+    )
+}
+
+/// The platform object of an index entry for this image.
+pub fn platform_value(image: &TestImage) -> Value {
+    image.platform_value()
 }
 
 /// Appends a regular file to a tar being built.
@@ -487,6 +500,45 @@ pub fn docker_archive_25(tag: &str, image: &TestImage) -> Vec<u8> {
     }
     append_file(&mut builder, "repositories", b"{}");
     builder.into_inner().unwrap()
+}
+
+/// A tarball as go-containerregistry's `tarball.Write` lays it out (crane, ko, kaniko
+/// `--tar-path`): the config named `sha256:<hex>`, then `<hex>.tar.gz` layers, then
+/// `manifest.json`.
+pub fn ggcr_tarball(image: &TestImage) -> Vec<u8> {
+    let config = image.config_blob();
+    let layers = image.layer_blobs();
+    let mut builder = tar::Builder::new(Vec::new());
+    append_file(&mut builder, &config.digest.to_string(), &config.bytes);
+    for layer in &layers {
+        append_file(
+            &mut builder,
+            &format!("{}.tar.gz", layer.digest.hex()),
+            &layer.bytes,
+        );
+    }
+    let manifest = json!([{
+        "Config": config.digest.to_string(),
+        "RepoTags": ["ko.local/app:latest"],
+        "Layers": layers.iter().map(|l| format!("{}.tar.gz", l.digest.hex())).collect::<Vec<_>>(),
+    }]);
+    append_file(
+        &mut builder,
+        "manifest.json",
+        &serde_json::to_vec(&manifest).unwrap(),
+    );
+    builder.into_inner().unwrap()
+}
+
+/// skopeo's `dir:` layout of one image, as `skopeo copy ... dir:X` writes it: the manifest as
+/// `manifest.json`, a `version` file, blobs named by their hex digest.
+pub fn write_dir_layout(dir: &Path, image: &TestImage) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("version"), "Directory Transport Version: 1.1\n").unwrap();
+    std::fs::write(dir.join("manifest.json"), image.manifest_blob().bytes).unwrap();
+    for blob in std::iter::once(image.config_blob()).chain(image.layer_blobs()) {
+        std::fs::write(dir.join(blob.digest.hex()), &blob.bytes).unwrap();
+    }
 }
 
 /// Packs a directory (an OCI layout) into a tar, as an `oci-archive` is.

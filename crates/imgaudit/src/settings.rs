@@ -341,9 +341,9 @@ pub(crate) fn image_list(args: &ScanArgs) -> anyhow::Result<Vec<String>> {
 /// once however many images use it.
 fn read_password(spec: &ImageSpec) -> anyhow::Result<String> {
     static PASSWORD: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-    if matches!(spec, ImageSpec::Stdin { .. }) {
+    if spec.reads_stdin() {
         anyhow::bail!(
-            "--password-stdin and an image on standard input (`-`) cannot share standard input"
+            "--password-stdin and an image on standard input (`-`, `oci-archive:-`) cannot share standard input"
         );
     }
     let mut remembered = PASSWORD

@@ -5,8 +5,9 @@
 use std::path::Path;
 
 use imgaudit_testkit::{
-    Compress, LayerBuilder, TestImage, blob, docker_archive_25, docker_archive_legacy, gzip,
-    sha256, tar_directory, write_layout_parts, write_multi_platform_layout, write_oci_layout,
+    Compress, LayerBuilder, TestImage, blob, docker_archive_25, docker_archive_legacy,
+    ggcr_tarball, gzip, sha256, tar_directory, write_dir_layout, write_layout_parts,
+    write_multi_platform_layout, write_oci_layout,
 };
 use serde_json::Value;
 
@@ -121,7 +122,16 @@ fn every_source_format_gives_the_same_tree() {
     let docker25 = docker_archive_25("app:1", &image);
     let docker25_path = dir.path().join("docker25.tar");
     std::fs::write(&docker25_path, &docker25).unwrap();
-    args.push(format!("docker-archive:{}:app:1", docker25_path.display()));
+    let docker25_arg = format!("docker-archive:{}:app:1", docker25_path.display());
+    args.push(docker25_arg.clone());
+    let skopeo_dir = dir.path().join("skopeo-dir");
+    write_dir_layout(&skopeo_dir, &image);
+    args.push(format!("dir:{}", skopeo_dir.display()));
+    args.push(skopeo_dir.display().to_string());
+    let ggcr = ggcr_tarball(&image);
+    let ggcr_path = dir.path().join("ko.tar");
+    std::fs::write(&ggcr_path, &ggcr).unwrap();
+    args.push(ggcr_path.display().to_string());
 
     let reference = entries(&json_of_success(&["files", &args[0], "--format", "json"]));
     assert!(reference.as_array().unwrap().len() > 10);
@@ -129,12 +139,18 @@ fn every_source_format_gives_the_same_tree() {
         let listing = json_of_success(&["files", arg, "--format", "json"]);
         assert_eq!(entries(&listing), reference, "{arg}");
     }
-    for stream in [&legacy, &docker25] {
-        let listing = json_of_success_with_stdin(&["files", "-", "--format", "json"], Some(stream));
+    let oci_stream = std::fs::read(&oci_archive).unwrap();
+    for (arg, stream) in [
+        ("-", &legacy),
+        ("-", &docker25),
+        ("-", &ggcr),
+        ("oci-archive:-", &oci_stream),
+    ] {
+        let listing = json_of_success_with_stdin(&["files", arg, "--format", "json"], Some(stream));
         assert_eq!(entries(&listing), reference, "stdin");
     }
     // Docker 25 tarballs carry the OCI manifest: its digest is reported, from file and stream.
-    let from_file = json_of_success(&["inspect", &args[args.len() - 1], "--format", "json"]);
+    let from_file = json_of_success(&["inspect", &docker25_arg, "--format", "json"]);
     let from_stream =
         json_of_success_with_stdin(&["inspect", "-", "--format", "json"], Some(&docker25));
     assert_eq!(
@@ -542,6 +558,34 @@ fn decompression_bombs_hit_the_caps() {
     );
     // The default caps let it through.
     json_of_success(&["inspect", &arg, "--format", "json"]);
+}
+
+#[test]
+fn untagged_layouts_and_artifacts_exit_2_naming_the_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = TestImage::new(vec![LayerBuilder::new().file("one", b"").finish()]);
+    let two = TestImage::new(vec![LayerBuilder::new().file("two", b"").finish()]);
+    write_oci_layout(dir.path(), &[("", &one), ("", &two)]);
+    let arg = format!("oci:{}", dir.path().display());
+    let digest = two.manifest_blob().digest.to_string();
+    fails(&["inspect", &arg], None, &[&arg, "2 images", &digest]);
+    let listing = json_of_success(&["files", &format!("{arg}:{digest}"), "--format", "json"]);
+    assert_eq!(listing["entries"][0]["path"], "/two");
+
+    let dir = tempfile::tempdir().unwrap();
+    let helm = "application/vnd.cncf.helm.config.v1+json";
+    write_layout_parts(
+        dir.path(),
+        &serde_json::json!({"name": "chart", "version": "1.0.0"}),
+        &[],
+        |m| m["config"]["mediaType"] = helm.into(),
+    );
+    let arg = format!("oci:{}", dir.path().display());
+    fails(
+        &["inspect", &arg],
+        None,
+        &[&arg, "an artifact of type", helm],
+    );
 }
 
 #[test]
