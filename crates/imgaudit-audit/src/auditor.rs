@@ -326,7 +326,11 @@ fn read_dockerfile(
     notes: &mut Vec<String>,
 ) -> anyhow::Result<Option<(String, Dockerfile)>> {
     let path = &choice.path;
-    let parsed = std::fs::read_to_string(path)
+    let parsed = imgaudit_config::read_file_capped(path)
+        .and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
+        })
         .with_context(|| format!("cannot read the Dockerfile {}", path.display()))
         .and_then(|text| {
             Dockerfile::parse(&text).map_err(|e| match e.line {

@@ -109,13 +109,85 @@ pub fn for_file(format: ReportFormat, text: &str) -> String {
     }
 }
 
+/// Links followed to find where a report goes, at most (the kernel's own limit is 40).
+const MAX_LINKS: usize = 40;
+
+/// Where a report is written, once links are followed.
+#[derive(Debug)]
+enum Destination {
+    /// A regular file, or none yet: written beside it and renamed into place. A link to it
+    /// stays a link.
+    File(PathBuf),
+    /// A device, a FIFO, a socket, or an open descriptor's name (`/dev/stdout`,
+    /// `/proc/self/fd/N`): written through, since renaming a file over it would replace the
+    /// device or link with a regular file, or leave the descriptor's holder writing to a
+    /// deleted one.
+    Through(PathBuf),
+}
+
+fn destination(path: &Path) -> anyhow::Result<Destination> {
+    let mut current = path.to_owned();
+    for _ in 0..MAX_LINKS {
+        let metadata = match std::fs::symlink_metadata(&current) {
+            Ok(metadata) => metadata,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Destination::File(current));
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot write the report {}", path.display()));
+            }
+        };
+        let kind = metadata.file_type();
+        if kind.is_symlink() {
+            // The links of /proc name open descriptors (a pipe, a terminal, a file the shell
+            // redirected to), not paths that can be replaced.
+            if current.starts_with("/proc") {
+                return Ok(Destination::Through(path.to_owned()));
+            }
+            let target = std::fs::read_link(&current)
+                .with_context(|| format!("cannot write the report {}", path.display()))?;
+            current = match current.parent() {
+                Some(dir) => dir.join(target),
+                None => target,
+            };
+            continue;
+        }
+        if kind.is_dir() {
+            anyhow::bail!(
+                "cannot write the report {}: it is a directory",
+                path.display()
+            );
+        }
+        return Ok(if kind.is_file() {
+            Destination::File(current)
+        } else {
+            Destination::Through(path.to_owned())
+        });
+    }
+    anyhow::bail!(
+        "cannot write the report {}: it is a chain of more than {MAX_LINKS} links",
+        path.display()
+    )
+}
+
 /// Writes every report to a temporary file beside its destination, then renames them all into
 /// place: a reader never sees half a report, and when one cannot be written none is replaced.
+/// A link is followed to the file it names, which is replaced (the link stays a link); a device,
+/// FIFO or descriptor (`/dev/stdout`) is written to directly, after every file was staged.
 pub fn write_all_or_none(files: &[(PathBuf, String)]) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mut staged = Vec::with_capacity(files.len());
-    for (path, text) in files {
-        let context = || format!("cannot write the report {}", path.display());
+    let mut through = Vec::new();
+    for (named, text) in files {
+        let context = || format!("cannot write the report {}", named.display());
+        let path = match destination(named)? {
+            Destination::File(path) => path,
+            Destination::Through(path) => {
+                through.push((path, text));
+                continue;
+            }
+        };
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
@@ -124,19 +196,28 @@ pub fn write_all_or_none(files: &[(PathBuf, String)]) -> anyhow::Result<()> {
             .with_context(|| format!("cannot create the report directory {}", dir.display()))?;
         // Reports are for whoever reads the CI's artifacts: keep a replaced file's mode, else
         // the usual 0644 (a temporary file starts as 0600).
-        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        let mode = std::fs::metadata(&path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
         let mut temp = tempfile::Builder::new()
             .prefix(".imgaudit-")
             .permissions(std::fs::Permissions::from_mode(mode))
             .tempfile_in(dir)
             .with_context(context)?;
         std::io::Write::write_all(&mut temp, text.as_bytes()).with_context(context)?;
-        staged.push((temp, path));
+        staged.push((temp, path, named));
     }
-    for (temp, path) in staged {
-        temp.persist(path)
+    for (path, text) in through {
+        let context = || format!("cannot write the report {}", path.display());
+        // Appending writes where a descriptor's holder would, and is harmless on a device.
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .with_context(context)?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).with_context(context)?;
+    }
+    for (temp, path, named) in staged {
+        temp.persist(&path)
             .map_err(|e| e.error)
-            .with_context(|| format!("cannot write the report {}", path.display()))?;
+            .with_context(|| format!("cannot write the report {}", named.display()))?;
     }
     Ok(())
 }

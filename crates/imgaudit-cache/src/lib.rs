@@ -6,7 +6,10 @@
 //! [`LayerKey`] names all three: the layer's content digest (the blob digest the manifest pins,
 //! or the diff id when the source names no blob), [`imgaudit_layer::READER_VERSION`], and
 //! [`CaptureRules::fingerprint`]. A changed layer has another digest, so cached data can never
-//! stand in for it.
+//! stand in for it. The loader stores an index only once the digest its key names has been
+//! checked against the bytes it read (sha256 or sha512, whichever the image declares); a digest
+//! it could not check fails the load, so a lying image never remembers its layer under another's
+//! name.
 //!
 //! [`DiskCache`] keeps indexes between runs in a directory (by default
 //! `$XDG_CACHE_HOME/imgaudit`): one file per key, written to a temporary file and renamed into

@@ -50,6 +50,7 @@ fn read(blob: &[u8], capture: &CaptureRules) -> LayerIndex {
             capture,
             budget: &Budget::default(),
             blob_algorithm: Algorithm::Sha256,
+            diff_id_algorithm: Algorithm::Sha256,
             hash_uncompressed: true,
         },
     )

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::{self, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -227,6 +228,31 @@ impl Checker<'_> {
     }
 }
 
+/// The most imgaudit reads of a file the user hands it whole (this configuration file, a
+/// Dockerfile, an image list): real ones are kilobytes, and `/dev/zero` must not fill memory.
+pub const MAX_INPUT_FILE: u64 = 4 * 1024 * 1024;
+
+/// Reads `reader` to its end, or fails once it passes [`MAX_INPUT_FILE`] bytes, saying so.
+pub fn read_capped(reader: impl io::Read) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(MAX_INPUT_FILE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_FILE {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!(
+                "it is larger than {} MiB, the most imgaudit reads of such a file",
+                MAX_INPUT_FILE / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads the file at `path` whole, up to [`MAX_INPUT_FILE`] bytes; see [`read_capped`].
+pub fn read_file_capped(path: &Path) -> io::Result<Vec<u8>> {
+    read_capped(fs::File::open(path)?)
+}
+
 impl Config {
     /// `dir/imgaudit.toml`, if it is a file (or a link to one).
     pub fn discover(dir: &Path) -> Option<PathBuf> {
@@ -236,7 +262,7 @@ impl Config {
 
     /// Reads and checks the configuration file at `path`; see [`Config::parse`].
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let bytes = fs::read(path).map_err(|error| ConfigError::read(path, error))?;
+        let bytes = read_file_capped(path).map_err(|error| ConfigError::read(path, error))?;
         let text = String::from_utf8(bytes)
             .map_err(|error| ConfigError::not_utf8(path, error.as_bytes(), error.utf8_error()))?;
         Config::parse(&text, path)

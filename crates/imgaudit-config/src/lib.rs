@@ -40,7 +40,7 @@ mod rules;
 mod suppress;
 mod threshold;
 
-pub use config::{Config, FILE_NAME};
+pub use config::{Config, FILE_NAME, MAX_INPUT_FILE, read_capped, read_file_capped};
 pub use date::{Date, ParseDateError};
 pub use error::{ConfigError, ErrorKind};
 pub use rules::{ResolvedRules, RuleKey, RuleSelector, RuleSettings};

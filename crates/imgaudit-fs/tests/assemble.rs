@@ -14,6 +14,7 @@ fn assemble(layers: Vec<LayerBuilder>) -> Result<Filesystem, AssembleError> {
         capture: &capture,
         budget: &budget,
         blob_algorithm: Algorithm::Sha256,
+        diff_id_algorithm: Algorithm::Sha256,
         hash_uncompressed: true,
     };
     let indexes: Vec<_> = layers

@@ -18,6 +18,17 @@ const MAX_ARCHIVE_LINKS: usize = 16;
 /// Named files of an image container, opened by relative path.
 pub(crate) trait Files: Send + Sync + std::fmt::Debug {
     fn open(&self, name: &str) -> Result<Box<dyn Read + Send + '_>, ImageError>;
+    /// Opens a blob whose descriptor declares `size`: a file of another size is refused before
+    /// a byte of it is read (a sparse terabyte named by a small layer's digest is not hashed for
+    /// minutes to find out).
+    fn open_sized(
+        &self,
+        name: &str,
+        size: Option<u64>,
+    ) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+        let _ = size;
+        self.open(name)
+    }
     fn exists(&self, name: &str) -> bool;
     /// The input as the user named it, for error messages.
     fn input(&self) -> &str;
@@ -30,34 +41,130 @@ pub(crate) struct DirFiles {
     pub(crate) input: String,
 }
 
+impl DirFiles {
+    fn not_an_image(&self, reason: String) -> ImageError {
+        ImageError::NotAnImage {
+            input: self.input.clone(),
+            reason,
+        }
+    }
+
+    /// Checks the way to a member before anything is opened: no directory on it is a link (a
+    /// `blobs` or `blobs/sha256` linked elsewhere would lead onto the host), and the member
+    /// itself is a regular file (a FIFO would block the read, a device never end it). Returns
+    /// the member's metadata.
+    fn check_path(&self, name: &str) -> Result<std::fs::Metadata, ImageError> {
+        let mut path = self.root.clone();
+        let mut walked = String::new();
+        let mut parts = name.split('/').filter(|p| !p.is_empty()).peekable();
+        while let Some(part) = parts.next() {
+            if part == ".." || part == "." {
+                return Err(
+                    self.not_an_image(format!("`{name}` is not a plain path inside the layout"))
+                );
+            }
+            path.push(part);
+            if !walked.is_empty() {
+                walked.push('/');
+            }
+            walked.push_str(part);
+            let metadata = std::fs::symlink_metadata(&path)
+                .map_err(|e| missing_or_io(&self.input, name, e))?;
+            let kind = metadata.file_type();
+            if kind.is_symlink() {
+                return Err(self.not_an_image(format!(
+                    "`{walked}` is a symbolic link, and imgaudit never follows links inside an image"
+                )));
+            }
+            if parts.peek().is_some() {
+                if !kind.is_dir() {
+                    return Err(self.not_an_image(format!(
+                        "`{walked}` is not a directory, so `{name}` cannot be in it"
+                    )));
+                }
+                continue;
+            }
+            if kind.is_dir() {
+                return Err(
+                    self.not_an_image(format!("`{name}` is a directory where a file was expected"))
+                );
+            }
+            if !kind.is_file() {
+                return Err(self.not_an_image(format!(
+                    "`{name}` is {}, not a regular file",
+                    describe_file_type(kind)
+                )));
+            }
+            return Ok(metadata);
+        }
+        Err(self.not_an_image(format!("`{name}` names no file")))
+    }
+}
+
+/// What a non-regular file is, for error messages.
+pub(crate) fn describe_file_type(kind: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else {
+        "not a regular file"
+    }
+}
+
 impl Files for DirFiles {
     fn open(&self, name: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
-        let path = self.root.join(name);
-        // A layout's files are the image's: never follow a link out of it onto the host.
-        let is_link = std::fs::symlink_metadata(&path)
-            .map_err(|e| missing_or_io(&self.input, name, e))?
-            .file_type()
-            .is_symlink();
-        if is_link {
-            return Err(ImageError::NotAnImage {
+        self.open_sized(name, None)
+    }
+
+    fn open_sized(
+        &self,
+        name: &str,
+        size: Option<u64>,
+    ) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+        // A layout's files are the image's: never follow a link out of it onto the host, never
+        // open what is not a regular file.
+        let checked = self.check_path(name)?;
+        if let Some(declared) = size
+            && declared != checked.len()
+        {
+            return Err(ImageError::SizeMismatch {
                 input: self.input.clone(),
-                reason: format!(
-                    "`{name}` is a symbolic link, and imgaudit never follows links inside an image"
-                ),
+                what: format!("blob `{name}`"),
+                declared,
+                actual: checked.len(),
             });
         }
-        let file = File::open(&path).map_err(|e| missing_or_io(&self.input, name, e))?;
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(ImageError::NotAnImage {
-                input: self.input.clone(),
-                reason: format!("`{name}` is a directory where a file was expected"),
-            });
+        let file =
+            File::open(self.root.join(name)).map_err(|e| missing_or_io(&self.input, name, e))?;
+        // What was opened is what was checked, not something swapped in since.
+        let opened = file
+            .metadata()
+            .map_err(|e| missing_or_io(&self.input, name, e))?;
+        {
+            use std::os::unix::fs::MetadataExt;
+            if opened.dev() != checked.dev() || opened.ino() != checked.ino() || !opened.is_file() {
+                return Err(
+                    self.not_an_image(format!("`{name}` changed while it was being opened"))
+                );
+            }
         }
         Ok(Box::new(file))
     }
 
     fn exists(&self, name: &str) -> bool {
-        self.root.join(name).is_file()
+        // Anything there counts, so that opening it says what is wrong with it (a link, a FIFO)
+        // rather than that it is missing.
+        std::fs::symlink_metadata(self.root.join(name)).is_ok_and(|m| !m.is_dir())
     }
 
     fn input(&self) -> &str {
@@ -74,6 +181,20 @@ fn missing_or_io(input: &str, name: &str, e: io::Error) -> ImageError {
     } else {
         ImageError::Io {
             input: format!("{input} ({name})"),
+            source: e,
+        }
+    }
+}
+
+/// A failure to open the input itself (not a member of it).
+fn whole_missing_or_io(input: &str, e: io::Error) -> ImageError {
+    if e.kind() == io::ErrorKind::NotFound {
+        ImageError::NoSuchImage {
+            input: input.to_owned(),
+        }
+    } else {
+        ImageError::Io {
+            input: input.to_owned(),
             source: e,
         }
     }
@@ -125,13 +246,32 @@ pub(crate) fn link_target(link_name: &str, target: &str, symbolic: bool) -> Stri
 
 impl TarFiles {
     pub(crate) fn open(path: &Path, input: &str) -> Result<TarFiles, ImageError> {
-        if path.is_dir() {
+        // The archive is the user's own argument, so a link to it is followed; but what it
+        // leads to must be a regular file: a FIFO would block, a device never end (a pipe is
+        // read as standard input, `-`).
+        let metadata = std::fs::metadata(path).map_err(|e| whole_missing_or_io(input, e))?;
+        if metadata.is_dir() {
             return Err(ImageError::NotAnImage {
                 input: input.to_owned(),
                 reason: "it is a directory, but this transport expects a tar archive".to_owned(),
             });
         }
-        let file = File::open(path).map_err(|e| missing_or_io(input, "", e))?;
+        if !metadata.is_file() {
+            return Err(ImageError::NotAnImage {
+                input: input.to_owned(),
+                reason: format!(
+                    "it is {}, but this transport expects a tar archive in a regular file (pipe a `docker save` stream to `-` instead)",
+                    describe_file_type(metadata.file_type())
+                ),
+            });
+        }
+        let file = File::open(path).map_err(|e| whole_missing_or_io(input, e))?;
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(ImageError::NotAnImage {
+                input: input.to_owned(),
+                reason: "it changed while it was being opened".to_owned(),
+            });
+        }
         let not_tar = |e: io::Error| ImageError::NotAnImage {
             input: input.to_owned(),
             reason: format!("it is not a readable tar archive: {e}"),
@@ -192,12 +332,30 @@ impl TarFiles {
 
 impl Files for TarFiles {
     fn open(&self, name: &str) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+        self.open_sized(name, None)
+    }
+
+    fn open_sized(
+        &self,
+        name: &str,
+        declared: Option<u64>,
+    ) -> Result<Box<dyn Read + Send + '_>, ImageError> {
         let Some((offset, size)) = self.locate(name) else {
             return Err(ImageError::MissingFile {
                 input: self.input.clone(),
                 name: name.to_owned(),
             });
         };
+        if let Some(declared) = declared
+            && declared != size
+        {
+            return Err(ImageError::SizeMismatch {
+                input: self.input.clone(),
+                what: format!("blob `{name}`"),
+                declared,
+                actual: size,
+            });
+        }
         // Each open gets its own descriptor, so layers can be read in parallel.
         let mut file = File::open(&self.path).map_err(|e| missing_or_io(&self.input, name, e))?;
         file.seek(SeekFrom::Start(offset))
@@ -234,7 +392,7 @@ pub(crate) fn read_verified(
 ) -> Result<Vec<u8>, ImageError> {
     let mut bytes = Vec::new();
     files
-        .open(name)?
+        .open_sized(name, expected.and_then(|(_, size)| size))?
         .take(MAX_METADATA_BLOB + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| ImageError::Io {

@@ -113,9 +113,12 @@ pub(crate) fn build_meta(
     entry: &ManifestEntry,
     config_bytes: &[u8],
 ) -> Result<ImageMeta, ImageError> {
-    let config_digest = Digest::of_bytes(Algorithm::Sha256, config_bytes);
-    if let Some(named) = digest_in_name(&entry.config)
-        && named.algorithm() == Algorithm::Sha256
+    // The image id is the config's sha256, unless its name promises another algorithm's digest:
+    // that promise is checked too, never skipped.
+    let named = digest_in_name(&entry.config);
+    let algorithm = named.as_ref().map_or(Algorithm::Sha256, Digest::algorithm);
+    let config_digest = Digest::of_bytes(algorithm, config_bytes);
+    if let Some(named) = named
         && named != config_digest
     {
         return Err(ImageError::DigestMismatch {
@@ -281,6 +284,28 @@ mod tests {
             "localhost:5000/app:latest"
         );
         assert_eq!(normalize_tag("docker.io/team/app:2"), "team/app:2");
+    }
+
+    #[test]
+    fn a_sha512_config_name_is_checked_not_skipped() {
+        let config =
+            br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+        let spec = ImageSpec::parse("docker-archive:app.tar").unwrap();
+        let entry = |hex: &str| ManifestEntry {
+            config: format!("blobs/sha512/{hex}"),
+            repo_tags: None,
+            layers: Vec::new(),
+            layer_sources: None,
+        };
+        let right = Digest::of_bytes(Algorithm::Sha512, config);
+        let meta = build_meta("app.tar", &spec, &entry(right.hex()), config).unwrap();
+        assert_eq!(meta.config_digest, right);
+        let lying = entry(&"0".repeat(128));
+        let error = build_meta("app.tar", &spec, &lying, config).unwrap_err();
+        assert!(
+            matches!(error, ImageError::DigestMismatch { .. }),
+            "{error}"
+        );
     }
 
     #[test]

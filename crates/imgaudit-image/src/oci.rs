@@ -31,7 +31,7 @@ impl BlobStore for LayoutBlobs {
         &self,
         layer: &LayerRef,
     ) -> Result<Box<dyn std::io::Read + Send + '_>, ImageError> {
-        self.files.open(&layer.location)
+        self.files.open_sized(&layer.location, layer.size)
     }
 }
 

@@ -160,8 +160,9 @@ pub struct LayerIndex {
     /// The digest of the raw blob, computed with the algorithm the caller expects.
     pub blob_digest: Digest,
     pub blob_size: u64,
-    /// The sha256 of the uncompressed tar stream; `None` when the caller chose not to hash a
-    /// compressed layer's uncompressed stream.
+    /// The digest of the uncompressed tar stream, with the algorithm the caller asked for (that
+    /// of the declared diff id); `None` when the caller chose not to hash a compressed layer's
+    /// uncompressed stream.
     pub diff_id: Option<Digest>,
     pub uncompressed_size: u64,
     /// The layer's changes, in tar order (a later entry for the same path wins). A directory

@@ -25,6 +25,9 @@ pub struct ReadOptions<'a> {
     pub budget: &'a Budget,
     /// The algorithm of the digest the blob is named by, so that one pass computes it.
     pub blob_algorithm: Algorithm,
+    /// The algorithm of the diff id the config declares, so that the uncompressed stream is
+    /// hashed with it (a diff id of another algorithm could not be compared, hence not verified).
+    pub diff_id_algorithm: Algorithm,
     /// Whether to hash the uncompressed stream of a compressed layer (its diff id). Costly on
     /// CPUs without SHA extensions; an uncompressed layer's diff id is its blob digest, computed
     /// once either way.
@@ -86,9 +89,10 @@ pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerInd
     let mut blob = DigestReader::new(raw, options.blob_algorithm);
     let first = read_chunk(&mut blob).map_err(LayerError::Io)?;
     let compression = Compression::detect(&first);
-    // An uncompressed sha256 blob is its own diff id: hash it once.
+    // An uncompressed blob is its own diff id when both are named with one algorithm: hash it
+    // once.
     let same_stream =
-        compression == Compression::None && options.blob_algorithm == Algorithm::Sha256;
+        compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
     let hash_tar = options.hash_uncompressed && !same_stream;
 
     let (raw_chunks, raw_receiver) = mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
@@ -277,7 +281,7 @@ fn walk_stream(
     options: &ReadOptions<'_>,
 ) -> Result<Walked, LayerError> {
     let mut tar_stream = if hash {
-        DigestReader::new(stream, Algorithm::Sha256)
+        DigestReader::new(stream, options.diff_id_algorithm)
     } else {
         DigestReader::counting(stream)
     };

@@ -18,6 +18,7 @@ fn read_with(
             capture,
             budget,
             blob_algorithm: Algorithm::Sha256,
+            diff_id_algorithm: Algorithm::Sha256,
             hash_uncompressed: true,
         },
     )

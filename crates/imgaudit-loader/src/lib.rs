@@ -142,6 +142,17 @@ pub enum LoadError {
         expected: String,
         actual: String,
     },
+    #[error(
+        "{input}: layer {index} ({location}): the {what} {declared} cannot be verified: {reason}"
+    )]
+    Unverifiable {
+        input: String,
+        index: usize,
+        location: String,
+        what: &'static str,
+        declared: String,
+        reason: String,
+    },
     /// A registry, daemon or bare name given to [`load_local`] (a caller's mistake: those are
     /// resolved by `imgaudit-source`).
     #[error("{input}: not a local image (a registry's or a daemon's)")]
@@ -225,6 +236,9 @@ pub fn load_stream<R: Read>(
         capture: &options.capture,
         budget: &budget,
         blob_algorithm: Algorithm::Sha256,
+        // The config (which says the algorithm) may come after the layers: a diff id of
+        // another algorithm is refused by `verify`, never taken on trust.
+        diff_id_algorithm: Algorithm::Sha256,
         hash_uncompressed: true,
     };
     let progress = options.progress.as_deref();
@@ -354,8 +368,14 @@ fn fetch_one(
     let key = LayerKey::new(layer.digest.as_ref(), &layer.diff_id, base_capture);
     let needs_diff_id = options.verify_diff_ids || layer.digest.is_none();
     let wider = base_capture.patterns().len() != options.capture.patterns().len();
+    // A remembered diff id of another algorithm than the one declared cannot be compared with
+    // it: such an index is read again.
     let usable = |index: &LayerIndex| {
-        (!needs_diff_id || index.diff_id.is_some())
+        (!needs_diff_id
+            || index
+                .diff_id
+                .as_ref()
+                .is_some_and(|d| d.algorithm() == layer.diff_id.algorithm()))
             && (!wider || captures_enough(index, &options.capture))
     };
     let fetched = cache.fetch(&key, usable, || {
@@ -417,6 +437,7 @@ fn read_one(
                 .digest
                 .as_ref()
                 .map_or(Algorithm::Sha256, Digest::algorithm),
+            diff_id_algorithm: layer.diff_id.algorithm(),
             hash_uncompressed: options.verify_diff_ids || layer.digest.is_none(),
         },
     )
@@ -457,24 +478,62 @@ fn verify(
             format!("{} bytes", read.blob_size),
         ));
     }
-    if let Some(digest) = &layer.digest
-        && *digest != read.blob_digest
-    {
-        return Err(mismatch(
-            "blob digest",
-            digest.to_string(),
-            read.blob_digest.to_string(),
-        ));
+    let unverifiable = |what, declared: &Digest, reason: String| LoadError::Unverifiable {
+        input: meta.source.clone(),
+        index,
+        location: layer.location.clone(),
+        what,
+        declared: declared.to_string(),
+        reason,
+    };
+    if let Some(digest) = &layer.digest {
+        if digest.algorithm() != read.blob_digest.algorithm() {
+            return Err(unverifiable(
+                "blob digest",
+                digest,
+                format!(
+                    "the bytes were hashed with {}",
+                    read.blob_digest.algorithm().name()
+                ),
+            ));
+        }
+        if *digest != read.blob_digest {
+            return Err(mismatch(
+                "blob digest",
+                digest.to_string(),
+                read.blob_digest.to_string(),
+            ));
+        }
     }
-    if let Some(actual) = &read.diff_id
-        && layer.diff_id.algorithm() == actual.algorithm()
-        && layer.diff_id != *actual
-    {
-        return Err(mismatch(
-            "uncompressed digest (rootfs.diff_ids)",
-            layer.diff_id.to_string(),
-            actual.to_string(),
-        ));
+    match &read.diff_id {
+        Some(actual) if actual.algorithm() != layer.diff_id.algorithm() => {
+            return Err(unverifiable(
+                "uncompressed digest (rootfs.diff_ids)",
+                &layer.diff_id,
+                format!(
+                    "the uncompressed stream was hashed with {} (a `docker save` stream is read before its config names the algorithm)",
+                    actual.algorithm().name(),
+                ),
+            ));
+        }
+        Some(actual) if *actual != layer.diff_id => {
+            return Err(mismatch(
+                "uncompressed digest (rootfs.diff_ids)",
+                layer.diff_id.to_string(),
+                actual.to_string(),
+            ));
+        }
+        // The blob digest pins the bytes; without one, the diff id is all there is, and a layer
+        // (and the cache key made of it) is never taken on an unchecked digest.
+        None if layer.digest.is_none() => {
+            return Err(unverifiable(
+                "uncompressed digest (rootfs.diff_ids)",
+                &layer.diff_id,
+                "the layer has no blob digest and its uncompressed stream was not hashed"
+                    .to_owned(),
+            ));
+        }
+        Some(_) | None => {}
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! ([`Reading`]), the layer cache ([`CacheSettings`]), and what an audit does
 //! ([`audit_settings`]), with the image list, colour and output choices of a scan.
 
-use std::io::{BufRead, IsTerminal, Read};
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -306,19 +306,17 @@ pub(crate) fn image_list(args: &ScanArgs) -> anyhow::Result<Vec<String>> {
     let mut images = args.images.clone();
     if let Some(path) = &args.images_from {
         let context = || format!("--images-from: cannot read {}", path.display());
-        let lines: Vec<String> = if path.as_os_str() == "-" {
-            std::io::stdin()
-                .lock()
-                .lines()
-                .collect::<Result<_, _>>()
-                .with_context(context)?
+        let text = if path.as_os_str() == "-" {
+            imgaudit_config::read_capped(std::io::stdin().lock())
         } else {
-            std::fs::read_to_string(path)
-                .with_context(context)?
-                .lines()
-                .map(str::to_owned)
-                .collect()
-        };
+            imgaudit_config::read_file_capped(path)
+        }
+        .and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
+        })
+        .with_context(context)?;
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
         images.extend(
             lines
                 .iter()

@@ -327,18 +327,29 @@ fn layer_path(dir: &Path) -> std::path::PathBuf {
 
 #[test]
 fn corrupt_blobs_are_refused() {
-    // Truncated layer.
+    // Truncated layer: its size is not the declared one, which is checked before it is read.
     let dir = tempfile::tempdir().unwrap();
     let arg = layout_with_layer(dir.path(), &simple_layer(), |_| {});
     let path = layer_path(dir.path());
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-    fails(&["inspect", &arg], None, &[&arg, "layer 0", "truncated"]);
+    let name = format!(
+        "blobs/sha256/{}",
+        path.file_name().unwrap().to_str().unwrap()
+    );
+    fails(
+        &["inspect", &arg],
+        None,
+        &[&arg, &name, "but its descriptor says"],
+    );
 
     // A blob whose bytes do not match its digest (still a valid gzip tar).
     let dir = tempfile::tempdir().unwrap();
-    let arg = layout_with_layer(dir.path(), &simple_layer(), |_| {});
     let other = gzip(&LayerBuilder::new().file("etc/a", b"other").finish());
+    let declared = other.len();
+    let arg = layout_with_layer(dir.path(), &simple_layer(), |m| {
+        m["layers"][0]["size"] = serde_json::json!(declared);
+    });
     std::fs::write(layer_path(dir.path()), &other).unwrap();
     fails(
         &["inspect", &arg],
@@ -366,7 +377,11 @@ fn corrupt_blobs_are_refused() {
     let arg = layout_with_layer(dir.path(), &simple_layer(), |m| {
         m["layers"][0]["size"] = serde_json::json!(12);
     });
-    fails(&["inspect", &arg], None, &[&arg, "blob size", "12 bytes"]);
+    fails(
+        &["inspect", &arg],
+        None,
+        &[&arg, "blob `", "its descriptor says 12"],
+    );
 
     // A config whose diff id does not match the uncompressed layer.
     let dir = tempfile::tempdir().unwrap();
@@ -790,4 +805,145 @@ fn without_colour(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[test]
+fn files_read_whole_are_capped() {
+    let image = common::example_layout();
+    for flag in ["--config", "--dockerfile", "--images-from"] {
+        let mut args = vec!["scan", "--no-cache", flag, "/dev/zero"];
+        if flag != "--images-from" {
+            args.push(&image);
+        }
+        let message = fails(&args, None, &["/dev/zero", "larger than 4 MiB"]);
+        assert!(!message.contains("memory"), "{message}");
+    }
+}
+
+#[test]
+fn archives_and_layouts_of_the_wrong_kind_of_file_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.tar").display().to_string();
+    let message = fails(
+        &["inspect", &format!("docker-archive:{missing}")],
+        None,
+        &[&missing, "no such file or directory"],
+    );
+    assert!(!message.contains("``"), "{message}");
+
+    let fifo = dir.path().join("saved.tar");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    let fifo = fifo.display().to_string();
+    fails(
+        &["inspect", &format!("docker-archive:{fifo}")],
+        None,
+        &[&fifo, "is a FIFO"],
+    );
+
+    // A layer blob made a sparse terabyte: refused by its size, not hashed for minutes.
+    let layout = dir.path().join("layout");
+    write_oci_layout(&layout, &[("app", &TestImage::new(vec![simple_layer()]))]);
+    let blob = layer_path(&layout);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&blob)
+        .unwrap()
+        .set_len(1 << 40)
+        .unwrap();
+    let started = std::time::Instant::now();
+    fails(
+        &["inspect", &format!("oci:{}:app", layout.display())],
+        None,
+        &["1099511627776 bytes, but its descriptor says"],
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn reports_go_through_devices_fifos_and_links() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let image = common::example_layout();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+
+    // A null device of our own, not the machine's (the tests run as root, which can make one).
+    let null = dir.path().join("null");
+    let made = std::process::Command::new("mknod")
+        .arg(&null)
+        .args(["c", "1", "3"])
+        .status();
+    let device = made.is_ok_and(|s| s.success());
+
+    // A link to a report: the report replaces its target, the link stays a link.
+    std::fs::write(dir.path().join("real.json"), b"old").unwrap();
+    std::os::unix::fs::symlink("real.json", dir.path().join("link.json")).unwrap();
+
+    let fifo = dir.path().join("fifo.sarif");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+
+    let json_to_null = format!("json={}", path("null"));
+    let json_to_link = format!("codequality={}", path("link.json"));
+    let sarif_to_fifo = format!("sarif={}", fifo.display());
+    let mut args = vec![
+        "scan",
+        &image,
+        "--no-cache",
+        "--output",
+        &json_to_link,
+        "--output",
+        &sarif_to_fifo,
+        "--fail-on",
+        "none",
+    ];
+    if device {
+        args.extend(["--output", &json_to_null]);
+    }
+    let output = imgaudit(&args, None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let sarif: Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    let link = std::fs::symlink_metadata(dir.path().join("link.json")).unwrap();
+    assert!(link.file_type().is_symlink());
+    let real = std::fs::read_to_string(dir.path().join("real.json")).unwrap();
+    assert!(real.starts_with('['), "{real}");
+    if device {
+        let kind = std::fs::symlink_metadata(&null).unwrap().file_type();
+        assert!(kind.is_char_device());
+    }
+
+    // `/dev/stdout` is written through to whatever standard output is (here a pipe).
+    let output = imgaudit(
+        &[
+            "scan",
+            &image,
+            "--no-cache",
+            "--output",
+            "sarif=/dev/stdout",
+            "--output",
+            "json=-",
+            "--fail-on",
+            "none",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(common::stdout(&output).contains("\"2.1.0\""));
 }
