@@ -15,6 +15,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*" >&2; }
+log() { printf 'test: %s\n' "$*" >&2; }
+die() { printf 'test: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=ci/lib.sh
+source ci/lib.sh
 
 # The end-to-end snapshots are insta's: in CI none is ever written, and a missing or changed one
 # fails (insta's default under CI=true, said here whatever else the environment says).
@@ -40,6 +44,9 @@ if [[ -n $network ]]; then
 fi
 
 step "unit and end-to-end tests"
+# The image crate's tests copy images with the real skopeo (and make FIFOs and device nodes with
+# coreutils' mkfifo and mknod, as root).
+command -v skopeo >/dev/null || apt_install skopeo
 cargo test --workspace --locked
 
 step "end-to-end tests again, with a throw-away rule that fires on every image"
