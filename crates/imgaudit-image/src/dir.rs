@@ -7,7 +7,7 @@ use imgaudit_digest::{Algorithm, Digest};
 
 use crate::archive::{DirFiles, Files, read_verified};
 use crate::oci::{Documents, LayoutBlobs, resolve};
-use crate::{ImageError, ImageMeta, ImageSpec, OpenOptions, OpenedImage};
+use crate::{ImageError, ImageSpec, OpenOptions, OpenedImage};
 
 /// What skopeo writes to `version`, before the version number.
 const VERSION_PREFIX: &str = "Directory Transport Version: ";
@@ -85,17 +85,7 @@ pub(crate) fn open(
     };
     let resolved = resolve(&documents, top, &bytes, options)?;
     Ok(OpenedImage {
-        meta: ImageMeta {
-            source: spec.to_string(),
-            transport: spec.transport(),
-            name: None,
-            manifest_digest: Some(resolved.manifest_digest),
-            platform: resolved.platform,
-            config_digest: resolved.config_digest,
-            config: resolved.config,
-            layers: resolved.layers,
-            notes: Vec::new(),
-        },
+        meta: resolved.into_meta(spec.to_string(), spec.transport(), None),
         blobs: Box::new(LayoutBlobs {
             files: Box::new(files),
         }),

@@ -9,7 +9,7 @@ use imgaudit_digest::{Algorithm, Digest};
 
 use crate::OpenOptions;
 use crate::oci::{Documents, resolve};
-use crate::{BlobStore, ImageError, ImageMeta, LayerRef, OpenedImage, verify_bytes};
+use crate::{BlobStore, ImageError, LayerRef, OpenedImage, verify_bytes};
 
 /// Blobs by digest.
 #[derive(Debug, Default)]
@@ -82,17 +82,7 @@ pub fn open_in_memory(
     };
     let digest = Digest::of_bytes(Algorithm::Sha256, manifest);
     let resolved = resolve(&store, digest, manifest, options)?;
-    let meta = ImageMeta {
-        source: input.to_owned(),
-        transport: "memory",
-        name: None,
-        manifest_digest: Some(resolved.manifest_digest),
-        platform: resolved.platform,
-        config_digest: resolved.config_digest,
-        config: resolved.config,
-        layers: resolved.layers,
-        notes: Vec::new(),
-    };
+    let meta = resolved.into_meta(input.to_owned(), "memory", None);
     Ok(OpenedImage {
         meta,
         blobs: Box::new(store),

@@ -143,17 +143,7 @@ pub(crate) fn read_meta(
     let digest = descriptor_digest(&input, "index.json", chosen)?;
     let bytes = documents.manifest(&digest, Some(chosen.size()))?;
     let resolved = resolve(&documents, digest, &bytes, options)?;
-    Ok(ImageMeta {
-        source: spec.to_string(),
-        transport: spec.transport(),
-        name,
-        manifest_digest: Some(resolved.manifest_digest),
-        platform: resolved.platform,
-        config_digest: resolved.config_digest,
-        config: resolved.config,
-        layers: resolved.layers,
-        notes: Vec::new(),
-    })
+    Ok(resolved.into_meta(spec.to_string(), spec.transport(), name))
 }
 
 /// The manifests and configs of a layout are blobs like any other.
@@ -201,6 +191,29 @@ pub struct Resolved {
     pub config_digest: Digest,
     pub config: ImageConfiguration,
     pub layers: Vec<LayerRef>,
+}
+
+impl Resolved {
+    /// The image's metadata, as `source` (named by `transport`, with the source's `name` for
+    /// it) gives it; no notes yet.
+    pub fn into_meta(
+        self,
+        source: String,
+        transport: &'static str,
+        name: Option<String>,
+    ) -> ImageMeta {
+        ImageMeta {
+            source,
+            transport,
+            name,
+            manifest_digest: Some(self.manifest_digest),
+            platform: self.platform,
+            config_digest: self.config_digest,
+            config: self.config,
+            layers: self.layers,
+            notes: Vec::new(),
+        }
+    }
 }
 
 /// Where an image's manifests, indexes and config come from: a layout's blobs, a registry's

@@ -507,15 +507,8 @@ fn finish(
         )),
     }
     let meta = ImageMeta {
-        source: session.input.clone(),
-        transport: "docker",
-        name: Some(reference.to_string()),
-        manifest_digest: Some(resolved.manifest_digest),
-        platform: resolved.platform,
-        config_digest: resolved.config_digest,
-        config: resolved.config,
-        layers: resolved.layers,
         notes,
+        ..resolved.into_meta(session.input.clone(), "docker", Some(reference.to_string()))
     };
     Ok(OpenedImage {
         meta,
