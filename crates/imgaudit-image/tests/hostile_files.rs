@@ -2,12 +2,13 @@
 //! linked directories. Each is refused, naming the file, before a byte of it is read.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use imgaudit_image::{ImageError, ImageSpec, OpenOptions, OpenedImage, open};
-use imgaudit_testkit::{LayerBuilder, TestImage, docker_archive_legacy, write_oci_layout};
+use imgaudit_testkit::{
+    LayerBuilder, TestImage, docker_archive_legacy, make_char_device, make_fifo, write_oci_layout,
+};
 
 fn image() -> TestImage {
     TestImage::new(vec![LayerBuilder::new().file("etc/motd", b"hi\n").finish()])
@@ -41,12 +42,6 @@ fn layer_blob(layout: &Path) -> PathBuf {
     layout.join("blobs/sha256").join(blob.digest.hex())
 }
 
-fn mkfifo(path: &Path) {
-    std::fs::remove_file(path).ok();
-    let status = Command::new("mkfifo").arg(path).status().unwrap();
-    assert!(status.success());
-}
-
 /// Reads the first layer of the layout, returning the error.
 fn layer_error(layout: PathBuf) -> String {
     promptly(move || {
@@ -63,7 +58,7 @@ fn a_fifo_blob_is_refused_not_waited_on() {
     let dir = tempfile::tempdir().unwrap();
     let layout = layout(dir.path());
     let blob = layer_blob(&layout);
-    mkfifo(&blob);
+    make_fifo(&blob);
     let error = layer_error(layout);
     assert!(
         error.contains("is a FIFO (named pipe), not a regular file"),
@@ -83,16 +78,8 @@ fn a_device_blob_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let layout = layout(dir.path());
     let blob = layer_blob(&layout);
-    std::fs::remove_file(&blob).unwrap();
-    // The device /dev/zero is (1, 5); making one needs root, which the tests run as.
-    let made = Command::new("mknod")
-        .arg(&blob)
-        .args(["c", "1", "5"])
-        .status();
-    if !made.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: mknod needs root");
-        return;
-    }
+    // A device like /dev/zero (1, 5): read, it would never end.
+    make_char_device(&blob, 1, 5);
     let error = layer_error(layout);
     assert!(
         error.contains("is a character device, not a regular file"),
@@ -153,7 +140,7 @@ fn a_linked_blob_is_not_followed() {
 fn a_fifo_index_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let layout = layout(dir.path());
-    mkfifo(&layout.join("index.json"));
+    make_fifo(&layout.join("index.json"));
     let error = promptly(move || open_layout(&layout).unwrap_err().to_string());
     assert!(error.contains("`index.json` is a FIFO"), "{error}");
 }
@@ -162,7 +149,7 @@ fn a_fifo_index_is_refused() {
 fn archives_must_be_regular_files() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("image.tar");
-    mkfifo(&fifo);
+    make_fifo(&fifo);
     for transport in ["docker-archive", "oci-archive"] {
         let spec = ImageSpec::parse(&format!("{transport}:{}", fifo.display())).unwrap();
         let error = promptly(move || {

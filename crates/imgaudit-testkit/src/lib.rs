@@ -693,3 +693,31 @@ pub fn pseudo_random() -> impl FnMut() -> u64 {
         state.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 }
+
+/// Makes a FIFO at `path` (replacing a file there) with coreutils' `mkfifo`; panics when it
+/// cannot, so a test that needs one never passes without it.
+pub fn make_fifo(path: &Path) {
+    std::fs::remove_file(path).ok();
+    let status = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(
+        status.as_ref().is_ok_and(std::process::ExitStatus::success),
+        "mkfifo {}: {status:?}",
+        path.display()
+    );
+}
+
+/// Makes a character device `major:minor` at `path` (replacing a file there) with coreutils'
+/// `mknod`. That needs root, as the tests run in CI; elsewhere it panics rather than let a test
+/// pass without its device.
+pub fn make_char_device(path: &Path, major: u32, minor: u32) {
+    std::fs::remove_file(path).ok();
+    let status = std::process::Command::new("mknod")
+        .arg(path)
+        .args(["c", &major.to_string(), &minor.to_string()])
+        .status();
+    assert!(
+        status.as_ref().is_ok_and(std::process::ExitStatus::success),
+        "mknod {} c {major} {minor} (run the tests as root): {status:?}",
+        path.display()
+    );
+}
