@@ -64,9 +64,12 @@ impl EntryPoint {
     }
 }
 
-/// A start-up file, as the rows of §4 name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// A start-up file, as the rows of §4 name them (the facts document's `StartupKind`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "StartupKind")]
 pub enum StartupFile {
     /// `/etc/environment`, read by `pam_env` (parse it with
     /// [`parse_environment_file`](crate::parse_environment_file)).

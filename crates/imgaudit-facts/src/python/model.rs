@@ -5,6 +5,8 @@ use serde::Serialize;
 
 use imgaudit_finding::Precision;
 
+pub use imgaudit_shell::StartupFile as StartupKind;
+
 use crate::Location;
 
 /// What the runtime user's Python sees of its environment (in the document's `runtime`).
@@ -242,32 +244,6 @@ pub struct Shadowing {
     pub python: usize,
     pub environment_path: String,
     pub environment_version: String,
-}
-
-/// Which shell start-up file a [`StartupFile`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StartupKind {
-    /// `/etc/environment`, read by `pam_env`.
-    EtcEnvironment,
-    /// `/etc/profile`.
-    EtcProfile,
-    /// `/etc/profile.d/*.sh`.
-    EtcProfileD,
-    /// `/etc/bash.bashrc`.
-    EtcBashBashrc,
-    /// `~/.bashrc`.
-    HomeBashrc,
-    /// `~/.profile`.
-    HomeProfile,
-    /// `~/.bash_profile`.
-    HomeBashProfile,
-    /// `~/.bash_login` (not captured yet: bash reads it only without a `~/.bash_profile`).
-    HomeBashLogin,
-    /// `/etc/zsh/zshenv`, `/etc/zshenv`, `~/.zshenv`.
-    Zshenv,
-    /// The file `$BASH_ENV` names.
-    BashEnvFile,
 }
 
 /// Which pip config file a [`PipConfigFile`] is, in pip's merge order.

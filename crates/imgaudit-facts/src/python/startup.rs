@@ -6,7 +6,7 @@ use imgaudit_shell::{Assignment, ShellFile, StartupFile as Kind, Value};
 use crate::Location;
 use crate::accounts::User;
 use crate::context::{Context, display, image_path};
-use crate::python::model::{StartupAssignment, StartupFile, StartupKind};
+use crate::python::model::{StartupAssignment, StartupFile};
 use crate::redact::{has_credentials, redacted};
 
 /// The capture patterns this module reads; `$BASH_ENV` comes from [`crate::config_paths`].
@@ -96,7 +96,7 @@ pub(crate) fn collect(ctx: &Context<'_>, users: &[User]) -> Vec<StartupFile> {
             .collect();
         files.push(StartupFile {
             path: shown,
-            kind: kind_of(kind),
+            kind,
             origin,
             assignments,
         });
@@ -156,22 +156,6 @@ fn assignment(
             line: Some(a.line),
             ..file.clone()
         },
-    }
-}
-
-/// The document's name for a start-up file kind.
-fn kind_of(kind: Kind) -> StartupKind {
-    match kind {
-        Kind::EtcEnvironment => StartupKind::EtcEnvironment,
-        Kind::EtcProfile => StartupKind::EtcProfile,
-        Kind::EtcProfileD => StartupKind::EtcProfileD,
-        Kind::EtcBashBashrc => StartupKind::EtcBashBashrc,
-        Kind::HomeBashrc => StartupKind::HomeBashrc,
-        Kind::HomeProfile => StartupKind::HomeProfile,
-        Kind::HomeBashProfile => StartupKind::HomeBashProfile,
-        Kind::HomeBashLogin => StartupKind::HomeBashLogin,
-        Kind::ZshEnv => StartupKind::Zshenv,
-        Kind::BashEnvFile => StartupKind::BashEnvFile,
     }
 }
 
