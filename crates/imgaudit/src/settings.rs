@@ -2,7 +2,7 @@
 //! ([`Reading`]), the layer cache ([`CacheSettings`]), and what an audit does
 //! ([`audit_settings`]), with the image list, colour and output choices of a scan.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -350,10 +350,12 @@ fn read_password(spec: &ImageSpec) -> anyhow::Result<String> {
     if let Some(password) = remembered.as_ref() {
         return Ok(password.clone());
     }
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
+    // Read as `docker login --password-stdin` does (to the end), but capped: `/dev/zero` on
+    // standard input must not fill memory.
+    let bytes = imgaudit_config::read_capped(std::io::stdin().lock())
         .context("--password-stdin: cannot read standard input")?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("--password-stdin: standard input is not UTF-8 text"))?;
     let password = text.lines().next().unwrap_or_default().to_owned();
     if password.is_empty() {
         anyhow::bail!("--password-stdin: standard input holds no password");

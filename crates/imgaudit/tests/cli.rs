@@ -13,7 +13,9 @@ use serde_json::Value;
 
 mod common;
 
-use common::{fails, json_of_success, json_of_success_with_stdin, run as imgaudit, stderr};
+use common::{
+    fails, imgaudit_command, json_of_success, json_of_success_with_stdin, run as imgaudit, stderr,
+};
 
 fn python_image() -> TestImage {
     let mut image = TestImage::new(vec![
@@ -818,6 +820,27 @@ fn files_read_whole_are_capped() {
         let message = fails(&args, None, &["/dev/zero", "larger than 4 MiB"]);
         assert!(!message.contains("memory"), "{message}");
     }
+}
+
+#[test]
+fn a_password_on_standard_input_is_capped() {
+    // Checked before any connection: the registry address is never reached.
+    let output = imgaudit_command(&[
+        "inspect",
+        "127.0.0.1:9/team/app:1",
+        "--username",
+        "u",
+        "--password-stdin",
+    ])
+    .stdin(std::fs::File::open("/dev/zero").unwrap())
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("--password-stdin") && message.contains("larger than 4 MiB"),
+        "{message}"
+    );
 }
 
 #[test]
