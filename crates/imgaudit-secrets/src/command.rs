@@ -66,6 +66,9 @@ const MYSQL_COMMANDS: &[&str] = &[
     "mariadb-binlog",
 ];
 
+/// The longest name in the command lists.
+const LONGEST_COMMAND: usize = 14;
+
 /// Registry clients whose `login -p X` is the password.
 const LOGIN_COMMANDS: &[&str] = &[
     "docker", "podman", "buildah", "skopeo", "nerdctl", "helm", "oras", "crane",
@@ -137,11 +140,19 @@ pub fn find(text: &str) -> Vec<Secret> {
             found.extend(value(w, range.start, pending, &mut expect));
             continue;
         }
-        let name = w.rsplit('/').next().unwrap_or(w);
-        command.user_password |= USER_PASSWORD_COMMANDS.contains(&name);
-        command.mysql |= MYSQL_COMMANDS.contains(&name);
-        command.registry |= LOGIN_COMMANDS.contains(&name);
-        command.login |= command.registry && w == "login";
+        if !w.starts_with('-') {
+            // Most words are neither options nor headers: only the command they name matters.
+            let name = w.rsplit('/').next().unwrap_or(w);
+            if name.len() <= LONGEST_COMMAND {
+                command.user_password |= USER_PASSWORD_COMMANDS.contains(&name);
+                command.mysql |= MYSQL_COMMANDS.contains(&name);
+                command.registry |= LOGIN_COMMANDS.contains(&name);
+                command.login |= command.registry && w == "login";
+            }
+            if !w.contains(':') {
+                continue;
+            }
+        }
         let (option, attached) = match w.split_once('=') {
             Some((option, value)) if option.starts_with("--") => (option, Some(value)),
             _ => (w, None),
@@ -369,6 +380,17 @@ mod tests {
             detectors("-H 'Authorization: Bearer abc'"),
             [Detector::AuthorizationHeader]
         );
+    }
+
+    #[test]
+    fn command_names_fit_the_quick_check() {
+        for name in USER_PASSWORD_COMMANDS
+            .iter()
+            .chain(MYSQL_COMMANDS)
+            .chain(LOGIN_COMMANDS)
+        {
+            assert!(name.len() <= LONGEST_COMMAND, "{name}");
+        }
     }
 
     #[test]
