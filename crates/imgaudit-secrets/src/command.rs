@@ -161,9 +161,7 @@ pub fn find(text: &str) -> Vec<Secret> {
             && matches!(option, "-u" | "--user" | "-U" | "--proxy-user")
         {
             Expect::UserPassword
-        } else if VALUE_OPTIONS.contains(&option) {
-            Expect::Value
-        } else if command.login && option == "-p" {
+        } else if VALUE_OPTIONS.contains(&option) || (command.login && option == "-p") {
             Expect::Value
         } else if matches!(option, "-pass" | "-passin" | "-passout") {
             Expect::OpensslPass
