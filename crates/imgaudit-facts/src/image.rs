@@ -75,18 +75,12 @@ pub(crate) fn collect(ctx: &Context<'_>) -> ImageConfigFacts {
             working_dir: config
                 .and_then(|c| c.working_dir().as_deref())
                 .map(redact::redacted),
-            entrypoint: config
-                .and_then(|c| c.entrypoint().clone())
-                .unwrap_or_default()
-                .iter()
-                .map(|s| redact::redacted(s))
-                .collect(),
-            cmd: config
-                .and_then(|c| c.cmd().clone())
-                .unwrap_or_default()
-                .iter()
-                .map(|s| redact::redacted(s))
-                .collect(),
+            entrypoint: redact::redacted_args(
+                config
+                    .and_then(|c| c.entrypoint().as_deref())
+                    .unwrap_or_default(),
+            ),
+            cmd: redact::redacted_args(config.and_then(|c| c.cmd().as_deref()).unwrap_or_default()),
         },
         layers: image
             .layers
@@ -116,11 +110,7 @@ pub(crate) fn collect(ctx: &Context<'_>) -> ImageConfigFacts {
             .map(|(index, (name, value))| EnvVar {
                 index,
                 name: redact::redacted(name),
-                value: if redact::is_secret_name(name) && !value.is_empty() {
-                    redact::MASK.to_owned()
-                } else {
-                    redact::redacted(value)
-                },
+                value: redact::redacted_value(name, value),
                 origin: ctx.env_origin(index),
             })
             .collect(),

@@ -1,11 +1,11 @@
-//! Secrets found in an image never leave imgaudit: credentials in URLs, and the values of
-//! variables whose names say they hold a secret (`GITHUB_TOKEN=...`), are masked wherever a
-//! string from the image is copied into the facts, and once more in everything printed.
+//! Secrets found in an image never leave imgaudit: every string from the image copied into the
+//! facts is masked here, with the detectors of `imgaudit-secrets` (token formats, private keys,
+//! command-line credentials, URL userinfo, secret-named variables), and once more in everything
+//! printed.
 
 use std::borrow::Cow;
 
-/// What a masked secret reads as.
-pub const MASK: &str = "****";
+pub use imgaudit_secrets::{MASK, is_secret_name};
 
 /// Whether a URL-looking string carries credentials: a password (masked already or not)
 /// (`scheme://user:secret@host`), or a lone user part that looks like a token (a known token
@@ -13,11 +13,12 @@ pub const MASK: &str = "****";
 /// `oauth2accesstoken` or `VssSessionToken` (how keyring-based setups name the user) is not a
 /// secret, though it is still masked in output.
 pub fn has_credentials(text: &str) -> bool {
-    secrets(text).into_iter().any(|(start, end)| {
-        let secret = &text[start..end];
-        let lone = text[..start].ends_with("://");
-        !lone || looks_like_token(secret)
-    })
+    imgaudit_secrets::url::userinfo(text)
+        .into_iter()
+        .any(|secret| match secret.detector {
+            imgaudit_secrets::Detector::UrlToken => looks_like_token(&text[secret.range]),
+            _ => true,
+        })
 }
 
 fn looks_like_token(text: &str) -> bool {
@@ -37,119 +38,29 @@ fn looks_like_token(text: &str) -> bool {
             && text.bytes().any(|b| b.is_ascii_alphabetic()))
 }
 
-/// Whether a variable's name says it holds a secret (`PYPI_TOKEN`, `DB_PASSWORD`,
-/// `AWS_SECRET_ACCESS_KEY`). Plain `*_KEY` is left alone: images publish key ids that way
-/// (`GPG_KEY` in the official Python images).
-pub fn is_secret_name(name: &str) -> bool {
-    const MARKERS: [&str; 8] = [
-        "TOKEN",
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "API_KEY",
-        "APIKEY",
-        "ACCESS_KEY",
-        "PRIVATE_KEY",
-    ];
-    let upper = name.to_ascii_uppercase();
-    MARKERS.iter().any(|m| upper.contains(m))
-}
-
-/// Masks the secret part of every `scheme://userinfo@` in `text` (a `user:password` keeps the
-/// user; a lone userinfo is taken to be a token and masked whole) and the value of every
-/// `NAME=value` whose name says it is a secret.
+/// `text` with every secret masked (see `imgaudit_secrets::mask`).
 pub fn redact(text: &str) -> Cow<'_, str> {
-    let mut found: Vec<(usize, usize)> = secrets(text);
-    found.extend(secret_assignments(text));
-    found.sort_unstable();
-    found.dedup_by(|later, earlier| later.0 < earlier.1);
-    let found: Vec<(usize, usize)> = found
-        .into_iter()
-        .filter(|&(start, end)| &text[start..end] != MASK)
-        .collect();
-    if found.is_empty() {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut done = 0;
-    for (start, end) in found {
-        out.push_str(&text[done..start]);
-        out.push_str(MASK);
-        done = end;
-    }
-    out.push_str(&text[done..]);
-    Cow::Owned(out)
-}
-
-/// Byte ranges of the values of `NAME=value` assignments whose name is a secret's: the value
-/// runs to a blank, a quote or `;`, past one opening quote.
-fn secret_assignments(text: &str) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut found = Vec::new();
-    for (eq, _) in text.match_indices('=') {
-        let mut start = eq;
-        while start > 0 && is_name(bytes[start - 1]) {
-            start -= 1;
-        }
-        if start == eq || !is_secret_name(&text[start..eq]) {
-            continue;
-        }
-        let mut value = eq + 1;
-        if matches!(bytes.get(value), Some(b'"' | b'\'')) {
-            value += 1;
-        }
-        let end = text[value..]
-            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '\\'))
-            .map_or(text.len(), |n| value + n);
-        if end > value {
-            found.push((value, end));
-        }
-    }
-    found
-}
-
-/// Byte ranges of the secrets in `text`: the password of `user:password@`, or a lone token.
-fn secrets(text: &str) -> Vec<(usize, usize)> {
-    let mut found = Vec::new();
-    let mut search = 0;
-    while let Some(at) = text[search..].find("://") {
-        let authority_start = search + at + 3;
-        let rest = &text[authority_start..];
-        let authority_len = authority_len(rest);
-        search = authority_start + authority_len;
-        let Some(userinfo_len) = rest[..authority_len].rfind('@') else {
-            continue;
-        };
-        let userinfo = &rest[..userinfo_len];
-        let secret_start = userinfo.find(':').map_or(0, |colon| colon + 1);
-        if secret_start < userinfo.len() {
-            found.push((
-                authority_start + secret_start,
-                authority_start + userinfo_len,
-            ));
-        }
-    }
-    found
-}
-
-/// Where the authority of a URL ends: at the first `/`, `?`, `#` or blank, or at a `"` that is
-/// not escaped (the end of a JSON string). A `'` may be part of a password (RFC 3986 allows it
-/// in userinfo), so it does not end anything; userinfo then ends at the authority's last `@`.
-fn authority_len(rest: &str) -> usize {
-    let mut previous = '\0';
-    for (at, c) in rest.char_indices() {
-        if matches!(c, '/' | '?' | '#') || c.is_whitespace() || (c == '"' && previous != '\\') {
-            return at;
-        }
-        previous = c;
-    }
-    rest.len()
+    imgaudit_secrets::mask(text)
 }
 
 /// [`redact`] into an owned string.
 pub fn redacted(text: &str) -> String {
     redact(text).into_owned()
+}
+
+/// A command's arguments (`Cmd`, `Entrypoint`), masked as the one command line they make.
+pub fn redacted_args<S: AsRef<str>>(args: &[S]) -> Vec<String> {
+    imgaudit_secrets::mask_args(args)
+}
+
+/// An `Env` entry, `NAME=value`, its value masked as [`redacted_value`] does.
+pub fn redacted_assignment(entry: &str) -> String {
+    imgaudit_secrets::mask_assignment(entry).into_owned()
+}
+
+/// A variable's value: masked whole when its name says it is a secret, else as [`redact`] does.
+pub fn redacted_value(name: &str, value: &str) -> String {
+    imgaudit_secrets::mask_value(name, value).into_owned()
 }
 
 #[cfg(test)]

@@ -182,6 +182,9 @@ pub struct TestImage {
     pub variant: Option<String>,
     /// `(created_by, empty_layer)` steps; by default one step per layer.
     pub history: Option<Vec<(String, bool)>>,
+    /// More fields of the config's `config` object (`Cmd`, `Entrypoint`, `Labels`,
+    /// `WorkingDir`…), as the image's JSON has them.
+    pub config_fields: serde_json::Map<String, Value>,
 }
 
 /// One blob of a test image: its bytes, digest and media type.
@@ -217,7 +220,14 @@ impl TestImage {
             architecture: "amd64".to_owned(),
             variant: None,
             history: None,
+            config_fields: serde_json::Map::new(),
         }
+    }
+
+    /// The image with `field` of the config's `config` object set to `value`.
+    pub fn config_field(mut self, field: &str, value: Value) -> Self {
+        self.config_fields.insert(field.to_owned(), value);
+        self
     }
 
     pub fn compressed(mut self, compress: Compress) -> Self {
@@ -252,6 +262,9 @@ impl TestImage {
         let mut config = json!({"Env": self.env});
         if let Some(user) = &self.user {
             config["User"] = json!(user);
+        }
+        for (field, value) in &self.config_fields {
+            config[field] = value.clone();
         }
         let mut value = json!({
             "architecture": self.architecture,

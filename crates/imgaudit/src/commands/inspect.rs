@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use imgaudit_facts::redact::{redacted, redacted_args, redacted_assignment, redacted_value};
 use imgaudit_layer::CaptureRules;
 use imgaudit_loader::LoadedImage;
 use serde::Serialize;
@@ -20,18 +21,20 @@ struct Inspection<'a> {
     layers: Vec<Layer<'a>>,
     history: Vec<Step<'a>>,
     totals: Totals,
-    notes: &'a [String],
+    notes: Vec<String>,
 }
 
+/// Every string of the image is masked as it is copied here (`imgaudit_facts::redact`), before
+/// any truncation or formatting could split a secret the printer's own masking would then miss.
 #[derive(Debug, Serialize)]
 struct Config<'a> {
     /// In the config's order: when a variable is set twice, pip and shells see the later one.
-    env: &'a [String],
-    user: Option<&'a str>,
-    working_dir: Option<&'a str>,
-    entrypoint: Option<&'a [String]>,
-    cmd: Option<&'a [String]>,
-    labels: BTreeMap<&'a str, &'a str>,
+    env: Vec<String>,
+    user: Option<String>,
+    working_dir: Option<String>,
+    entrypoint: Option<Vec<String>>,
+    cmd: Option<Vec<String>>,
+    labels: BTreeMap<String, String>,
     created: Option<&'a str>,
 }
 
@@ -48,15 +51,15 @@ struct Layer<'a> {
     entries: usize,
     whiteouts: usize,
     history_step: Option<usize>,
-    created_by: Option<&'a str>,
+    created_by: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct Step<'a> {
     index: usize,
     created: Option<&'a str>,
-    created_by: Option<&'a str>,
-    comment: Option<&'a str>,
+    created_by: Option<String>,
+    comment: Option<String>,
     empty_layer: bool,
     layer: Option<usize>,
 }
@@ -103,21 +106,35 @@ fn build(image: &LoadedImage) -> Inspection<'_> {
             history_step: layer.history_step,
             created_by: layer
                 .history_step
-                .and_then(|s| history[s].created_by.as_deref()),
+                .and_then(|s| history[s].created_by.as_deref())
+                .map(redacted),
         })
         .collect::<Vec<_>>();
     Inspection {
         schema_version: SCHEMA_VERSION,
         image: image.meta.identity(),
         config: Config {
-            env: config.and_then(|c| c.env().as_deref()).unwrap_or_default(),
-            user: config.and_then(|c| c.user().as_deref()),
-            working_dir: config.and_then(|c| c.working_dir().as_deref()),
-            entrypoint: config.and_then(|c| c.entrypoint().as_deref()),
-            cmd: config.and_then(|c| c.cmd().as_deref()),
+            env: config
+                .and_then(|c| c.env().as_deref())
+                .unwrap_or_default()
+                .iter()
+                .map(|entry| redacted_assignment(entry))
+                .collect(),
+            user: config.and_then(|c| c.user().as_deref()).map(redacted),
+            working_dir: config
+                .and_then(|c| c.working_dir().as_deref())
+                .map(redacted),
+            entrypoint: config
+                .and_then(|c| c.entrypoint().as_deref())
+                .map(redacted_args),
+            cmd: config.and_then(|c| c.cmd().as_deref()).map(redacted_args),
             labels: config
                 .and_then(|c| c.labels().as_ref())
-                .map(|l| l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+                .map(|l| {
+                    l.iter()
+                        .map(|(k, v)| (redacted(k), redacted_value(k, v)))
+                        .collect()
+                })
                 .unwrap_or_default(),
             created: image.meta.config.created().as_deref(),
         },
@@ -136,13 +153,13 @@ fn build(image: &LoadedImage) -> Inspection<'_> {
             .map(|(index, step)| Step {
                 index,
                 created: step.created.as_deref(),
-                created_by: step.created_by.as_deref(),
-                comment: step.comment.as_deref(),
+                created_by: step.created_by.as_deref().map(redacted),
+                comment: step.comment.as_deref().map(redacted),
                 empty_layer: step.empty_layer,
                 layer: step.layer,
             })
             .collect(),
-        notes: &image.notes,
+        notes: image.notes.iter().map(|n| redacted(n)).collect(),
     }
 }
 
@@ -162,20 +179,23 @@ fn render(i: &Inspection<'_>) -> String {
     let _ = writeln!(
         out,
         "User       {}",
-        c.user.filter(|u| !u.is_empty()).unwrap_or("(root)")
+        c.user
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .unwrap_or("(root)")
     );
-    if let Some(dir) = c.working_dir.filter(|d| !d.is_empty()) {
+    if let Some(dir) = c.working_dir.as_deref().filter(|d| !d.is_empty()) {
         let _ = writeln!(out, "WorkingDir {dir}");
     }
-    if let Some(entrypoint) = c.entrypoint {
+    if let Some(entrypoint) = &c.entrypoint {
         let _ = writeln!(out, "Entrypoint {entrypoint:?}");
     }
-    if let Some(cmd) = c.cmd {
+    if let Some(cmd) = &c.cmd {
         let _ = writeln!(out, "Cmd        {cmd:?}");
     }
     if !c.env.is_empty() {
         let _ = writeln!(out, "Env");
-        for var in c.env {
+        for var in &c.env {
             let _ = writeln!(out, "  {var}");
         }
     }
@@ -198,7 +218,7 @@ fn render(i: &Inspection<'_>) -> String {
             l.whiteouts,
             l.compression,
         );
-        if let Some(by) = l.created_by {
+        if let Some(by) = &l.created_by {
             let _ = writeln!(out, "      {}", one_line(by, 90));
         }
     }
@@ -213,7 +233,7 @@ fn render(i: &Inspection<'_>) -> String {
         t.removed,
         t.whiteouts
     );
-    for note in i.notes {
+    for note in &i.notes {
         let _ = writeln!(out, "note: {note}");
     }
     out

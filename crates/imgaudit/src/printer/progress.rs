@@ -47,7 +47,8 @@ impl Progress for Bar {
                 .expect("the template is valid"),
             ),
         };
-        bar.set_prefix(format!("reading {source}"));
+        // The reference may carry credentials or control characters: shown as all output is.
+        bar.set_prefix(format!("reading {}", super::inert(source)));
         bar.enable_steady_tick(Duration::from_millis(120));
         let state = State {
             bar,

@@ -202,6 +202,47 @@ pub(crate) fn finding_ids(report: &Value) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Secrets
+// ---------------------------------------------------------------------------------------------
+
+/// Everything one run of the binary wrote: `stdout`, `stderr`, and every file under `dir` (the
+/// reports it wrote), each named for the message of a failing assertion.
+pub(crate) fn everything_written(output: &Output, dir: Option<&Path>) -> Vec<(String, String)> {
+    let mut written = vec![
+        (
+            "stdout".to_owned(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        ),
+        ("stderr".to_owned(), stderr(output)),
+    ];
+    let mut pending: Vec<PathBuf> = dir.into_iter().map(Path::to_owned).collect();
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                written.push((path.display().to_string(), text));
+            }
+        }
+    }
+    written
+}
+
+/// Asserts that none of `secrets` appears in anything `written`, naming the run (`what`), the
+/// output and the secret that leaked.
+pub(crate) fn assert_no_secret(what: &str, written: &[(String, String)], secrets: &[&str]) {
+    for (name, text) in written {
+        for secret in secrets {
+            assert!(
+                !text.contains(secret),
+                "{what}: {name} shows the secret {secret:?}:\n{text}"
+            );
+        }
+    }
+}
+
 // Images
 // ---------------------------------------------------------------------------------------------
 
