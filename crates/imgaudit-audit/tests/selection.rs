@@ -57,7 +57,7 @@ fn select_takes_ids_names_and_id_prefixes_in_any_case() {
 fn unselected_rules_are_not_reported_as_disabled() {
     let both = selection(&["PIP"], &["PIP002", "PY001"]).unwrap();
     assert_eq!(both.disabled, ["PIP002"]);
-    assert!(both.unselected.iter().all(|id| id.starts_with("PY")));
+    assert!(both.unselected.iter().all(|id| !id.starts_with("PIP")));
     assert!(both.unselected.contains(&"PY001".to_owned()));
 }
 

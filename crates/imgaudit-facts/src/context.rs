@@ -1,12 +1,18 @@
 //! Read access to a loaded image for the fact extractors: files by path (never following a link
-//! outside the image root), their provenance, and the config's environment.
+//! outside the image root), their provenance, and the config's environment. Every file an
+//! extractor asks for and cannot read is remembered: the loader reads those it can from their
+//! layers again, and the rest become `unjudged` facts.
 
-use imgaudit_fs::Node;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use imgaudit_fs::{Node, ResolveError};
 use imgaudit_layer::{EntryKind, ImagePath};
 use imgaudit_loader::LoadedImage;
 
 use crate::Location;
 use crate::redact::redacted;
+use crate::unjudged::{Unjudged, UnjudgedReason};
 
 pub(crate) struct Context<'a> {
     pub(crate) image: &'a LoadedImage,
@@ -14,6 +20,9 @@ pub(crate) struct Context<'a> {
     pub(crate) env: Vec<(String, String)>,
     /// For each `Env` entry, the history step that set it last, when history says.
     pub(crate) env_steps: Vec<Option<usize>>,
+    /// Files asked for whose content is unknown, by the path asked for, with where their links
+    /// led (the file the loader could read again).
+    misses: RefCell<BTreeMap<String, (Option<ImagePath>, Unjudged)>>,
 }
 
 /// A path as an [`ImagePath`]; `None` for text that cannot name a file in the image.
@@ -50,7 +59,27 @@ impl<'a> Context<'a> {
             image,
             env,
             env_steps,
+            misses: RefCell::new(BTreeMap::new()),
         }
+    }
+
+    /// The files asked for that could not be read, by path.
+    pub(crate) fn unjudged(&self) -> Vec<Unjudged> {
+        self.misses
+            .borrow()
+            .values()
+            .map(|(_, unjudged)| unjudged.clone())
+            .collect()
+    }
+
+    /// The regular files (links resolved) asked for whose content was not captured and may
+    /// still be read from their layers.
+    pub(crate) fn wanted(&self) -> Vec<ImagePath> {
+        self.misses
+            .borrow()
+            .values()
+            .filter_map(|(resolved, _)| resolved.clone())
+            .collect()
     }
 
     /// The value of a variable in the config's `Env`: the first one, as `getenv` finds it
@@ -71,13 +100,84 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The captured content of a regular file (links followed inside the image).
-    pub(crate) fn content(&self, path: &ImagePath) -> Option<&'a [u8]> {
-        let node = self.node(path, true)?;
-        if node.kind() != EntryKind::File {
-            return None;
+    /// The content of a regular file (links followed inside the image), which the facts in
+    /// `needed_by` read. A file that is there but cannot be read (not captured, too large, its
+    /// links looping) is remembered as unjudged; an absent one is simply absent, as for the
+    /// program that would read it.
+    pub(crate) fn content(&self, path: &ImagePath, needed_by: &'static str) -> Option<&'a [u8]> {
+        let (resolved, node) = match self.image.fs.lookup(path, true) {
+            Ok((resolved, Some(node))) if node.kind() == EntryKind::File => (resolved, node),
+            Err(ResolveError::TooManyLinks { .. }) => {
+                let link_layer = self.image.fs.get(path).map(|node| node.layer);
+                self.miss(
+                    path,
+                    None,
+                    None,
+                    UnjudgedReason::LinkLoop,
+                    format!(
+                        "resolving it takes more than {} links (a loop or an overlong chain)",
+                        imgaudit_fs::MAX_SYMLINK_HOPS
+                    ),
+                    needed_by,
+                    link_layer,
+                );
+                return None;
+            }
+            Ok(_) | Err(_) => return None,
+        };
+        if let Some(content) = node.content() {
+            return Some(content);
         }
-        node.content()
+        let (reason, detail) = match self.image.unread.get(&resolved) {
+            Some(unread) => (UnjudgedReason::of(unread), unread.to_string()),
+            None => (
+                UnjudgedReason::NotCaptured,
+                "its content was not captured".to_owned(),
+            ),
+        };
+        // A hard link's bytes are its target's: that is where it leads.
+        let leads_to = node.entry.hardlink_target.as_ref().unwrap_or(&resolved);
+        self.miss(
+            path,
+            Some(leads_to),
+            Some(resolved.clone()),
+            reason,
+            detail,
+            needed_by,
+            Some(node.layer),
+        );
+        None
+    }
+
+    /// Remembers `path` as unjudged: `leads_to` is the file its links lead to (shown), `wanted`
+    /// the node of the tree whose content is missing.
+    #[allow(clippy::too_many_arguments)]
+    fn miss(
+        &self,
+        path: &ImagePath,
+        leads_to: Option<&ImagePath>,
+        wanted: Option<ImagePath>,
+        reason: UnjudgedReason,
+        detail: String,
+        needed_by: &'static str,
+        layer: Option<usize>,
+    ) {
+        let shown = display(path);
+        let unjudged = Unjudged {
+            path: redacted(&shown),
+            resolved: leads_to
+                .map(display)
+                .filter(|r| *r != shown)
+                .map(|r| redacted(&r)),
+            reason,
+            detail,
+            needed_by: needed_by.to_owned(),
+            origin: self.layer_origin(Some(redacted(&shown)), layer),
+        };
+        self.misses
+            .borrow_mut()
+            .entry(shown)
+            .or_insert((wanted, unjudged));
     }
 
     pub(crate) fn is_dir(&self, path: &ImagePath) -> bool {

@@ -94,6 +94,17 @@ impl Domains {
         self.0.iter().copied()
     }
 
+    /// The domains whose files `rules` capture: those an image loaded with them was loaded for.
+    pub fn captured_by(rules: &imgaudit_layer::CaptureRules) -> Domains {
+        let captured = |domain: &Domain| {
+            domain
+                .captures()
+                .iter()
+                .all(|pattern| rules.patterns().iter().any(|p| p == pattern))
+        };
+        Domains::of(Domain::ALL.into_iter().filter(captured))
+    }
+
     /// Files whose contents these domains read, as capture globs for the layer reader.
     pub fn capture_patterns(&self) -> Vec<&'static str> {
         let mut patterns: Vec<&'static str> = self.iter().flat_map(Domain::captures).collect();
@@ -137,5 +148,19 @@ mod tests {
         assert_eq!(accounts, ["/etc/passwd"]);
         let all = Domains::all().capture_patterns();
         assert!(all.contains(&"/etc/passwd") && all.contains(&"**/pip.conf"));
+    }
+
+    #[test]
+    fn capture_rules_tell_the_domains_they_were_made_for() {
+        for domains in [
+            Domains::of([]),
+            Domains::of([Domain::Accounts]),
+            Domains::all(),
+        ] {
+            let rules = imgaudit_layer::CaptureRules::new(&domains.capture_patterns(), 10).unwrap();
+            assert_eq!(Domains::captured_by(&rules), domains);
+            let wider = rules.with_paths(&["/opt/bash_env"]).unwrap();
+            assert_eq!(Domains::captured_by(&wider), domains);
+        }
     }
 }

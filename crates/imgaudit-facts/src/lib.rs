@@ -12,8 +12,13 @@
 //! those its enabled rules read.
 //!
 //! Files are read from the captured contents of the loaded image ([`Domains::capture_patterns`]
-//! says which), never from the host, and links are resolved inside the image root. Credentials
-//! found in the image are masked ([`redact`]) before any string reaches the document.
+//! says which), never from the host, and links are resolved inside the image root, as the
+//! programs the facts model resolve them. A captured path that is a link (or sits below a
+//! linked directory) leads to a file no capture rule may name: [`wanted_files`], the loader's
+//! [`LoadOptions::wanted`](imgaudit_loader::LoadOptions::wanted), tells the loader which files
+//! to read from their layers again, and a file that still cannot be read (too large, its links
+//! looping, in a stream) is an [`Unjudged`] fact, never a silent absence. Credentials found in
+//! the image are masked ([`redact`]) before any string reaches the document.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod accounts;
@@ -22,8 +27,10 @@ mod domain;
 pub mod image;
 pub mod python;
 pub mod redact;
+mod unjudged;
 
 use imgaudit_image::ImageMeta;
+use imgaudit_layer::{CaptureRules, ImagePath};
 use imgaudit_loader::LoadedImage;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -33,6 +40,7 @@ pub use domain::{Domain, Domains};
 pub use image::{EnvVar, HistoryFacts, ImageConfigFacts, ImageFacts, LayerFacts};
 pub use imgaudit_finding::Location;
 pub use python::*;
+pub use unjudged::{Unjudged, UnjudgedReason};
 
 use crate::context::Context;
 
@@ -51,6 +59,9 @@ pub struct Facts {
     pub accounts: Option<AccountFacts>,
     #[serde(flatten)]
     pub python: Option<PythonFacts>,
+    /// Files the collected domains needed and could not read (too large, links looping, not
+    /// readable from a stream), by path: what they would have told the rules is unknown.
+    pub unjudged: Vec<Unjudged>,
     /// What the facts could not establish, and why.
     pub notes: Vec<String>,
 }
@@ -67,12 +78,27 @@ pub fn config_paths(meta: &ImageMeta) -> Vec<String> {
     python::config_paths(meta)
 }
 
+/// The regular files (links resolved inside the image) whose content the facts of the domains
+/// `capture` was made for need and that were not captured: the loader's
+/// [`LoadOptions::wanted`](imgaudit_loader::LoadOptions::wanted).
+pub fn wanted_files(image: &LoadedImage, capture: &CaptureRules) -> Vec<ImagePath> {
+    let ctx = Context::new(image);
+    collect_in(&ctx, &Domains::captured_by(capture));
+    ctx.wanted()
+}
+
 /// Extracts the facts of `domains` from a loaded image.
 pub fn collect(image: &LoadedImage, domains: &Domains) -> Facts {
     let ctx = Context::new(image);
+    let mut facts = collect_in(&ctx, domains);
+    facts.unjudged = ctx.unjudged();
+    facts
+}
+
+fn collect_in(ctx: &Context<'_>, domains: &Domains) -> Facts {
     let mut notes = Vec::new();
     let mut accounts = domains.contains(Domain::Accounts).then(|| {
-        let found = accounts::collect(&ctx);
+        let found = accounts::collect(ctx);
         notes.extend(found.notes);
         AccountFacts {
             runtime: found.runtime,
@@ -81,7 +107,7 @@ pub fn collect(image: &LoadedImage, domains: &Domains) -> Facts {
     });
     let python = match &mut accounts {
         Some(accounts) if domains.contains(Domain::Python) => {
-            let found = python::collect(&ctx, &accounts.users, &accounts.runtime);
+            let found = python::collect(ctx, &accounts.users, &accounts.runtime);
             notes.extend(found.notes);
             accounts.runtime.python = Some(found.runtime);
             Some(found.facts)
@@ -91,9 +117,10 @@ pub fn collect(image: &LoadedImage, domains: &Domains) -> Facts {
     Facts {
         schema_version: SCHEMA_VERSION,
         domains: domains.iter().collect(),
-        image_config: image::collect(&ctx),
+        image_config: image::collect(ctx),
         accounts,
         python,
+        unjudged: Vec::new(),
         notes: notes.iter().map(|n| redact::redacted(n)).collect(),
     }
 }

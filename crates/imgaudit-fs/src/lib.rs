@@ -208,6 +208,23 @@ impl Filesystem {
         Ok((resolved, node))
     }
 
+    /// Gives the regular file at `path` (no link followed) the content a later read of its
+    /// layer found, when it has none yet and the bytes are as many as its entry says. Returns
+    /// whether it did. The loader reads link targets that no capture rule matched this way.
+    pub fn fill_content(&mut self, path: &ImagePath, content: Arc<[u8]>) -> bool {
+        match self.nodes.get_mut(path) {
+            Some(node)
+                if node.kind() == EntryKind::File
+                    && node.entry.content.is_none()
+                    && node.entry.size == content.len() as u64 =>
+            {
+                node.entry.content = Some(content);
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn apply(&mut self, layer: usize, changes: &[Change]) -> Result<(), AssembleError> {
         // Whiteouts only hide what lower layers wrote, wherever they stand in the tar stream.
         for change in changes {

@@ -11,10 +11,20 @@
 //! only reads an image (the facts, their tests) never links a network stack. With a
 //! [`LayerCache`], a layer whose index is remembered (from an earlier run, or another image of
 //! this one) is not read at all: from a registry it is not even downloaded.
+//!
+//! Captures are path globs applied while each layer streams, but a reader follows links: a
+//! captured `/etc/pip.conf` may be a link to a file no glob names, in another layer. With
+//! [`LoadOptions::wanted`], once the image is assembled the loader asks what the reader needs
+//! that has no content yet (links resolved inside the image), finds the layer that holds each
+//! file's bytes, and reads only those layers again, capturing those files alone and verifying
+//! their digests again. What cannot be read so (a file over the capture cap, or an image from a
+//! stream, which cannot be read twice) is listed in [`LoadedImage::unread`] with the reason.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod progress;
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,8 +41,17 @@ pub use progress::Progress;
 
 use crate::progress::Counting;
 use imgaudit_layer::{
-    Budget, CaptureRules, Change, Compression, LayerError, LayerIndex, ReadOptions, read_layer,
+    Budget, CaptureRules, Change, Compression, EntryKind, ImagePath, LayerError, LayerIndex,
+    ReadOptions, read_layer,
 };
+
+/// Rounds of reading link targets again: the content found in one round (an `/etc/passwd`
+/// reached through a link) can name more files for the next (the homes' start-up files).
+const COMPLETION_ROUNDS: usize = 4;
+
+/// Which files a reader of a loaded image needs the content of (regular files, links
+/// resolved inside the image), given the rules it captured with.
+pub type WantedFiles = fn(&LoadedImage, &CaptureRules) -> Vec<ImagePath>;
 
 /// How to load an image.
 #[derive(Debug, Clone)]
@@ -42,6 +61,10 @@ pub struct LoadOptions {
     /// Exact paths to capture as well, chosen once the config is known (the file `$BASH_ENV`
     /// names, say). Not applied to `docker save` streams, whose config may come after the layers.
     pub capture_from_config: Option<fn(&ImageMeta) -> Vec<String>>,
+    /// What the image's reader needs to read, asked once the image is assembled: files among
+    /// them that have no content (link targets no capture rule matched) are read from their
+    /// layers again; those that cannot be are listed in [`LoadedImage::unread`].
+    pub wanted: Option<WantedFiles>,
     pub max_uncompressed_bytes: u64,
     pub max_entries: u64,
     /// Layers read at once; 0 means one per available core.
@@ -64,6 +87,7 @@ impl Default for LoadOptions {
             platform: None,
             capture: CaptureRules::none(),
             capture_from_config: None,
+            wanted: None,
             max_uncompressed_bytes: imgaudit_layer::DEFAULT_MAX_UNCOMPRESSED_BYTES,
             max_entries: imgaudit_layer::DEFAULT_MAX_ENTRIES,
             jobs: 0,
@@ -116,6 +140,39 @@ pub struct LoadedImage {
     pub fs: Filesystem,
     /// Things worth telling the user that did not stop the load.
     pub notes: Vec<String>,
+    /// Files the reader wanted ([`LoadOptions::wanted`]) whose content could not be read, by
+    /// their path in the tree (links resolved), with the reason.
+    pub unread: BTreeMap<ImagePath, Unread>,
+}
+
+/// Why the content of a file a reader wanted was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unread {
+    /// The file is larger than the capture cap.
+    TooLarge { size: u64, limit: u64 },
+    /// The image came from a stream (standard input, a daemon's export), which cannot be read
+    /// a second time, and the file was not captured on the first.
+    Stream,
+    /// No layer holds the file's bytes under its own name (a layer wrote it through a linked
+    /// directory, say).
+    NotLocated,
+}
+
+impl fmt::Display for Unread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unread::TooLarge { size, limit } => write!(
+                f,
+                "it is {size} bytes, larger than the capture limit of {limit} bytes"
+            ),
+            Unread::Stream => f.write_str(
+                "it was not captured while the image streamed past (it is reached through a link or named by the config), and a stream cannot be read a second time: give the image as a file (docker save -o, an OCI layout) instead",
+            ),
+            Unread::NotLocated => f.write_str(
+                "no layer holds its bytes under its own name (written through a linked directory?)",
+            ),
+        }
+    }
 }
 
 /// Why an image could not be loaded.
@@ -222,7 +279,17 @@ pub fn load_opened(opened: OpenedImage, options: &LoadOptions) -> Result<LoadedI
         progress.finish();
     }
     let (indexes, cache_notes) = indexes?;
-    finish(opened.meta, indexes, cache_notes)
+    let mut image = finish(opened.meta, &indexes, cache_notes)?;
+    if let Some(wanted) = options.wanted {
+        complete(
+            &mut image,
+            &indexes,
+            Some(opened.blobs.as_ref()),
+            options,
+            wanted,
+        )?;
+    }
+    Ok(image)
 }
 
 /// Loads an image from a `docker save` stream, indexing each layer as it streams past.
@@ -266,14 +333,123 @@ pub fn load_stream<R: Read>(
     for (index, (layer, read)) in meta.layers.iter().zip(&indexes).enumerate() {
         verify(&meta, index, layer, read)?;
     }
-    let indexes = indexes
+    let indexes: Vec<Obtained> = indexes
         .into_iter()
         .map(|index| Obtained {
             index: Arc::new(index),
             origin: LayerOrigin::Read,
         })
         .collect();
-    finish(meta, indexes, Vec::new())
+    let mut image = finish(meta, &indexes, Vec::new())?;
+    if let Some(wanted) = options.wanted {
+        complete(&mut image, &indexes, None, options, wanted)?;
+    }
+    Ok(image)
+}
+
+/// Gives the files the reader wants their content: each file without one is looked for in
+/// the layers up to the one that wrote it (a hard link's bytes are its target's), and only the
+/// layers holding such files are read again, capturing those files alone. Without `blobs` (a
+/// stream) nothing can be read again.
+fn complete(
+    image: &mut LoadedImage,
+    indexes: &[Obtained],
+    blobs: Option<&dyn BlobStore>,
+    options: &LoadOptions,
+    wanted: WantedFiles,
+) -> Result<(), LoadError> {
+    let limit = options.capture.max_size();
+    let mut tried: BTreeSet<ImagePath> = BTreeSet::new();
+    for _ in 0..COMPLETION_ROUNDS {
+        let needed: Vec<ImagePath> = wanted(image, &options.capture)
+            .into_iter()
+            .filter(|path| tried.insert(path.clone()))
+            .collect();
+        // For each layer to read again: the files to capture in it, and the paths of the tree
+        // that take each one's bytes.
+        let mut reads: BTreeMap<usize, BTreeMap<ImagePath, Vec<ImagePath>>> = BTreeMap::new();
+        for path in needed {
+            let Some(node) = image.fs.get(&path) else {
+                continue;
+            };
+            if node.kind() != EntryKind::File || node.content().is_some() {
+                continue;
+            }
+            if node.entry.size > limit {
+                let size = node.entry.size;
+                image.unread.insert(path, Unread::TooLarge { size, limit });
+                continue;
+            }
+            if blobs.is_none() {
+                image.unread.insert(path, Unread::Stream);
+                continue;
+            }
+            let source = node
+                .entry
+                .hardlink_target
+                .clone()
+                .unwrap_or_else(|| path.clone());
+            match locate(indexes, &source, node.layer) {
+                Some(layer) => reads
+                    .entry(layer)
+                    .or_default()
+                    .entry(source)
+                    .or_default()
+                    .push(path),
+                None => {
+                    image.unread.insert(path, Unread::NotLocated);
+                }
+            }
+        }
+        let Some(blobs) = blobs.filter(|_| !reads.is_empty()) else {
+            break;
+        };
+        for (layer, sources) in reads {
+            let paths: Vec<String> = sources.keys().map(ImagePath::display).collect();
+            let capture = CaptureRules::new::<&str>(&[], limit)
+                .and_then(|rules| rules.with_paths(&paths))
+                .expect("escaped paths are valid globs");
+            // Every layer was within the image's budget when first read: so is each again.
+            let budget = Budget::new(options.max_uncompressed_bytes, options.max_entries);
+            let read = read_one(&image.meta, blobs, options, &capture, &budget, None, layer)?;
+            let mut filled = BTreeSet::new();
+            for change in &read.changes {
+                let Change::Add { path, entry } = change else {
+                    continue;
+                };
+                let (Some(content), Some(targets)) = (&entry.content, sources.get(path)) else {
+                    continue;
+                };
+                for target in targets {
+                    if image.fs.fill_content(target, Arc::clone(content)) {
+                        filled.insert(target.clone());
+                    }
+                }
+            }
+            for target in sources.into_values().flatten() {
+                if !filled.contains(&target) {
+                    image.unread.insert(target, Unread::NotLocated);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The highest layer up to `up_to` that writes `path` as a regular file under that name.
+fn locate(indexes: &[Obtained], path: &ImagePath, up_to: usize) -> Option<usize> {
+    indexes
+        .iter()
+        .enumerate()
+        .take(up_to.saturating_add(1))
+        .rev()
+        .find(|(_, obtained)| {
+            obtained.index.changes.iter().any(|change| {
+                matches!(change, Change::Add { path: written, entry }
+                    if written == path && entry.kind == EntryKind::File)
+            })
+        })
+        .map(|(layer, _)| layer)
 }
 
 /// One layer's index and where it came from.
@@ -321,12 +497,19 @@ fn read_layers(
                             index,
                             &notes,
                         ),
-                        None => {
-                            read_one(meta, blobs, options, budget, index).map(|index| Obtained {
-                                index: Arc::new(index),
-                                origin: LayerOrigin::Read,
-                            })
-                        }
+                        None => read_one(
+                            meta,
+                            blobs,
+                            options,
+                            &options.capture,
+                            budget,
+                            options.progress.as_deref(),
+                            index,
+                        )
+                        .map(|index| Obtained {
+                            index: Arc::new(index),
+                            origin: LayerOrigin::Read,
+                        }),
                     };
                     if result.is_err() {
                         failed.store(true, Ordering::Relaxed);
@@ -379,7 +562,15 @@ fn fetch_one(
             && (!wider || captures_enough(index, &options.capture))
     };
     let fetched = cache.fetch(&key, usable, || {
-        let read = read_one(meta, blobs, options, budget, index)?;
+        let read = read_one(
+            meta,
+            blobs,
+            options,
+            &options.capture,
+            budget,
+            options.progress.as_deref(),
+            index,
+        )?;
         // What the wider rules captured beyond the shared ones is this image's own.
         let store = !wider || !captures_beyond(&read, base_capture);
         Ok::<_, LoadError>((read, store))
@@ -423,15 +614,17 @@ fn read_one(
     meta: &ImageMeta,
     blobs: &dyn BlobStore,
     options: &LoadOptions,
+    capture: &CaptureRules,
     budget: &Budget,
+    progress: Option<&dyn Progress>,
     index: usize,
 ) -> Result<LayerIndex, LoadError> {
     let layer = &meta.layers[index];
-    let blob = Counting::new(blobs.open_layer(layer)?, options.progress.as_deref());
+    let blob = Counting::new(blobs.open_layer(layer)?, progress);
     let read = read_layer(
         blob,
         &ReadOptions {
-            capture: &options.capture,
+            capture,
             budget,
             blob_algorithm: layer
                 .digest
@@ -448,7 +641,7 @@ fn read_one(
         source,
     })?;
     verify(meta, index, layer, &read)?;
-    if let Some(progress) = &options.progress {
+    if let Some(progress) = progress {
         progress.layer_done();
     }
     Ok(read)
@@ -540,7 +733,7 @@ fn verify(
 
 fn finish(
     meta: ImageMeta,
-    indexes: Vec<Obtained>,
+    indexes: &[Obtained],
     cache_notes: Vec<String>,
 ) -> Result<LoadedImage, LoadError> {
     let fs =
@@ -611,7 +804,7 @@ fn finish(
                     entries: read.added_count(),
                     whiteouts: read.whiteout_count(),
                     history_step,
-                    origin,
+                    origin: *origin,
                 }
             },
         )
@@ -622,6 +815,7 @@ fn finish(
         history,
         fs,
         notes,
+        unread: BTreeMap::new(),
     })
 }
 

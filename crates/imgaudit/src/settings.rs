@@ -13,7 +13,7 @@ use imgaudit_cache::{DiskCache, LayerCache};
 use imgaudit_config::{Config, Threshold};
 use imgaudit_daemon::DaemonEnv;
 use imgaudit_finding::Severity;
-use imgaudit_image::{ImageMeta, ImageSpec, Platform, SourceKind};
+use imgaudit_image::{ImageSpec, Platform, SourceKind};
 use imgaudit_layer::CaptureRules;
 use imgaudit_loader::{LoadOptions, LoadedImage, Progress};
 use imgaudit_registry::{AuthEnv, Credential, RegistryOptions};
@@ -96,7 +96,7 @@ impl Reading {
     pub(crate) fn load(&self, image: &str, capture: CaptureRules) -> anyhow::Result<LoadedImage> {
         // The argument is checked before the cache is opened: its errors come first.
         let spec = self.image_spec(image)?;
-        self.load_spec(&spec, capture, None, self.cache.layers()?)
+        self.load_spec(&spec, capture, false, self.cache.layers()?)
     }
 
     /// Loads an image with what the facts need captured (`capture`: an auditor's, or every
@@ -107,19 +107,14 @@ impl Reading {
         capture: &CaptureRules,
         layers: Option<Arc<LayerCache>>,
     ) -> anyhow::Result<LoadedImage> {
-        self.load_spec(
-            spec,
-            capture.clone(),
-            Some(imgaudit_facts::config_paths),
-            layers,
-        )
+        self.load_spec(spec, capture.clone(), true, layers)
     }
 
     fn load_spec(
         &self,
         spec: &ImageSpec,
         capture: CaptureRules,
-        capture_from_config: Option<fn(&ImageMeta) -> Vec<String>>,
+        for_facts: bool,
         layers: Option<Arc<LayerCache>>,
     ) -> anyhow::Result<LoadedImage> {
         let credential = match &self.username {
@@ -133,7 +128,9 @@ impl Reading {
         let options = LoadOptions {
             platform: self.platform.clone(),
             capture,
-            capture_from_config,
+            // The facts read the files the config names, and whatever their links lead to.
+            capture_from_config: for_facts.then_some(imgaudit_facts::config_paths as _),
+            wanted: for_facts.then_some(imgaudit_facts::wanted_files as _),
             max_uncompressed_bytes: self.max_uncompressed_bytes,
             max_entries: self.max_entries,
             jobs: self.jobs,

@@ -68,7 +68,7 @@ pub(crate) struct Accounts {
 pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
     let mut notes = Vec::new();
     let passwd_path = image_path("/etc/passwd").expect("a valid path");
-    let passwd = if let Some(bytes) = ctx.content(&passwd_path) {
+    let passwd = if let Some(bytes) = ctx.content(&passwd_path, "users") {
         parse_passwd(&String::from_utf8_lossy(bytes))
     } else {
         notes.push("no /etc/passwd in the image: homes are taken from HOME alone".to_owned());

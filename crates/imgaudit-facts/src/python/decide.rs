@@ -158,7 +158,7 @@ fn scenario(
     scenario.venv = match &python.venv {
         None => VenvKind::NotVenv,
         Some(venv) => image_path(&venv.config)
-            .and_then(|p| ctx.content(&p))
+            .and_then(|p| ctx.content(&p, "pythons"))
             .map_or(VenvKind::Plain, |text| {
                 VenvKind::from_pyvenv_cfg(&String::from_utf8_lossy(text))
             }),
@@ -169,7 +169,7 @@ fn scenario(
                 .marker
                 .as_ref()
                 .and_then(|m| image_path(&m.path))
-                .and_then(|p| ctx.content(&p))
+                .and_then(|p| ctx.content(&p, "pythons"))
                 .map(<[u8]>::to_vec),
         },
         Some(model::MarkerState::Directory) => MarkerState::Directory,

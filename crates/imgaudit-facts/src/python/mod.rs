@@ -111,7 +111,7 @@ fn runtime(ctx: &Context<'_>, user: &Runtime) -> PythonRuntime {
     let pip_config_file_exists = pip_config_file
         .as_deref()
         .and_then(image_path)
-        .is_some_and(|p| ctx.content(&p).is_some() || ctx.exists(&p));
+        .is_some_and(|p| ctx.content(&p, "pip_config_files").is_some() || ctx.exists(&p));
     PythonRuntime {
         user_base: redacted(&user_base),
         python_no_user_site: python_no_user_site.as_deref().map(redacted),

@@ -92,7 +92,7 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Ownership {
         }
     }
     let apk = image_path("/lib/apk/db/installed").expect("a valid path");
-    if let Some(content) = ctx.content(&apk) {
+    if let Some(content) = ctx.content(&apk, "pythons") {
         ownership.add_apk_installed(&String::from_utf8_lossy(content));
     }
     let rpm = image_path("/var/lib/rpm").expect("a valid path");

@@ -133,7 +133,7 @@ pub(crate) fn collect(
         .into_iter()
         .filter_map(|candidate| {
             let path = image_path(&candidate.path)?;
-            let content = ctx.content(&path)?;
+            let content = ctx.content(&path, "pip_config_files")?;
             let parsed = imgaudit_pip::PipConfigFile::parse(&String::from_utf8_lossy(content));
             // `[DEFAULT]` is inherited by every section, `[global]` included.
             let defaults = parsed.defaults().iter().map(|entry| ("DEFAULT", entry));

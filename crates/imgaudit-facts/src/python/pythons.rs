@@ -235,7 +235,7 @@ fn distribution(
     };
     let (name, version) = split_name_version(stem)?;
     let installer = if is_dist_info {
-        ctx.content(&path.child(b"INSTALLER"))
+        ctx.content(&path.child(b"INSTALLER"), "pythons")
             .map(|bytes| String::from_utf8_lossy(bytes).trim().to_owned())
             .filter(|s| !s.is_empty())
     } else {
@@ -301,7 +301,7 @@ fn marker(ctx: &Context<'_>, ownership: &Ownership, stdlib: &str) -> Marker {
     let present = || {
         (
             MarkerState::Present,
-            ctx.content(&path).map(well_formed_marker),
+            ctx.content(&path, "pythons").map(well_formed_marker),
         )
     };
     let (state, well_formed) = match own.map(imgaudit_fs::Node::kind) {
@@ -368,7 +368,7 @@ fn venv(
     let prefix = config.strip_suffix("/pyvenv.cfg")?;
     let prefix = if prefix.is_empty() { "/" } else { prefix };
     let text = ctx
-        .content(&config_path)
+        .content(&config_path, "pythons")
         .map(|b| String::from_utf8_lossy(b).into_owned())
         .unwrap_or_default();
     let value = |key: &str| {

@@ -44,10 +44,13 @@ pub(crate) fn collect(ctx: &Context<'_>, users: &[User]) -> Vec<StartupFile> {
         "/etc/bash.bashrc".into(),
         "/etc/zsh/zshenv".into(),
     ];
-    if let Some(dir) = image_path("/etc/profile.d") {
-        for (path, _) in ctx.image.fs.children(&dir) {
+    // `/etc/profile` sources `/etc/profile.d/*.sh` through whatever links lead there.
+    if let Some(dir) = image_path("/etc/profile.d")
+        && let Ok((resolved, _)) = ctx.image.fs.lookup(&dir, true)
+    {
+        for (path, _) in ctx.image.fs.children(&resolved) {
             if path.file_name().ends_with(b".sh") {
-                candidates.push(display(path));
+                candidates.push(display(&dir.child(path.file_name())));
             }
         }
     }
@@ -69,7 +72,7 @@ pub(crate) fn collect(ctx: &Context<'_>, users: &[User]) -> Vec<StartupFile> {
         let Some(path) = image_path(&shown) else {
             continue;
         };
-        let Some(content) = ctx.content(&path) else {
+        let Some(content) = ctx.content(&path, "startup_files") else {
             continue;
         };
         let kind = if bash_env == Some(shown.as_str()) {
