@@ -51,7 +51,7 @@ impl Parts {
 }
 
 impl Documents for Parts {
-    fn input(&self) -> &str {
+    fn input(&self) -> &'static str {
         "fuzz"
     }
 
