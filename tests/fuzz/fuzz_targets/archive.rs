@@ -40,7 +40,13 @@ fuzz_target!(|data: &[u8]| {
         jobs: 1,
         ..LoadOptions::default()
     };
-    if let Err(e) = load_local(&spec, &options) {
-        let _ = e.to_string();
+    match load_local(&spec, &options) {
+        // Reports name the image by its tag (`RepoTags`, a ref name), parsed here.
+        Ok(image) => {
+            let _ = imgaudit_image::image_repository(&image.meta, &spec, &mut Vec::new());
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
     }
 });

@@ -16,7 +16,9 @@ use std::io::Read;
 use imgaudit_digest::{Algorithm, Digest};
 use imgaudit_facts::Domains;
 use imgaudit_fuzz::{MAX_BYTES, MAX_ENTRIES, capture_everything, parts};
-use imgaudit_image::{BlobStore, Documents, ImageError, LayerRef, OpenOptions, OpenedImage};
+use imgaudit_image::{
+    BlobStore, Documents, ImageError, LayerRef, OpenOptions, OpenedImage, Platform,
+};
 use imgaudit_loader::{LoadOptions, load_opened};
 use libfuzzer_sys::fuzz_target;
 
@@ -84,6 +86,13 @@ fuzz_target!(|data: &[u8]| {
     }
     let store = Parts::new(blobs);
     let digest = Digest::of_bytes(Algorithm::Sha256, first);
+    // `--platform linux/arm/v7`: the variant fallbacks of the platform match.
+    let arm = OpenOptions {
+        platform: Some(Platform::new("linux", "arm", Some("v7"))),
+    };
+    if let Err(e) = imgaudit_image::resolve(&store, digest.clone(), first, &arm) {
+        let _ = e.to_string();
+    }
     let resolved = match imgaudit_image::resolve(&store, digest, first, &OpenOptions::default()) {
         Ok(resolved) => resolved,
         Err(e) => {

@@ -29,6 +29,8 @@ fuzz_target!(|data: &[u8]| {
     };
     match load_stream(data, &spec, &options) {
         Ok(image) => {
+            // Reports name the image by its tag (`RepoTags`, a ref name), parsed here.
+            let _ = imgaudit_image::image_repository(&image.meta, &spec, &mut Vec::new());
             let facts = imgaudit_facts::collect(&image, &Domains::all());
             serde_json::to_vec(&facts).expect("facts serialize");
         }
