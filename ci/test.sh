@@ -3,7 +3,8 @@
 # images link no network stack (cargo tree), unit and end-to-end tests (the latter
 # twice: again with a throw-away rule that fires on every image, which no test may notice), then
 # the integration tests on real images built with buildah, exported with skopeo and unpacked by
-# umoci (tests/real-images/build.sh installs those tools when they are missing); every SARIF
+# umoci (tests/real-images/build.sh installs those tools when they are missing); every parser of
+# untrusted input fuzzed for a few seconds (ci/fuzz.sh, seeded from those images); every SARIF
 # file those tests wrote goes through the Microsoft SARIF Multitool with GitHub's rules; the CI
 # templates' commands run for real; the registry and daemon sources are tested against a real
 # registry and podman's Docker API; the fleet-sharding examples run as concurrent shards on one
@@ -68,6 +69,11 @@ fi
 tests/real-images/build.sh "$images"
 IMGAUDIT_REAL_IMAGES="$images" IMGAUDIT_REPORTS_OUT="$reports" \
   cargo test -p imgaudit --test real_images --locked -- --ignored
+
+step "fuzzing: every parser of untrusted input, briefly (cargo-fuzz, libFuzzer)"
+# Seeds from the committed corpus and from the real images just built; any crash, timeout or
+# out-of-memory fails the run. The same script with --seconds or --until is the long campaign.
+ci/fuzz.sh --images "$images"
 
 step "registry and daemon sources against real servers (docker-registry, a token server, podman)"
 ci/remote-sources.sh "$images"

@@ -155,6 +155,12 @@ pub fn map_history(dockerfile: &Dockerfile, history: &[RecordedStep<'_>]) -> Opt
     let mut best: Option<(Alignment, usize, Vec<&Item>)> = None;
     for target in (0..dockerfile.stages.len()).rev() {
         let chain = dockerfile.ancestry(target);
+        // Walking a stage's ancestry is charged too: thousands of chained stages without
+        // instructions have no cells, and walking each one's ancestry is quadratic.
+        let Some(left) = budget.checked_sub(chain.len()) else {
+            break;
+        };
+        budget = left;
         let mut items: Vec<&Item> = Vec::new();
         for (pos, &index) in chain.iter().enumerate() {
             if let Some(parent) = pos.checked_sub(1).and_then(|p| chain.get(p)) {

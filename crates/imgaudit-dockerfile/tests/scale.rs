@@ -65,3 +65,25 @@ fn beyond_the_budget_maps_nothing_quickly() {
     let d = parse(&dockerfile);
     assert_eq!(map_history(&d, &steps(&history)), None);
 }
+
+#[test]
+fn tens_of_thousands_of_chained_stages_without_instructions_stay_bounded() {
+    // Found with a large input fed to the `dockerfile` fuzz target (tests/fuzz): stages without
+    // instructions cost no alignment cells, but walking each one's ancestry was quadratic
+    // (80,000 stages, 1.7 MB, took minutes). The walk is charged to the same budget.
+    let mut dockerfile = String::from("FROM alpine AS s0\n");
+    for k in 1..80_000 {
+        let _ = writeln!(dockerfile, "FROM s{} AS s{k}", k - 1);
+    }
+    let history = vec![("/bin/sh -c echo", false); 50];
+    let d = parse(&dockerfile);
+    assert_eq!(d.stages.len(), 80_000);
+    let started = std::time::Instant::now();
+    assert_eq!(map_history(&d, &steps(&history)), None);
+    let elapsed = started.elapsed();
+    // The budget is about a second of work; quadratic walking took minutes.
+    assert!(
+        elapsed < std::time::Duration::from_secs(60),
+        "took {elapsed:?}"
+    );
+}

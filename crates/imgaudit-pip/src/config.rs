@@ -3,6 +3,8 @@
 //! inside values, `strict=True`, `[DEFAULT]` inherited by every section). pip reads each file
 //! with it (PIP-SEMANTICS.md §1.2, §1.6); `EXTERNALLY-MANAGED` uses the same reader (§2.2).
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
 use crate::boolean::{py_is_space, py_rstrip, py_strip};
@@ -101,7 +103,7 @@ pub struct PipConfigFile {
 }
 
 /// Where the option being filled lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Slot {
     Defaults,
     Section(usize),
@@ -124,8 +126,12 @@ impl PipConfigFile {
         let mut sectname = String::new();
         let mut pending: Option<Pending> = None;
         // Keys configparser has seen in this file, for `strict` duplicate detection.
-        let mut added_sections: Vec<String> = Vec::new();
-        let mut added_options: Vec<(String, String)> = Vec::new();
+        let mut added_sections: HashSet<String> = HashSet::new();
+        let mut added_options: HashSet<(String, String)> = HashSet::new();
+        // Where each section and each key of a slot is, so that a file of a hundred thousand
+        // lines (a hostile image's) costs linear time, as in configparser's dicts.
+        let mut section_index: HashMap<String, usize> = HashMap::new();
+        let mut entry_index: HashMap<(Slot, String), usize> = HashMap::new();
         let mut indent_level = 0_usize;
 
         for (index, line) in universal_lines(text).enumerate() {
@@ -153,8 +159,8 @@ impl PipConfigFile {
             indent_level = cur_indent;
             if let Some(header) = section_header(value) {
                 file.flush(pending.take());
-                if let Some(pos) = file.sections.iter().position(|s| s.name == header) {
-                    if added_sections.iter().any(|s| s == header) {
+                if let Some(&pos) = section_index.get(header) {
+                    if added_sections.contains(header) {
                         file.problem(ProblemKind::DuplicateSection, lineno, line);
                     }
                     cursect = Some(Slot::Section(pos));
@@ -167,10 +173,11 @@ impl PipConfigFile {
                         line: lineno,
                         entries: Vec::new(),
                     });
+                    section_index.insert(header.to_owned(), file.sections.len() - 1);
                     cursect = Some(Slot::Section(file.sections.len() - 1));
                 }
-                if header != "DEFAULT" && !added_sections.iter().any(|s| s == header) {
-                    added_sections.push(header.to_owned());
+                if header != "DEFAULT" && !added_sections.contains(header) {
+                    added_sections.insert(header.to_owned());
                 }
                 header.clone_into(&mut sectname);
                 continue;
@@ -190,10 +197,8 @@ impl PipConfigFile {
             file.flush(pending.take());
             let key = raw_key.to_lowercase();
             let pair = (sectname.clone(), key.clone());
-            if added_options.contains(&pair) {
+            if !added_options.insert(pair) {
                 file.problem(ProblemKind::DuplicateOption, lineno, line);
-            } else {
-                added_options.push(pair);
             }
             let entry = ConfigEntry {
                 raw_key: raw_key.to_owned(),
@@ -204,12 +209,15 @@ impl PipConfigFile {
             };
             let entries = file.entries_mut(slot);
             // Like configparser's dict: a repeated key keeps its place and takes the new value.
-            let position = if let Some(pos) = entries.iter().position(|e| e.key == entry.key) {
-                entries[pos] = entry;
-                pos
-            } else {
-                entries.push(entry);
-                entries.len() - 1
+            let position = match entry_index.entry((slot, entry.key.clone())) {
+                std::collections::hash_map::Entry::Occupied(at) => {
+                    entries[*at.get()] = entry;
+                    *at.get()
+                }
+                std::collections::hash_map::Entry::Vacant(at) => {
+                    entries.push(entry);
+                    *at.insert(entries.len() - 1)
+                }
             };
             // An empty key is falsy in configparser, so it takes no continuation lines.
             pending = (!raw_key.is_empty()).then(|| Pending {
@@ -295,18 +303,22 @@ impl PipConfigFile {
                 from_default: true,
             })
             .collect();
+        // Keys are unique within the defaults and within a section (the parser keeps one entry
+        // per key), so only a default can be overridden.
+        let defaults: HashMap<&str, usize> = self
+            .defaults
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| (entry.key.as_str(), i))
+            .collect();
         for entry in &sect.entries {
-            match out.iter_mut().find(|item| item.entry.key == entry.key) {
-                Some(item) => {
-                    *item = ItemRef {
-                        entry,
-                        from_default: false,
-                    };
-                }
-                None => out.push(ItemRef {
-                    entry,
-                    from_default: false,
-                }),
+            let item = ItemRef {
+                entry,
+                from_default: false,
+            };
+            match defaults.get(entry.key.as_str()) {
+                Some(&at) => out[at] = item,
+                None => out.push(item),
             }
         }
         out

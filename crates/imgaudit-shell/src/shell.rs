@@ -175,8 +175,18 @@ struct AssignWord<'w> {
     word: &'w Word,
 }
 
+/// The longest value an expansion may produce: the kernel refuses an environment string longer
+/// than `MAX_ARG_STRLEN` (128 KiB), so no process could be handed a longer one. Without it,
+/// `A=$A$A` forty times is a terabyte.
+const MAX_VALUE: usize = 128 * 1024;
+/// The expanded bytes one file may produce in all: a megabyte of `A=$A` lines would otherwise
+/// keep gigabytes of values.
+const MAX_EXPANDED: usize = 32 * 1024 * 1024;
+
 struct Parser<'a, 't> {
     lines: &'a [&'a str],
+    /// What expansions may still produce ([`MAX_EXPANDED`] at the start).
+    expansion_budget: usize,
     frames: Vec<Frame>,
     list: ListState,
     words: Vec<&'t Word>,
@@ -199,6 +209,7 @@ impl<'a, 't> Parser<'a, 't> {
     fn new(lines: &'a [&'a str]) -> Self {
         Parser {
             lines,
+            expansion_budget: MAX_EXPANDED,
             frames: Vec::new(),
             list: ListState::default(),
             words: Vec::new(),
@@ -921,14 +932,19 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// The value of an assignment, with what the file assigned so far.
+    /// A value longer than [`MAX_VALUE`], or beyond what is left of [`MAX_EXPANDED`], is
+    /// unknown: no shell could hand it on.
     fn eval(&mut self, parts: &[Part], raw: &str) -> Value {
         let mut out = Expansion::default();
-        if self.expand(parts, true, &mut out).is_none() {
+        let fits = self.expand(parts, true, &mut out).is_some()
+            && (!out.expanded || out.text.len() <= self.expansion_budget);
+        if !fits {
             return Value::Unknown {
                 raw: raw.to_owned(),
             };
         }
         if out.expanded {
+            self.expansion_budget -= out.text.len();
             Value::Expanded {
                 text: out.text,
                 certain: out.certain,
@@ -948,6 +964,9 @@ impl<'a, 't> Parser<'a, 't> {
                     quoted: false,
                 } if tilde && text.contains('~') => {
                     self.expand_tildes(text, index == 0, out);
+                    if out.text.len() > MAX_VALUE {
+                        return None;
+                    }
                 }
                 Part::Lit { text, .. } => out.text.push_str(text),
                 Part::Opaque { .. } => return None,
@@ -965,6 +984,9 @@ impl<'a, 't> Parser<'a, 't> {
                                 out.text.push_str(raw);
                                 out.certain = false;
                             }
+                        }
+                        if out.text.len() > MAX_VALUE {
+                            return None;
                         }
                         continue;
                     };
@@ -1011,6 +1033,9 @@ impl<'a, 't> Parser<'a, 't> {
                             out.certain = false;
                         }
                     }
+                    if out.text.len() > MAX_VALUE {
+                        return None;
+                    }
                 }
             }
         }
@@ -1038,6 +1063,9 @@ impl<'a, 't> Parser<'a, 't> {
                 out.certain = false;
             }
             out.text.push_str(path);
+            if out.text.len() > MAX_VALUE {
+                return;
+            }
         }
     }
 

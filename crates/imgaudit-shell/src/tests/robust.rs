@@ -77,3 +77,54 @@ fn deep_nesting_does_not_overflow() {
         assert!(file.problems.len() <= 100);
     }
 }
+
+#[test]
+fn a_value_that_doubles_on_every_line_stops_at_the_kernels_limit() {
+    // Found with a small input fed to the `shell` fuzz target (tests/fuzz): forty doublings of
+    // an eight-byte value asked for terabytes. A value no process could be handed (over the
+    // 128 KiB of MAX_ARG_STRLEN) is unknown, and so is every value built on it.
+    let text = format!(
+        "export PIP_A=xxxxxxxx\n{}",
+        "PIP_A=$PIP_A$PIP_A\n".repeat(40)
+    );
+    let file = parse_shell(text.as_bytes());
+    assert_eq!(file.assignments.len(), 41);
+    let lengths: Vec<Option<usize>> = file
+        .assignments
+        .iter()
+        .map(|a| a.value.text().map(str::len))
+        .collect();
+    // 8 · 2^14 = 128 KiB is the last value that fits.
+    for (k, length) in lengths.iter().enumerate().take(15) {
+        assert_eq!(*length, Some(8 << k), "line {}", k + 1);
+    }
+    assert_eq!(lengths[15], None, "{lengths:?}");
+    // What follows refers to a variable whose value is unknown: it stays as written.
+    let next = &file.assignments[16].value;
+    assert_eq!(next.text(), Some("$PIP_A$PIP_A"));
+    assert!(!next.is_certain());
+    assert!(lengths.iter().flatten().all(|&n| n <= 128 * 1024));
+}
+
+#[test]
+fn values_that_grow_a_little_on_every_line_stay_within_a_budget() {
+    // A megabyte of `A=$A:xxxxxxxx` lines: each value under the kernel's limit, but together
+    // quadratic. Past the file's budget of expanded bytes, values are unknown.
+    let text = "A=$A:xxxxxxxx\n".repeat(70_000);
+    let file = parse_shell(text.as_bytes());
+    assert_eq!(file.assignments.len(), 70_000);
+    let known: usize = file
+        .assignments
+        .iter()
+        .filter_map(|a| a.value.text())
+        .map(str::len)
+        .sum();
+    assert!(known <= 32 * 1024 * 1024, "{known} bytes of values kept");
+    // The budget runs out after about 2,700 lines of growing values.
+    assert!(file.assignments[3_000].value.text().is_none());
+    assert_eq!(
+        file.assignments[1].value.text(),
+        Some("$A:xxxxxxxx:xxxxxxxx"),
+        "the first reference is to an unknown variable"
+    );
+}
