@@ -56,7 +56,7 @@ export CARGO_TARGET_DIR=${IMGAUDIT_FUZZ_TARGET_DIR:-$fuzz_dir/target}
 build_flags=(--fuzz-dir "$fuzz_dir" --sanitizer none --debug-assertions --release)
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
-  log "installing cargo-fuzz from crates.io"
+  log "installing cargo-fuzz (cargo install)"
   cargo install cargo-fuzz --locked >&2 || die "cargo install cargo-fuzz failed"
 fi
 command -v c++ >/dev/null || apt_install g++  # libfuzzer-sys compiles libFuzzer itself

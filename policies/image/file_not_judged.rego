@@ -8,7 +8,7 @@
 # related_resources:
 #   - https://man7.org/linux/man-pages/man7/path_resolution.7.html
 # custom:
-#   id: IMG001
+#   id: AUD001
 #   name: file-not-judged
 #   severity: high
 #   domains: [image]
@@ -16,7 +16,7 @@
 #     Give imgaudit the image as a file (`docker save -o`, an OCI layout) rather than a stream,
 #     keep configuration files small, and fix link loops; or, once you have checked the file by
 #     hand, disable or suppress this finding for that path.
-package imgaudit.rules.img001
+package imgaudit.rules.aud001
 
 import rego.v1
 

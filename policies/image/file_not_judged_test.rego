@@ -1,6 +1,6 @@
-package imgaudit.rules.img001_test
+package imgaudit.rules.aud001_test
 
-import data.imgaudit.rules.img001
+import data.imgaudit.rules.aud001
 import rego.v1
 
 unjudged(path, resolved, reason) := {

@@ -54,7 +54,7 @@ const FORMATS: &[Format] = &[
     Format {
         detector: Detector::PypiToken,
         // A macaroon, base64url: every PyPI token's serialization starts `AgE` (version byte
-        // and the location field), `AgEIcHlwaS5vcmc` for pypi.org itself.
+        // and the location field), `AgEIcHlwaS5vcmc` for the public index itself.
         pattern: r"\bpypi-AgE[A-Za-z0-9_-]{50,1000}",
     },
     Format {

@@ -1,7 +1,7 @@
 //! Nothing hides a finding (issue 14): the binary reads `/etc/pip.conf`, pip's other config
 //! files, `PIP_CONFIG_FILE` and the shell start-up files through symbolic and hard links, from
 //! an OCI layout, a `docker save` file and standard input; what it cannot read (a file over the
-//! capture limit, looping links, a link's target in a stream) is an IMG001 finding that fails
+//! capture limit, looping links, a link's target in a stream) is an AUD001 finding that fails
 //! the default gate, in every format.
 
 use std::process::Output;
@@ -13,7 +13,7 @@ mod common;
 
 use common::{TempLayout, rule_ids, run, stderr, stdout};
 
-/// The Python rules and IMG001, as the default run has them.
+/// The Python rules and AUD001, as the default run has them.
 const RULES: [&str; 6] = ["--select", "PIP", "--select", "PY", "--select", "IMG"];
 
 fn image(layers: Vec<LayerBuilder>, env: &[&str]) -> TestImage {
@@ -78,8 +78,8 @@ fn check(name: &str, image: &TestImage, linked: &[&str], streamed: &[&str]) {
         let expected = if via == Via::Stdin { streamed } else { linked };
         let (ids, report, code) = findings(image, via);
         assert_eq!(ids, expected, "{name} ({via:?}): {report:#}");
-        // IMG001 is high: it fails the default gate (`--fail-on high`); PIP001 here is medium.
-        let fails = expected.contains(&"IMG001");
+        // AUD001 is high: it fails the default gate (`--fail-on high`); PIP001 here is medium.
+        let fails = expected.contains(&"AUD001");
         assert_eq!(code, i32::from(fails), "{name} ({via:?}): exit code");
     }
 }
@@ -121,7 +121,7 @@ fn case_1_pip_conf_symlinked_to_another_file() {
             ],
         ),
     ] {
-        check(name, &image(layers, &[]), &["PIP001"], &["IMG001"]);
+        check(name, &image(layers, &[]), &["PIP001"], &["AUD001"]);
     }
 }
 
@@ -145,7 +145,7 @@ fn case_2_pip_conf_hard_linked_to_another_file() {
             ],
         ),
     ] {
-        check(name, &image(layers, &[]), &["PIP001"], &["IMG001"]);
+        check(name, &image(layers, &[]), &["PIP001"], &["AUD001"]);
     }
 }
 
@@ -178,7 +178,7 @@ fn case_3_linked_parent_directories() {
                 .symlink("opt/xdg/pip/pip.conf", "../../conf/base.ini")
                 .symlink("etc/xdg", "/opt/xdg"),
             &[][..],
-            &["IMG001"][..],
+            &["AUD001"][..],
         ),
     ] {
         check(
@@ -201,7 +201,7 @@ fn case_4_pip_config_file_naming_a_link() {
         ],
         &["PIP_CONFIG_FILE=/etc/pip-env.conf"],
     );
-    check("PIP_CONFIG_FILE", &linked, &["PIP001"], &["IMG001"]);
+    check("PIP_CONFIG_FILE", &linked, &["PIP001"], &["AUD001"]);
 }
 
 #[test]
@@ -214,21 +214,21 @@ fn case_5_start_up_files_reached_through_links() {
                 .file("opt/scripts/pip.sh", script)
                 .dir("etc/profile.d")
                 .symlink("etc/profile.d/pip.sh", "/opt/scripts/pip.sh"),
-            &["IMG001"][..],
+            &["AUD001"][..],
         ),
         (
             "/etc/profile.d linked",
             LayerBuilder::new()
                 .file("opt/profile.d/pip.sh", script)
                 .symlink("etc/profile.d", "/opt/profile.d"),
-            &["IMG001"][..],
+            &["AUD001"][..],
         ),
         (
             "~/.bashrc linked to dotfiles",
             LayerBuilder::new()
                 .file("opt/dotfiles/bashrc", script)
                 .symlink("root/.bashrc", "/opt/dotfiles/bashrc"),
-            &["IMG001"][..],
+            &["AUD001"][..],
         ),
     ] {
         check(
@@ -266,8 +266,8 @@ fn case_6_files_that_cannot_be_judged() {
         check(
             name,
             &image(vec![base(), layer], &[]),
-            &["IMG001"],
-            &["IMG001"],
+            &["AUD001"],
+            &["AUD001"],
         );
     }
 }
@@ -283,7 +283,7 @@ fn an_unjudged_file_shows_in_every_format() {
     );
     let (_, report, _) = findings(&looping, Via::Layout);
     let finding = &report["findings"][0];
-    assert_eq!(finding["rule_id"], "IMG001");
+    assert_eq!(finding["rule_id"], "AUD001");
     assert_eq!(finding["severity"], "high");
     let message = finding["message"].as_str().unwrap();
     assert!(
@@ -295,8 +295,8 @@ fn an_unjudged_file_shows_in_every_format() {
     assert!(message.contains("pip_config_files"), "{message}");
     for (format, expected) in [
         ("text", "/etc/pip.conf could not be judged"),
-        ("sarif", "\"ruleId\": \"IMG001\""),
-        ("codequality", "IMG001"),
+        ("sarif", "\"ruleId\": \"AUD001\""),
+        ("codequality", "AUD001"),
     ] {
         let output = scan(&looping, Via::Layout, &["--format", format]);
         assert_eq!(
@@ -309,6 +309,6 @@ fn an_unjudged_file_shows_in_every_format() {
         assert!(text.contains(expected), "{format}: {text}");
     }
     // Like any rule, it can be turned off: then nothing fails the gate.
-    let output = scan(&looping, Via::Layout, &["--disable", "IMG001"]);
+    let output = scan(&looping, Via::Layout, &["--disable", "AUD001"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
