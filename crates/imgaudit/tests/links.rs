@@ -14,7 +14,7 @@ mod common;
 use common::{TempLayout, rule_ids, run, stderr, stdout};
 
 /// The Python rules and AUD001, as the default run has them.
-const RULES: [&str; 6] = ["--select", "PIP", "--select", "PY", "--select", "IMG"];
+const RULES: [&str; 6] = ["--select", "PIP", "--select", "PY", "--select", "AUD"];
 
 fn image(layers: Vec<LayerBuilder>, env: &[&str]) -> TestImage {
     let mut image = TestImage::new(layers.into_iter().map(LayerBuilder::finish).collect());
