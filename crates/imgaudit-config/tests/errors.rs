@@ -569,7 +569,7 @@ fn an_expansion_ratio_of_zero_is_refused_at_its_value() {
         2,
         23,
         Some("max-expansion-ratio"),
-        "^",
+        &format!("{}^", " ".repeat(22)),
     );
     assert!(error.message().contains("at least 1"), "{error}");
     let error = parse_error("expansion-floor = -1\n");
