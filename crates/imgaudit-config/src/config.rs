@@ -41,6 +41,11 @@ pub struct Config {
     pub sarif_category: Option<String>,
     /// `image-name`: the name used in reports, fingerprints and suppression matching.
     pub image_name: Option<String>,
+    /// `max-expansion-ratio`: how many times its compressed size a layer may expand to (at
+    /// least 1), once it holds more than `expansion-floor` bytes.
+    pub max_expansion_ratio: Option<u64>,
+    /// `expansion-floor`: the uncompressed bytes a layer may reach whatever its ratio.
+    pub expansion_floor: Option<u64>,
     /// `[rules]`.
     pub rules: RuleSettings,
     /// The `[[suppress]]` entries, in file order.
@@ -59,6 +64,8 @@ struct RawConfig {
     policies: Vec<Spanned<String>>,
     sarif_category: Option<Spanned<String>>,
     image_name: Option<Spanned<String>>,
+    max_expansion_ratio: Option<Spanned<u64>>,
+    expansion_floor: Option<u64>,
     #[serde(default)]
     rules: RawRules,
     #[serde(default)]
@@ -301,6 +308,17 @@ impl Config {
             .map(|value| checker.non_empty(value, "image-name"))
             .transpose()?
             .map(Spanned::into_inner);
+        let max_expansion_ratio = raw
+            .max_expansion_ratio
+            .map(|ratio| match *ratio.get_ref() {
+                0 => Err(checker.error(
+                    ratio.span(),
+                    "max-expansion-ratio",
+                    "`max-expansion-ratio` must be at least 1".to_owned(),
+                )),
+                n => Ok(n),
+            })
+            .transpose()?;
         let rules = RuleSettings {
             enable: raw
                 .rules
@@ -337,6 +355,8 @@ impl Config {
             policies,
             sarif_category,
             image_name,
+            max_expansion_ratio,
+            expansion_floor: raw.expansion_floor,
             rules,
             suppressions,
             source: source.to_owned(),

@@ -365,6 +365,8 @@ pub(crate) const ROOT_KEYS: &[&str] = &[
     "policies",
     "sarif-category",
     "image-name",
+    "max-expansion-ratio",
+    "expansion-floor",
     "rules",
     "suppress",
 ];

@@ -414,3 +414,15 @@ fn selectors_match() {
     assert!(disable[0].matches(aliased));
     assert!(!disable[1].matches(aliased), "aliases are not prefixes");
 }
+
+#[test]
+fn the_expansion_cap_is_read_and_left_unset_when_absent() {
+    let config = parse("max-expansion-ratio = 40000\nexpansion-floor = 8589934592\n");
+    assert_eq!(config.max_expansion_ratio, Some(40_000));
+    assert_eq!(config.expansion_floor, Some(8 << 30));
+    let config = parse("fail-on = \"high\"\n");
+    assert_eq!(
+        (config.max_expansion_ratio, config.expansion_floor),
+        (None, None)
+    );
+}

@@ -57,8 +57,8 @@ fn unknown_top_level_key_renders_like_a_compiler() {
     assert_eq!(
         error.to_string(),
         "tests/data/typo.toml:2:1: `fial-on` is not a key of imgaudit.toml (expected one \
-         of: fail-on, min-severity, dockerfile, policies, sarif-category, image-name, rules, \
-         suppress); did you mean `fail-on`?\n  |\n2 | fial-on = \"high\"\n  | ^^^^^^^"
+         of: fail-on, min-severity, dockerfile, policies, sarif-category, image-name, \
+         max-expansion-ratio, expansion-floor, rules, suppress); did you mean `fail-on`?\n  |\n2 | fial-on = \"high\"\n  | ^^^^^^^"
     );
     assert_at(&error, ErrorKind::Invalid, 2, 1, Some("fial-on"), "^^^^^^^");
 }
@@ -558,4 +558,20 @@ fn never_panics() {
     assert_eq!(parse_error(&deep).kind(), ErrorKind::Syntax);
     let deep = format!("x = {}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(Config::parse(&deep, Path::new("imgaudit.toml")).is_err());
+}
+
+#[test]
+fn an_expansion_ratio_of_zero_is_refused_at_its_value() {
+    let error = parse_error("fail-on = \"high\"\nmax-expansion-ratio = 0\n");
+    assert_at(
+        &error,
+        ErrorKind::Invalid,
+        2,
+        23,
+        Some("max-expansion-ratio"),
+        &format!("{}^", " ".repeat(22)),
+    );
+    assert!(error.message().contains("at least 1"), "{error}");
+    let error = parse_error("expansion-floor = -1\n");
+    assert_eq!(error.line(), Some(1), "{error}");
 }

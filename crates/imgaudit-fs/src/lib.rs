@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use imgaudit_layer::{Change, Entry, EntryKind, ImagePath};
 
+use resolve::Stopped;
 pub use resolve::{MAX_SYMLINK_HOPS, ResolveError};
 
 /// One path of the assembled tree.
@@ -337,36 +338,48 @@ impl Filesystem {
         layer: usize,
         dir: &ImagePath,
     ) -> Result<ImagePath, AssembleError> {
-        // Each round creates one missing component, so the number of rounds is bounded.
+        // Each round creates at least one missing component, so the number of rounds is bounded.
         for _ in 0..=dir.components().count() + MAX_SYMLINK_HOPS {
-            let missing = match self.resolve(dir, true) {
+            let (mut at, rest) = match self.walk(dir, true) {
                 Ok(resolved) if resolved.is_root() => return Ok(resolved),
                 Ok(resolved) => match self.nodes.get(&resolved) {
                     Some(node) if node.kind() == EntryKind::Dir => return Ok(resolved),
-                    _ => Ok(resolved),
+                    _ => (resolved, Vec::new()),
                 },
-                Err(ResolveError::NotFound { at } | ResolveError::NotADirectory { at }) => Ok(at),
-                Err(source) => Err(source),
-            };
-            match missing {
-                Ok(at) => {
-                    if let Some(existing) = self.nodes.get(&at) {
-                        self.notes.push(format!(
-                            "layer {layer}: `{at}` (a {:?} from layer {}) was replaced by a directory to hold entries below it",
-                            existing.kind(),
-                            existing.layer
-                        ));
-                    }
-                    self.removed.remove(&at);
-                    self.nodes.insert(at, implicit_dir(layer));
-                }
-                Err(source) => {
+                Err(Stopped {
+                    error: ResolveError::NotFound { at } | ResolveError::NotADirectory { at },
+                    rest,
+                }) => (at, rest),
+                Err(Stopped { error: source, .. }) => {
                     return Err(AssembleError::Unresolvable {
                         layer,
                         path: dir.clone(),
                         source,
                     });
                 }
+            };
+            if let Some(existing) = self.nodes.get(&at) {
+                self.notes.push(format!(
+                    "layer {layer}: `{at}` (a {:?} from layer {}) was replaced by a directory to hold entries below it",
+                    existing.kind(),
+                    existing.layer
+                ));
+            }
+            self.removed.remove(&at);
+            self.nodes.insert(at.clone(), implicit_dir(layer));
+            // Below a directory just made, nothing exists: plain names left to walk are made in
+            // this round rather than one lookup from the top each (`..` from a link's target is
+            // walked again instead).
+            if rest
+                .iter()
+                .all(|c| !matches!(c.as_slice(), b"" | b"." | b".."))
+            {
+                for component in rest.iter().rev() {
+                    at.push(component);
+                    self.removed.remove(&at);
+                    self.nodes.insert(at.clone(), implicit_dir(layer));
+                }
+                return Ok(at);
             }
         }
         Err(AssembleError::Unresolvable {

@@ -6,6 +6,7 @@ use imgaudit_layer::{
     Budget, CaptureRules, Change, Entry, EntryKind, ImagePath, ReadOptions, read_layer,
 };
 use imgaudit_testkit::LayerBuilder;
+use imgaudit_testkit::scale::{deep_tree_bottom, deep_tree_layer};
 
 fn assemble(layers: Vec<LayerBuilder>) -> Result<Filesystem, AssembleError> {
     let capture = CaptureRules::new(&["/**"], 1024).unwrap();
@@ -24,15 +25,44 @@ fn assemble(layers: Vec<LayerBuilder>) -> Result<Filesystem, AssembleError> {
     Filesystem::assemble(indexes.iter().map(|i| &i.changes[..]))
 }
 
+fn assemble_tars(tars: &[Vec<u8>]) -> Result<Filesystem, AssembleError> {
+    let capture = CaptureRules::new(&["/**"], 1024).unwrap();
+    let budget = Budget::default();
+    let options = ReadOptions {
+        capture: &capture,
+        budget: &budget,
+        blob_algorithm: Algorithm::Sha256,
+        diff_id_algorithm: Algorithm::Sha256,
+        hash_uncompressed: false,
+    };
+    let indexes: Vec<_> = tars
+        .iter()
+        .map(|tar| read_layer(&tar[..], &options).unwrap())
+        .collect();
+    Filesystem::assemble(indexes.iter().map(|i| &i.changes[..]))
+}
+
 fn p(path: &str) -> ImagePath {
     ImagePath::from_tar_name(path.trim_start_matches('/').as_bytes()).unwrap()
 }
 
-/// The final tree as `path kind layer` lines.
+/// The final tree as `path kind layer` lines, after checking the invariant resolution relies
+/// on: every path's parent is a directory of the tree.
 fn tree(fs: &Filesystem) -> Vec<String> {
+    assert_parents_are_directories(fs);
     fs.iter()
         .map(|(path, node)| format!("{path} {} {}", node.kind().letter(), node.layer))
         .collect()
+}
+
+fn assert_parents_are_directories(fs: &Filesystem) {
+    for (path, _) in fs.iter() {
+        let parent = path.parent();
+        assert!(
+            fs.get(&parent).is_some_and(|n| n.kind() == EntryKind::Dir),
+            "{path} is in the tree but its parent is not a directory of it"
+        );
+    }
 }
 
 fn removed(fs: &Filesystem) -> Vec<String> {
@@ -571,4 +601,72 @@ fn a_long_chain_of_climbing_links_ends_at_the_limit() {
         fs.resolve(&p("/l40"), true),
         Err(ResolveError::TooManyLinks { .. })
     ));
+}
+
+#[test]
+fn a_tree_thousands_of_directories_deep_assembles() {
+    // Each entry costs about its name's length: resolving a parent used to walk (and copy) it
+    // one component at a time, quadratic per entry and cubic for the layer. (4,000 levels keep
+    // the test cheap in debug builds: the layer holds 16 MB of names.)
+    let depth = 4_000;
+    let fs = assemble_tars(&[deep_tree_layer(depth)]).unwrap();
+    assert_eq!(fs.len(), depth + 1);
+    assert_parents_are_directories(&fs);
+    let bottom = p(&deep_tree_bottom(depth));
+    assert_eq!(
+        fs.get(&bottom).unwrap().content(),
+        Some(&b"at the bottom\n"[..])
+    );
+    assert_eq!(fs.resolve(&bottom, true).unwrap(), bottom);
+}
+
+#[test]
+fn a_deep_file_without_parent_entries_gets_every_parent_at_once() {
+    let depth = 10_000;
+    let bottom = deep_tree_bottom(depth);
+    let layer = LayerBuilder::new().file(&bottom, b"alone").finish();
+    // A second file at the same depth through a symlink, and one below a file in the way.
+    let upper = LayerBuilder::new()
+        .symlink("link", "d/d")
+        .file(
+            &format!("link/{}", deep_tree_bottom(depth - 2)).replace("/bottom", "/second"),
+            b"2",
+        )
+        .finish();
+    let fs = assemble_tars(&[layer, upper]).unwrap();
+    assert_parents_are_directories(&fs);
+    // `d` repeated `depth` times, `bottom`, `link`, and `second` beside `bottom`.
+    assert_eq!(fs.len(), depth + 3);
+    let node = fs.get(&p(&bottom)).unwrap();
+    assert_eq!((node.content(), node.layer), (Some(&b"alone"[..]), 0));
+    let second = p(&bottom.replace("/bottom", "/second"));
+    assert_eq!(fs.get(&second).unwrap().layer, 1);
+    assert!(fs.get(&p("d/d/d")).unwrap().implicit);
+}
+
+#[test]
+fn deep_paths_resolve_through_links_as_shallow_ones_do() {
+    let depth = 2_000;
+    let chain = deep_tree_bottom(depth).replace("/bottom", "");
+    let layer = LayerBuilder::new()
+        .dir(&chain)
+        .symlink(&format!("{chain}/up"), &"../".repeat(depth + 5))
+        .symlink(&format!("{chain}/abs"), "/d/d")
+        .file(&format!("{chain}/file"), b"f")
+        .finish();
+    let fs = assemble_tars(&[layer]).unwrap();
+    let at = |rest: &str| p(&format!("{chain}/{rest}"));
+    // `..` stops at the root, however many there are.
+    assert_eq!(fs.resolve(&at("up/etc"), true).unwrap(), p("etc"));
+    assert_eq!(fs.resolve(&at("abs/d"), true).unwrap(), p("d/d/d"));
+    assert_eq!(
+        fs.resolve(&at("file/x"), true),
+        Err(ResolveError::NotADirectory { at: at("file") })
+    );
+    assert_eq!(
+        fs.resolve(&at("missing/x"), true),
+        Err(ResolveError::NotFound { at: at("missing") })
+    );
+    assert_eq!(fs.resolve(&at("missing"), true).unwrap(), at("missing"));
+    assert_eq!(fs.resolve(&at("up"), false).unwrap(), at("up"));
 }

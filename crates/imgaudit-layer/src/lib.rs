@@ -19,7 +19,10 @@ mod path;
 mod read;
 
 pub use capture::{CaptureRules, DEFAULT_MAX_CAPTURE_SIZE, PatternError};
-pub use limits::{Budget, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_UNCOMPRESSED_BYTES, Exceeded};
+pub use limits::{
+    Budget, DEFAULT_EXPANSION_FLOOR, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_EXPANSION_RATIO,
+    DEFAULT_MAX_UNCOMPRESSED_BYTES, Exceeded,
+};
 pub use path::{ImagePath, PathProblem, escape_bytes, push_escaped};
 pub use read::{LayerError, ReadOptions, read_layer};
 

@@ -1,5 +1,6 @@
 //! Paths inside an image, kept as bytes.
 
+use std::borrow::Borrow;
 use std::fmt::{self, Write as _};
 
 /// A normalized path inside the image root: no leading `/`, no `.` or `..` components, no empty
@@ -83,6 +84,22 @@ impl ImagePath {
         }
         out.extend_from_slice(name);
         ImagePath(out)
+    }
+
+    /// Appends one file name (which must not contain `/`) in place: walking down a path this
+    /// way costs its length once, where [`ImagePath::child`] copies the path at every step.
+    pub fn push(&mut self, name: &[u8]) {
+        debug_assert!(!name.contains(&b'/') && !name.is_empty());
+        if !self.0.is_empty() {
+            self.0.push(b'/');
+        }
+        self.0.extend_from_slice(name);
+    }
+
+    /// Goes to the parent directory in place (the root stays the root).
+    pub fn pop(&mut self) {
+        let cut = self.0.iter().rposition(|&b| b == b'/').unwrap_or(0);
+        self.0.truncate(cut);
     }
 
     pub fn is_root(&self) -> bool {
@@ -179,6 +196,14 @@ impl fmt::Display for ImagePath {
     }
 }
 
+/// Ordered maps keyed by paths can be searched with a path's bytes, without building a path.
+/// The order, equality and hash are those of the bytes.
+impl Borrow<[u8]> for ImagePath {
+    fn borrow(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 impl serde::Serialize for ImagePath {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.display())
@@ -218,6 +243,18 @@ mod tests {
         assert!(!p.starts_with(&ImagePath::from_tar_name(b"usr/li").unwrap()));
         assert!(p.starts_with(&ImagePath::root()));
         assert_eq!(p.components().count(), 4);
+        let mut walked = ImagePath::root();
+        for component in p.components() {
+            walked.push(component);
+        }
+        assert_eq!(walked, p);
+        walked.pop();
+        assert_eq!(walked, p.parent());
+        let mut top = ImagePath::from_tar_name(b"usr").unwrap();
+        top.pop();
+        assert!(top.is_root());
+        top.pop();
+        assert!(top.is_root());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::{Arc, mpsc};
 use imgaudit_digest::{Algorithm, DigestReader};
 use tar::EntryType;
 
-use crate::limits::{Exceeded, Metered};
+use crate::limits::{Counted, Exceeded, Metered};
 use crate::{
     Budget, CaptureRules, Change, Compression, Entry, EntryKind, ImagePath, LayerIndex,
     PathProblem, escape_bytes,
@@ -67,6 +67,15 @@ pub enum LayerError {
     TooManyBytes { limit: u64 },
     #[error("the image holds more than {limit} tar entries, the configured cap")]
     TooManyEntries { limit: u64 },
+    #[error(
+        "the layer expands more than {limit} times its compressed size, the configured cap on the expansion ratio (a decompression bomb?): its first {compressed} compressed bytes gave {uncompressed} bytes. The cap applies once a layer exceeds {floor} uncompressed bytes; for a genuine image, raise it with --max-expansion-ratio or `max-expansion-ratio` in imgaudit.toml"
+    )]
+    TooExpanded {
+        limit: u64,
+        floor: u64,
+        compressed: u64,
+        uncompressed: u64,
+    },
 }
 
 impl From<Exceeded> for LayerError {
@@ -74,6 +83,17 @@ impl From<Exceeded> for LayerError {
         match e {
             Exceeded::Bytes { limit } => LayerError::TooManyBytes { limit },
             Exceeded::Entries { limit } => LayerError::TooManyEntries { limit },
+            Exceeded::Expansion {
+                limit,
+                floor,
+                compressed,
+                uncompressed,
+            } => LayerError::TooExpanded {
+                limit,
+                floor,
+                compressed,
+                uncompressed,
+            },
         }
     }
 }
@@ -189,7 +209,14 @@ fn decompress(
     budget: &Budget,
     chunks: &mpsc::SyncSender<Vec<u8>>,
 ) -> Result<(), LayerError> {
-    let buffered = BufReader::with_capacity(READ_BUFFER, raw);
+    let taken = std::rc::Rc::new(std::cell::Cell::new(0));
+    let buffered = BufReader::with_capacity(
+        READ_BUFFER,
+        Counted {
+            inner: raw,
+            count: std::rc::Rc::clone(&taken),
+        },
+    );
     let decoder: Box<dyn Read> = match compression {
         Compression::None => Box::new(buffered),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
@@ -206,6 +233,10 @@ fn decompress(
             failed: false,
         },
         budget,
+        // A plain tar expands nothing; the bytes the decompressor took (read ahead by at most
+        // the buffer) are the layer's compressed size so far.
+        compressed: (compression != Compression::None).then_some(taken),
+        uncompressed: 0,
         exceeded: None,
     };
     pump(&mut source, chunks).map_err(|error| source_error(error, &source, compression))

@@ -67,6 +67,10 @@ pub struct LoadOptions {
     pub wanted: Option<WantedFiles>,
     pub max_uncompressed_bytes: u64,
     pub max_entries: u64,
+    /// How many times its compressed size a layer may expand to, once it holds more than
+    /// `expansion_floor` uncompressed bytes (see [`imgaudit_layer::Budget::with_expansion_cap`]).
+    pub max_expansion_ratio: u64,
+    pub expansion_floor: u64,
     /// Layers read at once; 0 means one per available core.
     pub jobs: usize,
     /// Hash the uncompressed stream of compressed layers and compare it with the config's
@@ -90,11 +94,21 @@ impl Default for LoadOptions {
             wanted: None,
             max_uncompressed_bytes: imgaudit_layer::DEFAULT_MAX_UNCOMPRESSED_BYTES,
             max_entries: imgaudit_layer::DEFAULT_MAX_ENTRIES,
+            max_expansion_ratio: imgaudit_layer::DEFAULT_MAX_EXPANSION_RATIO,
+            expansion_floor: imgaudit_layer::DEFAULT_EXPANSION_FLOOR,
             jobs: 0,
             verify_diff_ids: true,
             progress: None,
             layers: None,
         }
+    }
+}
+
+impl LoadOptions {
+    /// The caps one image's layers share.
+    fn budget(&self) -> Budget {
+        Budget::new(self.max_uncompressed_bytes, self.max_entries)
+            .with_expansion_cap(self.max_expansion_ratio, self.expansion_floor)
     }
 }
 
@@ -246,7 +260,7 @@ pub fn load_local(spec: &ImageSpec, options: &LoadOptions) -> Result<LoadedImage
 
 /// Reads the layers of an opened image and assembles it.
 pub fn load_opened(opened: OpenedImage, options: &LoadOptions) -> Result<LoadedImage, LoadError> {
-    let budget = Budget::new(options.max_uncompressed_bytes, options.max_entries);
+    let budget = options.budget();
     let base_capture = options.capture.clone();
     let extended;
     let options = match options.capture_from_config {
@@ -298,7 +312,7 @@ pub fn load_stream<R: Read>(
     spec: &ImageSpec,
     options: &LoadOptions,
 ) -> Result<LoadedImage, LoadError> {
-    let budget = Budget::new(options.max_uncompressed_bytes, options.max_entries);
+    let budget = options.budget();
     let read_options = ReadOptions {
         capture: &options.capture,
         budget: &budget,
@@ -583,8 +597,16 @@ fn fetch_one(
     }
     if fetched.origin != LayerOrigin::Read {
         let cached = &fetched.index;
-        budget
-            .charge_layer(cached.uncompressed_size, cached.changes.len() as u64)
+        let expansion = match cached.compression {
+            Compression::None => Ok(()),
+            Compression::Gzip | Compression::Zstd => {
+                budget.check_expansion(cached.blob_size, cached.uncompressed_size)
+            }
+        };
+        expansion
+            .and_then(|()| {
+                budget.charge_layer(cached.uncompressed_size, cached.changes.len() as u64)
+            })
             .map_err(|exceeded| LoadError::Layer {
                 input: meta.source.clone(),
                 index,

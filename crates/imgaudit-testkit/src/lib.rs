@@ -4,6 +4,8 @@
 //! cover every rule of layer application and every malformed input precisely and quickly.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod scale;
+
 use std::io::Write;
 use std::path::Path;
 

@@ -62,6 +62,15 @@ pub(crate) struct GlobalArgs {
     /// Refuse images that expand to more uncompressed bytes than this (a decompression bomb guard).
     #[arg(long, global = true, value_name = "BYTES", default_value_t = imgaudit_layer::DEFAULT_MAX_UNCOMPRESSED_BYTES)]
     pub(crate) max_uncompressed_bytes: u64,
+    /// Refuse a compressed layer that expands to more than this many times its compressed size
+    /// once it holds more than --expansion-floor bytes (a zstd bomb guard: gzip cannot pass
+    /// about 1032) [default: 2048, or `max-expansion-ratio` in imgaudit.toml]
+    #[arg(long, global = true, value_name = "RATIO", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_expansion_ratio: Option<u64>,
+    /// The uncompressed bytes a layer may reach whatever its expansion ratio (500M, 2G, …)
+    /// [default: 2G, or `expansion-floor` in imgaudit.toml]
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) expansion_floor: Option<u64>,
     /// Refuse images with more tar entries than this, over all layers.
     #[arg(long, global = true, value_name = "COUNT", default_value_t = imgaudit_layer::DEFAULT_MAX_ENTRIES)]
     pub(crate) max_entries: u64,

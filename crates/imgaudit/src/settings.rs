@@ -29,6 +29,9 @@ pub(crate) struct Reading {
     platform: Option<Platform>,
     max_uncompressed_bytes: u64,
     max_entries: u64,
+    /// From the flags, then imgaudit.toml ([`Reading::with_config`]), then the defaults.
+    max_expansion_ratio: Option<u64>,
+    expansion_floor: Option<u64>,
     jobs: usize,
     verify_diff_ids: bool,
     username: Option<String>,
@@ -52,6 +55,8 @@ impl Reading {
             platform: global.platform.clone(),
             max_uncompressed_bytes: global.max_uncompressed_bytes,
             max_entries: global.max_entries,
+            max_expansion_ratio: global.max_expansion_ratio,
+            expansion_floor: global.expansion_floor,
             jobs: global.jobs,
             verify_diff_ids: !global.skip_diff_id_check,
             username: global.username.clone(),
@@ -69,6 +74,15 @@ impl Reading {
             progress: !global.quiet && std::io::stderr().is_terminal(),
             cache: CacheSettings::new(&global.cache),
         }
+    }
+
+    /// Takes the reading settings of the configuration file that the flags leave unset.
+    pub(crate) fn with_config(mut self, config: Option<&Config>) -> Reading {
+        if let Some(config) = config {
+            self.max_expansion_ratio = self.max_expansion_ratio.or(config.max_expansion_ratio);
+            self.expansion_floor = self.expansion_floor.or(config.expansion_floor);
+        }
+        self
     }
 
     /// The same, without a progress bar: one bar cannot follow several images.
@@ -133,6 +147,12 @@ impl Reading {
             wanted: for_facts.then_some(imgaudit_facts::wanted_files as _),
             max_uncompressed_bytes: self.max_uncompressed_bytes,
             max_entries: self.max_entries,
+            max_expansion_ratio: self
+                .max_expansion_ratio
+                .unwrap_or(imgaudit_layer::DEFAULT_MAX_EXPANSION_RATIO),
+            expansion_floor: self
+                .expansion_floor
+                .unwrap_or(imgaudit_layer::DEFAULT_EXPANSION_FLOOR),
             jobs: self.jobs,
             verify_diff_ids: self.verify_diff_ids,
             progress: self

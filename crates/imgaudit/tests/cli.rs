@@ -955,3 +955,53 @@ fn reports_go_through_devices_fifos_and_links() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(common::stdout(&output).contains("\"2.1.0\""));
 }
+
+#[test]
+fn a_zstd_bomb_is_refused_by_its_expansion_ratio_with_how_to_raise_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    imgaudit_testkit::scale::write_zero_bomb_layout(dir.path(), 16 << 20, true);
+    let arg = format!("oci:{}", dir.path().display());
+    let message = fails(
+        &["inspect", &arg, "--expansion-floor", "1M"],
+        None,
+        &[&arg, "layer 0", "2048 times", "--max-expansion-ratio"],
+    );
+    assert!(message.contains("imgaudit.toml"), "{message}");
+    // A raised cap, or the default floor, lets the same layer through.
+    json_of_success(&[
+        "inspect",
+        &arg,
+        "--format",
+        "json",
+        "--expansion-floor",
+        "1M",
+        "--max-expansion-ratio",
+        "100000",
+    ]);
+    json_of_success(&["inspect", &arg, "--format", "json"]);
+    // The ratio must be at least 1.
+    let output = imgaudit(&["inspect", &arg, "--max-expansion-ratio", "0"], None);
+    assert_eq!(output.status.code(), Some(2));
+    // imgaudit.toml sets it for an audit; the flag wins over the file.
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("imgaudit.toml");
+    std::fs::write(
+        &config,
+        "max-expansion-ratio = 2048\nexpansion-floor = 1048576\n",
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    fails(&["scan", &arg, "--config", &config], None, &["2048 times"]);
+    let output = imgaudit(
+        &[
+            "scan",
+            &arg,
+            "--config",
+            &config,
+            "--max-expansion-ratio",
+            "100000",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}

@@ -26,7 +26,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
     let outputs = render::outputs(args.outputs.clone(), settings::stdout_format(args))?;
     let auditor = Auditor::new(settings::audit_settings(args)?)?;
     let color = settings::color(args.color);
-    let reading = Reading::new(global);
+    let reading = Reading::new(global).with_config(auditor.settings().config.as_ref());
     let spec = reading.image_spec(&images[0])?;
     let image = reading.load_for_facts(&spec, auditor.capture(), reading.cache.layers()?)?;
     let audited = auditor.audit(&image, &spec, None)?;
@@ -62,7 +62,7 @@ fn run_batch(global: &GlobalArgs, args: &ScanArgs, images: &[String]) -> anyhow:
     batch::check_outputs(images, &files, stdout_format)?;
     let auditor = Auditor::new(settings::audit_settings(args)?)?;
     batch::check_names(&auditor, images.len())?;
-    let reading = Reading::new(global);
+    let reading = Reading::new(global).with_config(auditor.settings().config.as_ref());
     let show_progress = reading.shows_progress();
     let reading = reading.without_progress();
     let layers = Arc::new(LayerCache::new(
