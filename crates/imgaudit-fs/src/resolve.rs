@@ -90,20 +90,19 @@ impl Filesystem {
             let node_at = |k: usize| self.nodes.get(prefix(k));
             // The deepest of the run's prefixes in the tree: existence is monotone along a
             // path, so bisection finds it.
-            let (depth, node): (usize, Option<&Node>) = match node_at(run) {
-                Some(node) => (run, Some(node)),
-                None => {
-                    let (mut found, mut missing) = (0, run);
-                    let mut found_node = None;
-                    while missing - found > 1 {
-                        let middle = found + (missing - found) / 2;
-                        match node_at(middle) {
-                            Some(node) => (found, found_node) = (middle, Some(node)),
-                            None => missing = middle,
-                        }
+            let (depth, node): (usize, Option<&Node>) = if let Some(node) = node_at(run) {
+                (run, Some(node))
+            } else {
+                let (mut found, mut missing) = (0, run);
+                let mut found_node = None;
+                while missing - found > 1 {
+                    let middle = found + (missing - found) / 2;
+                    match node_at(middle) {
+                        Some(node) => (found, found_node) = (middle, Some(node)),
+                        None => missing = middle,
                     }
-                    (found, found_node)
                 }
+                (found, found_node)
             };
             let waiting = pending.len();
             let is_last = |k: usize| k == run && waiting == run;

@@ -18,13 +18,13 @@ fn main() {
         args.next()
             .expect("usage: write_scale_images DIR [DEPTH COUNT GIB]"),
     );
-    let mut number = |default: u64| {
+    let mut number = |default: usize| {
         args.next()
             .map_or(default, |a| a.parse().expect("a number"))
     };
-    let depth = number(10_000) as usize;
-    let count = number(20_000) as usize;
-    let gib = number(64);
+    let depth = number(10_000);
+    let count = number(20_000);
+    let gib = number(64) as u64;
 
     let deep = dir.join(format!("deep-{depth}"));
     fresh(&deep);

@@ -89,9 +89,9 @@ pub fn zero_bomb_diff_id(file_size: u64) -> Digest {
     let zeros = vec![0; 1 << 20];
     let mut left = file_size + 1024;
     while left > 0 {
-        let n = left.min(zeros.len() as u64);
-        hasher.update(&zeros[..n as usize]);
-        left -= n;
+        let n = usize::try_from(left).map_or(zeros.len(), |left| left.min(zeros.len()));
+        hasher.update(&zeros[..n]);
+        left -= n as u64;
     }
     hasher.finish()
 }
@@ -147,6 +147,7 @@ fn zstd_frame(out: &mut Vec<u8>, blocks: impl FnOnce(&mut Vec<u8>)) {
 /// `size` times).
 fn zstd_block(out: &mut Vec<u8>, kind: u32, size: u64, last: bool) {
     assert!(size <= ZSTD_MAX_BLOCK);
-    let header = (size as u32) << 3 | kind << 1 | u32::from(last);
+    let size = u32::try_from(size).expect("a block's size fits 21 bits");
+    let header = size << 3 | kind << 1 | u32::from(last);
     out.extend_from_slice(&header.to_le_bytes()[..3]);
 }
