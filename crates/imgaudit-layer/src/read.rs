@@ -1,12 +1,15 @@
 //! The single streaming pass over one layer blob.
 
+use std::cell::Cell;
 use std::io::{self, BufReader, Read};
 use std::sync::{Arc, mpsc};
 
 use imgaudit_digest::{Algorithm, DigestReader};
 use tar::EntryType;
 
+use imgaudit_tar::{Refused, WalkError};
 use crate::limits::{Exceeded, Metered};
+use crate::zstd_window::{FrameWatch, MAX_ZSTD_WINDOW, MAX_ZSTD_WINDOW_LOG};
 use crate::{
     Budget, CaptureRules, Change, Compression, Entry, EntryKind, ImagePath, LayerIndex,
     PathProblem, escape_bytes,
@@ -67,6 +70,21 @@ pub enum LayerError {
     TooManyBytes { limit: u64 },
     #[error("the image holds more than {limit} tar entries, the configured cap")]
     TooManyEntries { limit: u64 },
+    #[error(
+        "the files captured for the audit (configuration files and the like) come to more than {limit} bytes over the image, the configured cap"
+    )]
+    TooManyCapturedBytes { limit: u64 },
+    #[error("{}", refused.describe(previous.as_deref()))]
+    HeaderTooLarge {
+        refused: Refused,
+        /// The name of the entry before the refused header.
+        previous: Option<String>,
+    },
+    #[error(
+        "the layer's zstd stream has a frame whose window is {}, more than the cap of {MAX_ZSTD_WINDOW} bytes (2^{MAX_ZSTD_WINDOW_LOG}) that bounds the memory of decompression; recompress it with a smaller window (zstd levels up to 19, without --long)",
+        window.map_or_else(|| "larger".to_owned(), |w| format!("{w} bytes"))
+    )]
+    ZstdWindowTooLarge { window: Option<u64> },
 }
 
 impl From<Exceeded> for LayerError {
@@ -74,6 +92,7 @@ impl From<Exceeded> for LayerError {
         match e {
             Exceeded::Bytes { limit } => LayerError::TooManyBytes { limit },
             Exceeded::Entries { limit } => LayerError::TooManyEntries { limit },
+            Exceeded::Captured { limit } => LayerError::TooManyCapturedBytes { limit },
         }
     }
 }
@@ -189,16 +208,29 @@ fn decompress(
     budget: &Budget,
     chunks: &mpsc::SyncSender<Vec<u8>>,
 ) -> Result<(), LayerError> {
-    let buffered = BufReader::with_capacity(READ_BUFFER, raw);
+    let refused_window = Cell::new(None);
     let decoder: Box<dyn Read> = match compression {
-        Compression::None => Box::new(buffered),
-        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(
-            |source| LayerError::Decompression {
-                compression: "zstd",
-                source,
-            },
-        )?),
+        Compression::None => Box::new(BufReader::with_capacity(READ_BUFFER, raw)),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(
+            BufReader::with_capacity(READ_BUFFER, raw),
+        )),
+        Compression::Zstd => {
+            let watched = FrameWatch::new(raw, &refused_window);
+            let mut decoder =
+                zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, watched))
+                    .map_err(|source| LayerError::Decompression {
+                        compression: "zstd",
+                        source,
+                    })?;
+            // The decoder's own check, should the watch have lost its way.
+            decoder
+                .window_log_max(MAX_ZSTD_WINDOW_LOG)
+                .map_err(|source| LayerError::Decompression {
+                    compression: "zstd",
+                    source,
+                })?;
+            Box::new(decoder)
+        }
     };
     let mut source = Metered {
         inner: Failures {
@@ -208,7 +240,25 @@ fn decompress(
         budget,
         exceeded: None,
     };
-    pump(&mut source, chunks).map_err(|error| source_error(error, &source, compression))
+    pump(&mut source, chunks).map_err(|error| {
+        match refused_window.get() {
+            Some(window) => LayerError::ZstdWindowTooLarge {
+                window: Some(window),
+            },
+            None if compression == Compression::Zstd && is_window_error(&error) => {
+                LayerError::ZstdWindowTooLarge { window: None }
+            }
+            None => source_error(error, &source, compression),
+        }
+    })
+}
+
+/// Whether the zstd decoder refused a frame for its window (the library's words for
+/// `frameParameter_windowTooLarge`).
+fn is_window_error(error: &io::Error) -> bool {
+    error
+        .to_string()
+        .contains("Frame requires too much memory for decoding")
 }
 
 /// Bytes travel between the threads in chunks of this size...
@@ -353,16 +403,20 @@ fn walk<R: Read>(
     stream: R,
     options: &ReadOptions<'_>,
 ) -> Result<(Vec<Change>, Vec<String>), LayerError> {
-    let mut archive = tar::Archive::new(stream);
     let mut changes = Vec::new();
     let mut notes = Notes::default();
-    for entry in archive.entries().map_err(LayerError::Io)? {
-        let mut entry = entry.map_err(LayerError::Io)?;
+    imgaudit_tar::for_each_entry(stream, |entry| -> Result<(), LayerError> {
         options.budget.charge_entry()?;
-        if let Some(change) = read_entry(&mut entry, options, &mut notes)? {
+        if let Some(change) = read_entry(entry, options, &mut notes)? {
             changes.push(change);
         }
-    }
+        Ok(())
+    })
+    .map_err(|e| match e {
+        WalkError::Tar(e) => LayerError::Io(e),
+        WalkError::Header { refused, previous } => LayerError::HeaderTooLarge { refused, previous },
+        WalkError::Visit(e) => e,
+    })?;
     Ok((changes, notes.into_vec()))
 }
 
@@ -536,6 +590,7 @@ fn read_entry<R: Read>(
         && size <= options.capture.max_size()
         && options.capture.matches(&path)
     {
+        options.budget.charge_captured(size)?;
         let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         entry.read_to_end(&mut data).map_err(LayerError::Io)?;
         Some(Arc::from(data))

@@ -44,6 +44,8 @@ pub struct LoadOptions {
     pub capture_from_config: Option<fn(&ImageMeta) -> Vec<String>>,
     pub max_uncompressed_bytes: u64,
     pub max_entries: u64,
+    /// The cap on the bytes of captured files over all layers (read or remembered).
+    pub max_captured_bytes: u64,
     /// Layers read at once; 0 means one per available core.
     pub jobs: usize,
     /// Hash the uncompressed stream of compressed layers and compare it with the config's
@@ -66,6 +68,7 @@ impl Default for LoadOptions {
             capture_from_config: None,
             max_uncompressed_bytes: imgaudit_layer::DEFAULT_MAX_UNCOMPRESSED_BYTES,
             max_entries: imgaudit_layer::DEFAULT_MAX_ENTRIES,
+            max_captured_bytes: imgaudit_layer::DEFAULT_MAX_CAPTURED_BYTES,
             jobs: 0,
             verify_diff_ids: true,
             progress: None,
@@ -189,7 +192,7 @@ pub fn load_local(spec: &ImageSpec, options: &LoadOptions) -> Result<LoadedImage
 
 /// Reads the layers of an opened image and assembles it.
 pub fn load_opened(opened: OpenedImage, options: &LoadOptions) -> Result<LoadedImage, LoadError> {
-    let budget = Budget::new(options.max_uncompressed_bytes, options.max_entries);
+    let budget = budget(options);
     let base_capture = options.capture.clone();
     let extended;
     let options = match options.capture_from_config {
@@ -231,7 +234,7 @@ pub fn load_stream<R: Read>(
     spec: &ImageSpec,
     options: &LoadOptions,
 ) -> Result<LoadedImage, LoadError> {
-    let budget = Budget::new(options.max_uncompressed_bytes, options.max_entries);
+    let budget = budget(options);
     let read_options = ReadOptions {
         capture: &options.capture,
         budget: &budget,
@@ -274,6 +277,12 @@ pub fn load_stream<R: Read>(
         })
         .collect();
     finish(meta, indexes, Vec::new())
+}
+
+/// The image-wide caps the options set, for the layers to share.
+fn budget(options: &LoadOptions) -> Budget {
+    Budget::new(options.max_uncompressed_bytes, options.max_entries)
+        .with_max_captured_bytes(options.max_captured_bytes)
 }
 
 /// One layer's index and where it came from.
@@ -393,7 +402,11 @@ fn fetch_one(
     if fetched.origin != LayerOrigin::Read {
         let cached = &fetched.index;
         budget
-            .charge_layer(cached.uncompressed_size, cached.changes.len() as u64)
+            .charge_layer(
+                cached.uncompressed_size,
+                cached.changes.len() as u64,
+                cached.captured_bytes(),
+            )
             .map_err(|exceeded| LoadError::Layer {
                 input: meta.source.clone(),
                 index,

@@ -29,6 +29,7 @@ pub(crate) struct Reading {
     platform: Option<Platform>,
     max_uncompressed_bytes: u64,
     max_entries: u64,
+    max_captured_bytes: u64,
     jobs: usize,
     verify_diff_ids: bool,
     username: Option<String>,
@@ -52,6 +53,7 @@ impl Reading {
             platform: global.platform.clone(),
             max_uncompressed_bytes: global.max_uncompressed_bytes,
             max_entries: global.max_entries,
+            max_captured_bytes: global.max_captured_bytes,
             jobs: global.jobs,
             verify_diff_ids: !global.skip_diff_id_check,
             username: global.username.clone(),
@@ -136,6 +138,7 @@ impl Reading {
             capture_from_config,
             max_uncompressed_bytes: self.max_uncompressed_bytes,
             max_entries: self.max_entries,
+            max_captured_bytes: self.max_captured_bytes,
             jobs: self.jobs,
             verify_diff_ids: self.verify_diff_ids,
             progress: self
