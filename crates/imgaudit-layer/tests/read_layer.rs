@@ -448,6 +448,9 @@ fn raw_header(name: &str, kind: tar::EntryType, size: u64) -> [u8; 512] {
     header.set_entry_type(kind);
     header.set_size(size);
     header.set_mode(0o644);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(0);
     header.set_cksum();
     *header.as_bytes()
 }
@@ -515,11 +518,18 @@ fn long_names_links_and_pax_headers_under_their_caps_are_read() {
     let mut header = tar::Header::new_gnu();
     header.set_size(3);
     header.set_mode(0o644);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(0);
     header.set_entry_type(tar::EntryType::Regular);
     builder.append_data(&mut header, &long, &b"abc"[..]).unwrap();
     let mut link = tar::Header::new_gnu();
     link.set_entry_type(tar::EntryType::Symlink);
     link.set_size(0);
+    link.set_mode(0o777);
+    link.set_uid(0);
+    link.set_gid(0);
+    link.set_mtime(0);
     builder.append_link(&mut link, "link", &long).unwrap();
     // A PAX header of 600 KiB (a large extended attribute), under its cap.
     let value = "x".repeat(600 * 1024);
