@@ -251,7 +251,8 @@ pub(crate) fn find_manifest_digest_in(files: &dyn Files, config_digest: &Digest)
         "index.json",
         MAX_ARCHIVE_INDEX_SIZE,
         None,
-    ).ok()?;
+    )
+    .ok()?;
     let index: serde_json::Value = serde_json::from_slice(&index).ok()?;
     let mut pending: Vec<Digest> = descriptor_digests(&index);
     let mut visited = 0;

@@ -7,13 +7,13 @@ use std::sync::{Arc, mpsc};
 use imgaudit_digest::{Algorithm, DigestReader};
 use tar::EntryType;
 
-use imgaudit_tar::{Refused, WalkError};
 use crate::limits::{Exceeded, Metered};
 use crate::zstd_window::{FrameWatch, MAX_ZSTD_WINDOW, MAX_ZSTD_WINDOW_LOG};
 use crate::{
     Budget, CaptureRules, Change, Compression, Entry, EntryKind, ImagePath, LayerIndex,
     PathProblem, escape_bytes,
 };
+use imgaudit_tar::{Refused, WalkError};
 
 const WHITEOUT_PREFIX: &[u8] = b".wh.";
 const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
@@ -216,12 +216,14 @@ fn decompress(
         )),
         Compression::Zstd => {
             let watched = FrameWatch::new(raw, &refused_window);
-            let mut decoder =
-                zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, watched))
-                    .map_err(|source| LayerError::Decompression {
-                        compression: "zstd",
-                        source,
-                    })?;
+            let mut decoder = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(
+                READ_BUFFER,
+                watched,
+            ))
+            .map_err(|source| LayerError::Decompression {
+                compression: "zstd",
+                source,
+            })?;
             // The decoder's own check, should the watch have lost its way.
             decoder
                 .window_log_max(MAX_ZSTD_WINDOW_LOG)
@@ -240,16 +242,14 @@ fn decompress(
         budget,
         exceeded: None,
     };
-    pump(&mut source, chunks).map_err(|error| {
-        match refused_window.get() {
-            Some(window) => LayerError::ZstdWindowTooLarge {
-                window: Some(window),
-            },
-            None if compression == Compression::Zstd && is_window_error(&error) => {
-                LayerError::ZstdWindowTooLarge { window: None }
-            }
-            None => source_error(error, &source, compression),
+    pump(&mut source, chunks).map_err(|error| match refused_window.get() {
+        Some(window) => LayerError::ZstdWindowTooLarge {
+            window: Some(window),
+        },
+        None if compression == Compression::Zstd && is_window_error(&error) => {
+            LayerError::ZstdWindowTooLarge { window: None }
         }
+        None => source_error(error, &source, compression),
     })
 }
 

@@ -44,9 +44,13 @@ enum State {
 #[derive(Clone, Copy)]
 enum After {
     Magic,
-    Block { checksum: bool },
+    Block {
+        checksum: bool,
+    },
     /// The last block: a checksum may follow, then the next frame.
-    FrameEnd { checksum: bool },
+    FrameEnd {
+        checksum: bool,
+    },
 }
 
 /// Follows the zstd frames of a stream as it is read; see the module documentation.
@@ -104,7 +108,9 @@ impl<'a, R: Read> FrameWatch<'a, R> {
                             bytes: [0; 14],
                             have: 0,
                         },
-                        State::Magic { .. } if read[0] & 0xf0 == 0x50 && read[1..] == [0x2a, 0x4d, 0x18] => {
+                        State::Magic { .. }
+                            if read[0] & 0xf0 == 0x50 && read[1..] == [0x2a, 0x4d, 0x18] =>
+                        {
                             State::SkippableLength {
                                 bytes: [0; 4],
                                 have: 0,
@@ -230,7 +236,11 @@ impl FrameHeader {
             let mut size = [0u8; 8];
             size[..content_size_length].copy_from_slice(&bytes[start..start + content_size_length]);
             let size = u64::from_le_bytes(size);
-            if content_size_length == 2 { size + 256 } else { size }
+            if content_size_length == 2 {
+                size + 256
+            } else {
+                size
+            }
         } else {
             let descriptor = bytes[1];
             let base = 1u64 << (10 + u32::from(descriptor >> 3));
@@ -276,7 +286,9 @@ mod tests {
 
     #[test]
     fn follows_real_frames_and_refuses_large_windows() {
-        let data: Vec<u8> = (0..300_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let data: Vec<u8> = (0..300_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
         let mut several = zstd::encode_all(&data[..], 3).unwrap();
         // A skippable frame between two frames, as zstd:chunked writes.
         several.extend_from_slice(&[0x5e, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);

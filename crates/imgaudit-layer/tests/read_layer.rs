@@ -461,9 +461,14 @@ fn raw_header(name: &str, kind: tar::EntryType, size: u64) -> [u8; 512] {
 fn layer_with_extension(kind: tar::EntryType, size: u64) -> Vec<u8> {
     use std::io::Write;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&LayerBuilder::new().file("etc/passwd", b"root:x:0:0::/root:/bin/sh\n").finish()[..1024])
+    gz.write_all(
+        &LayerBuilder::new()
+            .file("etc/passwd", b"root:x:0:0::/root:/bin/sh\n")
+            .finish()[..1024],
+    )
+    .unwrap();
+    gz.write_all(&raw_header("././@LongLink", kind, size))
         .unwrap();
-    gz.write_all(&raw_header("././@LongLink", kind, size)).unwrap();
     let content = if kind == tar::EntryType::XHeader {
         b"30 comment=aaaaaaaaaaaaaaaaaa\n".to_vec()
     } else {
@@ -475,8 +480,10 @@ fn layer_with_extension(kind: tar::EntryType, size: u64) -> Vec<u8> {
         gz.write_all(&content[..n]).unwrap();
         left -= n as u64;
     }
-    gz.write_all(&vec![0; (512 - size % 512) as usize % 512]).unwrap();
-    gz.write_all(&raw_header("short", tar::EntryType::Regular, 0)).unwrap();
+    gz.write_all(&vec![0; (512 - size % 512) as usize % 512])
+        .unwrap();
+    gz.write_all(&raw_header("short", tar::EntryType::Regular, 0))
+        .unwrap();
     gz.write_all(&[0; 1024]).unwrap();
     gz.finish().unwrap()
 }
@@ -484,9 +491,21 @@ fn layer_with_extension(kind: tar::EntryType, size: u64) -> Vec<u8> {
 #[test]
 fn extension_headers_over_their_caps_are_refused_before_they_are_buffered() {
     let cases = [
-        (tar::EntryType::GNULongName, "GNU long name", imgaudit_layer::MAX_LONG_NAME),
-        (tar::EntryType::GNULongLink, "GNU long link", imgaudit_layer::MAX_LONG_NAME),
-        (tar::EntryType::XHeader, "PAX header", imgaudit_layer::MAX_PAX_HEADER),
+        (
+            tar::EntryType::GNULongName,
+            "GNU long name",
+            imgaudit_layer::MAX_LONG_NAME,
+        ),
+        (
+            tar::EntryType::GNULongLink,
+            "GNU long link",
+            imgaudit_layer::MAX_LONG_NAME,
+        ),
+        (
+            tar::EntryType::XHeader,
+            "PAX header",
+            imgaudit_layer::MAX_PAX_HEADER,
+        ),
     ];
     for (kind, what, cap) in cases {
         // 64 MiB of header, which the tar reader would hold whole.
@@ -494,10 +513,21 @@ fn extension_headers_over_their_caps_are_refused_before_they_are_buffered() {
         let blob = layer_with_extension(kind, size);
         assert!(blob.len() < 1 << 20, "{what}: the blob stays small");
         let err = read(&blob).unwrap_err();
-        assert!(matches!(err, LayerError::HeaderTooLarge { .. }), "{what}: {err}");
+        assert!(
+            matches!(err, LayerError::HeaderTooLarge { .. }),
+            "{what}: {err}"
+        );
         let message = err.to_string();
-        for part in [what, &size.to_string(), &cap.to_string(), "after `etc/passwd`"] {
-            assert!(message.contains(part), "{what}: `{part}` missing from: {message}");
+        for part in [
+            what,
+            &size.to_string(),
+            &cap.to_string(),
+            "after `etc/passwd`",
+        ] {
+            assert!(
+                message.contains(part),
+                "{what}: `{part}` missing from: {message}"
+            );
         }
 
         // A header that declares gigabytes but holds nothing is refused as it is seen.
@@ -505,7 +535,8 @@ fn extension_headers_over_their_caps_are_refused_before_they_are_buffered() {
         tar.extend_from_slice(&[b'a'; 4096]);
         let err = read(&tar).unwrap_err();
         assert!(
-            err.to_string().contains("4294967296") && err.to_string().contains("the first tar entry"),
+            err.to_string().contains("4294967296")
+                && err.to_string().contains("the first tar entry"),
             "{what}: {err}"
         );
     }
@@ -522,7 +553,9 @@ fn long_names_links_and_pax_headers_under_their_caps_are_read() {
     header.set_gid(0);
     header.set_mtime(0);
     header.set_entry_type(tar::EntryType::Regular);
-    builder.append_data(&mut header, &long, &b"abc"[..]).unwrap();
+    builder
+        .append_data(&mut header, &long, &b"abc"[..])
+        .unwrap();
     let mut link = tar::Header::new_gnu();
     link.set_entry_type(tar::EntryType::Symlink);
     link.set_size(0);
@@ -541,7 +574,11 @@ fn long_names_links_and_pax_headers_under_their_caps_are_read() {
     let record = format!("{length}{record_body}");
     let mut tar = builder.into_inner().unwrap();
     tar.truncate(tar.len() - 1024);
-    tar.extend_from_slice(&raw_header("PaxHeaders/with-xattr", tar::EntryType::XHeader, record.len() as u64));
+    tar.extend_from_slice(&raw_header(
+        "PaxHeaders/with-xattr",
+        tar::EntryType::XHeader,
+        record.len() as u64,
+    ));
     tar.extend_from_slice(record.as_bytes());
     tar.resize(tar.len().div_ceil(512) * 512, 0);
     tar.extend_from_slice(&raw_header("with-xattr", tar::EntryType::Regular, 0));
@@ -587,7 +624,11 @@ fn captured_bytes_are_capped_over_the_image() {
     let tar = layer.finish();
     let rules = CaptureRules::new(&["/etc/conf.d/*.conf"], 1000).unwrap();
     let read_capped = |cap: u64| {
-        read_with(&tar, &rules, &Budget::default().with_max_captured_bytes(cap))
+        read_with(
+            &tar,
+            &rules,
+            &Budget::default().with_max_captured_bytes(cap),
+        )
     };
     let index = read_capped(1000).unwrap();
     assert_eq!(index.captured_bytes(), 1000);
@@ -612,7 +653,12 @@ fn captured_bytes_are_capped_over_the_image() {
 #[test]
 fn zstd_windows_over_the_cap_are_refused_naming_both() {
     let tar = LayerBuilder::new()
-        .file("data", &(0..400_000u32).flat_map(|i| (i % 241).to_le_bytes()).collect::<Vec<_>>())
+        .file(
+            "data",
+            &(0..400_000u32)
+                .flat_map(|i| (i % 241).to_le_bytes())
+                .collect::<Vec<_>>(),
+        )
         .finish();
     let compress = |window_log: u32| {
         let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
@@ -630,5 +676,8 @@ fn zstd_windows_over_the_cap_are_refused_naming_both() {
         "{err}"
     );
     let message = err.to_string();
-    assert!(message.contains(&(1u64 << 27).to_string()) && message.contains(&cap.to_string()), "{message}");
+    assert!(
+        message.contains(&(1u64 << 27).to_string()) && message.contains(&cap.to_string()),
+        "{message}"
+    );
 }

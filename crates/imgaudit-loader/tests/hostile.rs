@@ -8,8 +8,8 @@ use std::sync::Arc;
 use imgaudit_cache::LayerCache;
 use imgaudit_digest::{Algorithm, Digest};
 use imgaudit_image::ImageSpec;
-use imgaudit_loader::{LayerOrigin, LoadError, LoadOptions, load_local, load_stream};
 use imgaudit_layer::CaptureRules;
+use imgaudit_loader::{LayerOrigin, LoadError, LoadOptions, load_local, load_stream};
 use imgaudit_testkit::{
     LayerBuilder, TestImage, append_file, blob, write_layout_parts, write_oci_layout,
 };
@@ -142,7 +142,11 @@ fn raw_header(name: &str, kind: tar::EntryType, size: u64) -> [u8; 512] {
 /// A GNU long name of 1 MiB (over the 64 KiB cap) for the entry `etc/motd`, then its end.
 fn long_name_member(tar: &mut Vec<u8>) {
     let size = 1 << 20;
-    tar.extend_from_slice(&raw_header("././@LongLink", tar::EntryType::GNULongName, size));
+    tar.extend_from_slice(&raw_header(
+        "././@LongLink",
+        tar::EntryType::GNULongName,
+        size,
+    ));
     tar.resize(tar.len() + size as usize, b'a');
     tar.extend_from_slice(&raw_header("etc/motd", tar::EntryType::Regular, 0));
 }
@@ -158,7 +162,10 @@ fn layer_with_long_name() -> Vec<u8> {
 fn assert_header_refused(error: &dyn std::fmt::Display, source: &str) {
     let message = error.to_string();
     for part in ["GNU long name", "1048576", "65536"] {
-        assert!(message.contains(part), "{source}: `{part}` missing: {message}");
+        assert!(
+            message.contains(part),
+            "{source}: `{part}` missing: {message}"
+        );
     }
 }
 
@@ -177,7 +184,10 @@ fn a_long_name_over_its_cap_is_refused_from_every_source() {
     assert_header_refused(&error, "layout");
 
     let spec = spec_of(&dir, "archive.tar", &archive);
-    assert_header_refused(&load_local(&spec, &LoadOptions::default()).unwrap_err(), "archive");
+    assert_header_refused(
+        &load_local(&spec, &LoadOptions::default()).unwrap_err(),
+        "archive",
+    );
 
     let spec = ImageSpec::parse("-").unwrap();
     assert_header_refused(
@@ -191,7 +201,10 @@ fn a_long_name_over_its_cap_is_refused_from_every_source() {
     long_name_member(&mut archive);
     archive.extend_from_slice(&[0; 1024]);
     let spec = spec_of(&dir, "hostile-archive.tar", &archive);
-    assert_header_refused(&load_local(&spec, &LoadOptions::default()).unwrap_err(), "archive member");
+    assert_header_refused(
+        &load_local(&spec, &LoadOptions::default()).unwrap_err(),
+        "archive member",
+    );
     let spec = ImageSpec::parse("-").unwrap();
     assert_header_refused(
         &load_stream(&archive[..], &spec, &LoadOptions::default()).unwrap_err(),
@@ -243,7 +256,10 @@ fn captured_bytes_are_capped_whether_layers_are_read_or_remembered() {
 }
 
 /// A config with `fields` added, in a `docker save` tarball and an OCI layout.
-fn images_with_config(dir: &tempfile::TempDir, fields: serde_json::Value) -> Vec<(String, ImageSpec, Option<Vec<u8>>)> {
+fn images_with_config(
+    dir: &tempfile::TempDir,
+    fields: serde_json::Value,
+) -> Vec<(String, ImageSpec, Option<Vec<u8>>)> {
     let layer = clean_layer();
     let diff_id = Digest::of_bytes(Algorithm::Sha256, &layer);
     let mut config = json!({
@@ -255,19 +271,40 @@ fn images_with_config(dir: &tempfile::TempDir, fields: serde_json::Value) -> Vec
         config[key] = value.clone();
     }
     let config_bytes = serde_json::to_vec(&config).unwrap();
-    let config_name = format!("{}.json", Digest::of_bytes(Algorithm::Sha256, &config_bytes).hex());
+    let config_name = format!(
+        "{}.json",
+        Digest::of_bytes(Algorithm::Sha256, &config_bytes).hex()
+    );
     let mut builder = tar::Builder::new(Vec::new());
     append_file(&mut builder, "layer0/layer.tar", &layer);
     append_file(&mut builder, &config_name, &config_bytes);
-    let manifest = json!([{"Config": config_name, "RepoTags": ["app:1"], "Layers": ["layer0/layer.tar"]}]);
-    append_file(&mut builder, "manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let manifest =
+        json!([{"Config": config_name, "RepoTags": ["app:1"], "Layers": ["layer0/layer.tar"]}]);
+    append_file(
+        &mut builder,
+        "manifest.json",
+        &serde_json::to_vec(&manifest).unwrap(),
+    );
     let archive = builder.into_inner().unwrap();
 
     let layout = dir.path().join("layout");
-    write_layout_parts(&layout, &config, &[blob(layer, "application/vnd.oci.image.layer.v1.tar")], |_| {});
+    write_layout_parts(
+        &layout,
+        &config,
+        &[blob(layer, "application/vnd.oci.image.layer.v1.tar")],
+        |_| {},
+    );
     vec![
-        ("archive".to_owned(), spec_of(dir, "config.tar", &archive), None),
-        ("stream".to_owned(), ImageSpec::parse("-").unwrap(), Some(archive)),
+        (
+            "archive".to_owned(),
+            spec_of(dir, "config.tar", &archive),
+            None,
+        ),
+        (
+            "stream".to_owned(),
+            ImageSpec::parse("-").unwrap(),
+            Some(archive),
+        ),
         (
             "layout".to_owned(),
             ImageSpec::parse(&format!("oci:{}:latest", layout.display())).unwrap(),
@@ -276,7 +313,10 @@ fn images_with_config(dir: &tempfile::TempDir, fields: serde_json::Value) -> Vec
     ]
 }
 
-fn load_any(spec: &ImageSpec, stream: Option<&Vec<u8>>) -> Result<imgaudit_loader::LoadedImage, LoadError> {
+fn load_any(
+    spec: &ImageSpec,
+    stream: Option<&Vec<u8>>,
+) -> Result<imgaudit_loader::LoadedImage, LoadError> {
     match stream {
         Some(bytes) => load_stream(&bytes[..], spec, &LoadOptions::default()),
         None => load_local(spec, &LoadOptions::default()),
@@ -291,21 +331,30 @@ fn configs_over_their_caps_are_refused_from_every_source() {
     for (source, spec, stream) in images_with_config(&dir, json!({"config": {"Env": env}})) {
         let error = load_any(&spec, stream.as_ref()).unwrap_err();
         let message = error.to_string();
-        assert!(message.contains("1000000 `Env` entries") && message.contains("10000"), "{source}: {message}");
+        assert!(
+            message.contains("1000000 `Env` entries") && message.contains("10000"),
+            "{source}: {message}"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let history: Vec<_> = (0..20_000).map(|_| json!({"empty_layer": true})).collect();
     for (source, spec, stream) in images_with_config(&dir, json!({"history": history})) {
         let message = load_any(&spec, stream.as_ref()).unwrap_err().to_string();
-        assert!(message.contains("20000 history steps"), "{source}: {message}");
+        assert!(
+            message.contains("20000 history steps"),
+            "{source}: {message}"
+        );
     }
     // Over the size cap, whatever it holds.
     let dir = tempfile::tempdir().unwrap();
     let label = "x".repeat(imgaudit_image::MAX_CONFIG_SIZE as usize);
-    for (source, spec, stream) in images_with_config(&dir, json!({"config": {"Labels": {"big": label}}})) {
+    for (source, spec, stream) in
+        images_with_config(&dir, json!({"config": {"Labels": {"big": label}}}))
+    {
         let message = load_any(&spec, stream.as_ref()).unwrap_err().to_string();
         assert!(
-            message.contains(&imgaudit_image::MAX_CONFIG_SIZE.to_string()) && message.contains("image config"),
+            message.contains(&imgaudit_image::MAX_CONFIG_SIZE.to_string())
+                && message.contains("image config"),
             "{source}: {message}"
         );
     }
@@ -314,7 +363,19 @@ fn configs_over_their_caps_are_refused_from_every_source() {
     let env: Vec<String> = (0..100).map(|i| format!("VAR{i}=value")).collect();
     for (source, spec, stream) in images_with_config(&dir, json!({"config": {"Env": env}})) {
         let image = load_any(&spec, stream.as_ref()).unwrap_or_else(|e| panic!("{source}: {e}"));
-        assert_eq!(image.meta.config.config().as_ref().unwrap().env().as_ref().unwrap().len(), 100);
+        assert_eq!(
+            image
+                .meta
+                .config
+                .config()
+                .as_ref()
+                .unwrap()
+                .env()
+                .as_ref()
+                .unwrap()
+                .len(),
+            100
+        );
     }
 }
 
@@ -369,7 +430,10 @@ fn a_stream_keeps_bounded_metadata() {
     let message = load_stream(&prefixed(&members)[..], &spec, &LoadOptions::default())
         .unwrap_err()
         .to_string();
-    assert!(message.contains("more bytes of metadata than the 67108864"), "{message}");
+    assert!(
+        message.contains("more bytes of metadata than the 67108864"),
+        "{message}"
+    );
 
     // The plain stream is read.
     load_stream(&archive[..], &spec, &LoadOptions::default()).unwrap();

@@ -24,8 +24,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use imgaudit_digest::{Algorithm, Digest};
 use imgaudit_image::{
-    Documents, ImageError, ImageMeta, MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE, OpenOptions, OpenedImage, Platform, too_large,
-    Reference, verify_bytes,
+    Documents, ImageError, ImageMeta, MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE, OpenOptions, OpenedImage,
+    Platform, Reference, too_large, verify_bytes,
 };
 use oci_client::Client;
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};

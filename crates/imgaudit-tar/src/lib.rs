@@ -113,8 +113,7 @@ impl HeaderWatch {
 
     fn expect_header_at(&self, offset: u64) {
         self.next_header.set(Some(offset));
-        self.stop_at
-            .set(offset.saturating_add(MAX_BETWEEN_ENTRIES));
+        self.stop_at.set(offset.saturating_add(MAX_BETWEEN_ENTRIES));
     }
 
     /// The header refused, once the tar reader has failed because of it.
@@ -233,7 +232,9 @@ impl<R: Read> Read for HeaderGuard<'_, R> {
             }));
             return Err(io::Error::other("a tar header exceeded its cap"));
         }
-        let wanted = buf.len().min(usize::try_from(allowed).unwrap_or(usize::MAX));
+        let wanted = buf
+            .len()
+            .min(usize::try_from(allowed).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..wanted])?;
         watch.position.set(position + n as u64);
         if let Err(refused) = watch.observe(position, &buf[..n]) {
@@ -262,15 +263,21 @@ pub fn size_in_stream<R: Read>(entry: &mut tar::Entry<'_, R>) -> u64 {
         return entry.size();
     }
     let declared = entry.header().entry_size().unwrap_or(0);
-    let pax_size = entry.pax_extensions().ok().flatten().and_then(|mut records| {
-        records
-            .find_map(|record| match record {
-                Ok(record) if record.key_bytes() == b"size" => Some(record.value().ok()?.parse::<u64>().ok()),
-                Ok(_) => None,
-                Err(_) => Some(None),
-            })
-            .flatten()
-    });
+    let pax_size = entry
+        .pax_extensions()
+        .ok()
+        .flatten()
+        .and_then(|mut records| {
+            records
+                .find_map(|record| match record {
+                    Ok(record) if record.key_bytes() == b"size" => {
+                        Some(record.value().ok()?.parse::<u64>().ok())
+                    }
+                    Ok(_) => None,
+                    Err(_) => Some(None),
+                })
+                .flatten()
+        });
     pax_size.unwrap_or(declared)
 }
 

@@ -252,7 +252,10 @@ fn the_capture_cap_refuses_a_cached_image_as_it_refuses_a_read_one() {
     stdout_of_audit(&with_cache(&cache, &["scan", &image]));
     let capped = ["--max-captured-bytes", "10"];
     let cold = imgaudit(&["scan", &image, "--no-cache", capped[0], capped[1]], None);
-    let warm = imgaudit(&with_cache(&cache, &["scan", &image, capped[0], capped[1]]), None);
+    let warm = imgaudit(
+        &with_cache(&cache, &["scan", &image, capped[0], capped[1]]),
+        None,
+    );
     for (run, output) in [("cold", &cold), ("warm", &warm)] {
         assert_eq!(output.status.code(), Some(2), "{run}: {}", stderr(output));
         assert!(
