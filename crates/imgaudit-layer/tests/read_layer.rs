@@ -587,8 +587,8 @@ fn long_names_links_and_pax_headers_under_their_caps_are_read() {
         let index = read(&blob).unwrap();
         let paths = paths(&index);
         assert_eq!(paths.len(), 3, "{paths:?}");
-        assert_eq!(paths[0], format!("+{long}"));
-        assert_eq!(paths[2], "+with-xattr");
+        assert_eq!(paths[0], format!("+/{long}"));
+        assert_eq!(paths[2], "+/with-xattr");
     }
 }
 
