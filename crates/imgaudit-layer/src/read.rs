@@ -13,7 +13,7 @@ use crate::{
     Budget, CaptureRules, Change, Compression, Entry, EntryKind, ImagePath, LayerIndex,
     PathProblem, escape_bytes,
 };
-use imgaudit_tar::{Refused, WalkError};
+use imgaudit_tar::WalkError;
 
 const WHITEOUT_PREFIX: &[u8] = b".wh.";
 const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
@@ -74,12 +74,9 @@ pub enum LayerError {
         "the files captured for the audit (configuration files and the like) come to more than {limit} bytes over the image, the configured cap"
     )]
     TooManyCapturedBytes { limit: u64 },
-    #[error("{}", refused.describe(previous.as_deref()))]
-    HeaderTooLarge {
-        refused: Refused,
-        /// The name of the entry before the refused header.
-        previous: Option<String>,
-    },
+    /// A tar header over its cap: which, where, and the cap (boxed: errors stay small).
+    #[error("{0}")]
+    HeaderTooLarge(Box<str>),
     #[error(
         "the layer's zstd stream has a frame whose window is {}, more than the cap of {MAX_ZSTD_WINDOW} bytes (2^{MAX_ZSTD_WINDOW_LOG}) that bounds the memory of decompression; recompress it with a smaller window (zstd levels up to 19, without --long)",
         window.map_or_else(|| "larger".to_owned(), |w| format!("{w} bytes"))
@@ -414,7 +411,9 @@ fn walk<R: Read>(
     })
     .map_err(|e| match e {
         WalkError::Tar(e) => LayerError::Io(e),
-        WalkError::Header { refused, previous } => LayerError::HeaderTooLarge { refused, previous },
+        WalkError::Header { refused, previous } => {
+            LayerError::HeaderTooLarge(refused.describe(previous.as_deref()).into())
+        }
         WalkError::Visit(e) => e,
     })?;
     Ok((changes, notes.into_vec()))

@@ -79,18 +79,17 @@ impl<'a, R: Read> FrameWatch<'a, R> {
             match &mut self.state {
                 State::Lost => return Ok(()),
                 State::Skip { remaining, then } => {
-                    let n = (*remaining).min(bytes.len() as u64);
-                    *remaining -= n;
-                    bytes = &bytes[n as usize..];
+                    let n = usize::try_from(*remaining).map_or(bytes.len(), |r| r.min(bytes.len()));
+                    *remaining -= n as u64;
+                    bytes = &bytes[n..];
                     if *remaining == 0 {
                         self.state = match *then {
-                            After::Magic => magic(),
+                            After::Magic | After::FrameEnd { checksum: false } => magic(),
                             After::Block { checksum } => block(checksum),
                             After::FrameEnd { checksum: true } => State::Skip {
                                 remaining: 4,
                                 then: After::Magic,
                             },
-                            After::FrameEnd { checksum: false } => magic(),
                         };
                     }
                 }

@@ -476,11 +476,11 @@ fn layer_with_extension(kind: tar::EntryType, size: u64) -> Vec<u8> {
     };
     let mut left = size;
     while left > 0 {
-        let n = left.min(content.len() as u64) as usize;
+        let n = usize::try_from(left.min(content.len() as u64)).unwrap();
         gz.write_all(&content[..n]).unwrap();
         left -= n as u64;
     }
-    gz.write_all(&vec![0; (512 - size % 512) as usize % 512])
+    gz.write_all(&vec![0; usize::try_from((512 - size % 512) % 512).unwrap()])
         .unwrap();
     gz.write_all(&raw_header("short", tar::EntryType::Regular, 0))
         .unwrap();

@@ -147,7 +147,7 @@ fn long_name_member(tar: &mut Vec<u8>) {
         tar::EntryType::GNULongName,
         size,
     ));
-    tar.resize(tar.len() + size as usize, b'a');
+    tar.resize(tar.len() + usize::try_from(size).unwrap(), b'a');
     tar.extend_from_slice(&raw_header("etc/motd", tar::EntryType::Regular, 0));
 }
 
@@ -258,7 +258,7 @@ fn captured_bytes_are_capped_whether_layers_are_read_or_remembered() {
 /// A config with `fields` added, in a `docker save` tarball and an OCI layout.
 fn images_with_config(
     dir: &tempfile::TempDir,
-    fields: serde_json::Value,
+    fields: &serde_json::Value,
 ) -> Vec<(String, ImageSpec, Option<Vec<u8>>)> {
     let layer = clean_layer();
     let diff_id = Digest::of_bytes(Algorithm::Sha256, &layer);
@@ -313,6 +313,7 @@ fn images_with_config(
     ]
 }
 
+#[allow(clippy::result_large_err)] // LoadError is what the loader returns
 fn load_any(
     spec: &ImageSpec,
     stream: Option<&Vec<u8>>,
@@ -328,7 +329,7 @@ fn configs_over_their_caps_are_refused_from_every_source() {
     let dir = tempfile::tempdir().unwrap();
     // A million `Env` entries: 6 MB, under the size cap, but a million facts.
     let env: Vec<String> = (0..1_000_000).map(|i| format!("{}", i % 10)).collect();
-    for (source, spec, stream) in images_with_config(&dir, json!({"config": {"Env": env}})) {
+    for (source, spec, stream) in images_with_config(&dir, &json!({"config": {"Env": env}})) {
         let error = load_any(&spec, stream.as_ref()).unwrap_err();
         let message = error.to_string();
         assert!(
@@ -338,7 +339,7 @@ fn configs_over_their_caps_are_refused_from_every_source() {
     }
     let dir = tempfile::tempdir().unwrap();
     let history: Vec<_> = (0..20_000).map(|_| json!({"empty_layer": true})).collect();
-    for (source, spec, stream) in images_with_config(&dir, json!({"history": history})) {
+    for (source, spec, stream) in images_with_config(&dir, &json!({"history": history})) {
         let message = load_any(&spec, stream.as_ref()).unwrap_err().to_string();
         assert!(
             message.contains("20000 history steps"),
@@ -347,9 +348,9 @@ fn configs_over_their_caps_are_refused_from_every_source() {
     }
     // Over the size cap, whatever it holds.
     let dir = tempfile::tempdir().unwrap();
-    let label = "x".repeat(imgaudit_image::MAX_CONFIG_SIZE as usize);
+    let label = "x".repeat(usize::try_from(imgaudit_image::MAX_CONFIG_SIZE).unwrap());
     for (source, spec, stream) in
-        images_with_config(&dir, json!({"config": {"Labels": {"big": label}}}))
+        images_with_config(&dir, &json!({"config": {"Labels": {"big": label}}}))
     {
         let message = load_any(&spec, stream.as_ref()).unwrap_err().to_string();
         assert!(
@@ -361,7 +362,7 @@ fn configs_over_their_caps_are_refused_from_every_source() {
     // Real configs pass.
     let dir = tempfile::tempdir().unwrap();
     let env: Vec<String> = (0..100).map(|i| format!("VAR{i}=value")).collect();
-    for (source, spec, stream) in images_with_config(&dir, json!({"config": {"Env": env}})) {
+    for (source, spec, stream) in images_with_config(&dir, &json!({"config": {"Env": env}})) {
         let image = load_any(&spec, stream.as_ref()).unwrap_or_else(|e| panic!("{source}: {e}"));
         assert_eq!(
             image
