@@ -9,9 +9,22 @@ use imgaudit_digest::Digest;
 
 use crate::ImageError;
 
-/// The largest manifest, index or config imgaudit reads into memory; real ones are kilobytes.
-/// The largest manifest, index or config read whole.
-pub const MAX_METADATA_BLOB: u64 = 32 * 1024 * 1024;
+/// The largest manifest or image index read (from a layout, an archive or a registry), checked
+/// before it is parsed: registries and containerd refuse manifests over 4 MiB; real ones are a
+/// few kilobytes.
+pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;
+/// The largest image config read: real ones are a few kilobytes (those of the test images are
+/// under 5 KiB) and grow with their history; one of many megabytes is built to exhaust memory.
+pub const MAX_CONFIG_SIZE: u64 = 8 * 1024 * 1024;
+/// The largest listing of an archive's images read: `docker save`'s `manifest.json` and
+/// `repositories`, an OCI layout's `index.json`, which grow with the number of images and tags
+/// an archive holds.
+pub const MAX_ARCHIVE_INDEX_SIZE: u64 = 16 * 1024 * 1024;
+/// The largest JSON document of any kind read whole.
+pub const MAX_METADATA_BLOB: u64 = MAX_ARCHIVE_INDEX_SIZE;
+/// The most files and links an archive's index of its members holds: an image archive has a
+/// few per image and layer.
+const MAX_ARCHIVE_MEMBERS: usize = 1_000_000;
 /// Links inside an archive (`<id>/layer.tar -> ../<hex>.tar`) are followed at most this often.
 const MAX_ARCHIVE_LINKS: usize = 16;
 
@@ -272,14 +285,8 @@ impl TarFiles {
                 reason: "it changed while it was being opened".to_owned(),
             });
         }
-        let not_tar = |e: io::Error| ImageError::NotAnImage {
-            input: input.to_owned(),
-            reason: format!("it is not a readable tar archive: {e}"),
-        };
-        let mut archive = tar::Archive::new(file);
         let mut items = HashMap::new();
-        for entry in archive.entries_with_seek().map_err(not_tar)? {
-            let entry = entry.map_err(not_tar)?;
+        imgaudit_tar::for_each_entry_with_seek(file, |entry| -> Result<(), ImageError> {
             let name = member_name(&entry.path_bytes());
             let header = entry.header();
             let item = match header.entry_type() {
@@ -297,10 +304,26 @@ impl TarFiles {
                     offset: entry.raw_file_position(),
                     size: entry.size(),
                 },
-                _ => continue,
+                _ => return Ok(()),
             };
+            if items.len() >= MAX_ARCHIVE_MEMBERS {
+                return Err(ImageError::NotAnImage {
+                    input: input.to_owned(),
+                    reason: format!(
+                        "it holds more than {MAX_ARCHIVE_MEMBERS} files and links, far more than an image archive (a tar bomb?)"
+                    ),
+                });
+            }
             items.insert(name, item);
-        }
+            Ok(())
+        })
+        .map_err(|e| match e {
+            imgaudit_tar::WalkError::Visit(e) => e,
+            other => ImageError::NotAnImage {
+                input: input.to_owned(),
+                reason: format!("it is not a readable tar archive: {other}"),
+            },
+        })?;
         if items.is_empty() {
             return Err(ImageError::NotAnImage {
                 input: input.to_owned(),
@@ -383,33 +406,42 @@ pub(crate) fn top_level_names(path: &Path, input: &str) -> Result<Vec<String>, I
         .collect())
 }
 
-/// Reads a small file whole, verifying it against its descriptor's digest and size when known.
+/// Reads a small file whole, never more than `limit` bytes, verifying it against its
+/// descriptor's digest and size when known.
 pub(crate) fn read_verified(
     files: &dyn Files,
     name: &str,
     what: &str,
+    limit: u64,
     expected: Option<(&Digest, Option<u64>)>,
 ) -> Result<Vec<u8>, ImageError> {
     let mut bytes = Vec::new();
     files
         .open_sized(name, expected.and_then(|(_, size)| size))?
-        .take(MAX_METADATA_BLOB + 1)
+        .take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| ImageError::Io {
             input: format!("{} ({name})", files.input()),
             source: e,
         })?;
-    if bytes.len() as u64 > MAX_METADATA_BLOB {
-        return Err(ImageError::Malformed {
-            input: files.input().to_owned(),
-            what: what.to_owned(),
-            reason: format!("it is larger than {MAX_METADATA_BLOB} bytes"),
-        });
+    if bytes.len() as u64 > limit {
+        return Err(too_large(files.input(), what, limit));
     }
     if let Some((digest, size)) = expected {
         verify_bytes(files.input(), what, &bytes, digest, size)?;
     }
     Ok(bytes)
+}
+
+/// The error for a document over its cap.
+pub fn too_large(input: &str, what: &str, limit: u64) -> ImageError {
+    ImageError::Malformed {
+        input: input.to_owned(),
+        what: what.to_owned(),
+        reason: format!(
+            "it is larger than {limit} bytes, the cap on a {what} (a real one is a few kilobytes)"
+        ),
+    }
 }
 
 /// Checks a document against the digest and size its descriptor declares.

@@ -5,7 +5,7 @@
 
 use imgaudit_digest::{Algorithm, Digest};
 
-use crate::archive::{DirFiles, Files, read_verified};
+use crate::archive::{DirFiles, Files, MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE, read_verified};
 use crate::oci::{Documents, LayoutBlobs, resolve};
 use crate::{ImageError, ImageSpec, OpenOptions, OpenedImage};
 
@@ -37,7 +37,13 @@ impl Documents for DirDocuments<'_> {
         } else {
             format!("{}.manifest.json", blob_name(digest))
         };
-        read_verified(self.files, &name, "manifest", Some((digest, size)))
+        read_verified(
+            self.files,
+            &name,
+            "manifest",
+            MAX_MANIFEST_SIZE,
+            Some((digest, size)),
+        )
     }
 
     fn config(&self, digest: &Digest, size: Option<u64>) -> Result<Vec<u8>, ImageError> {
@@ -45,6 +51,7 @@ impl Documents for DirDocuments<'_> {
             self.files,
             &blob_name(digest),
             "image config",
+            MAX_CONFIG_SIZE,
             Some((digest, size)),
         )
     }
@@ -76,7 +83,7 @@ pub(crate) fn open(
             reason: "there is no `manifest.json`, so this is not a `dir:` layout".to_owned(),
         });
     }
-    let bytes = read_verified(&files, "manifest.json", "manifest", None)?;
+    let bytes = read_verified(&files, "manifest.json", "manifest", MAX_MANIFEST_SIZE, None)?;
     // skopeo stores the manifest as the source served it, so its digest is the image's.
     let top = Digest::of_bytes(Algorithm::Sha256, &bytes);
     let documents = DirDocuments {
@@ -103,7 +110,7 @@ fn check_version(files: &DirFiles) -> Result<(), ImageError> {
             "there is no `version` file, so this is not a `dir:` layout".to_owned(),
         ));
     }
-    let bytes = read_verified(files, "version", "version file", None)?;
+    let bytes = read_verified(files, "version", "version file", MAX_MANIFEST_SIZE, None)?;
     let text = String::from_utf8_lossy(&bytes);
     match text.trim().strip_prefix(VERSION_PREFIX) {
         Some(version) if version.starts_with("1.") => Ok(()),

@@ -3,7 +3,9 @@
 
 use imgaudit_digest::{Algorithm, Digest};
 
-use crate::archive::{Files, read_verified};
+use crate::archive::{
+    Files, MAX_ARCHIVE_INDEX_SIZE, MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE, read_verified,
+};
 use crate::oci::{LayoutBlobs, blob_path};
 use crate::{
     ImageError, ImageMeta, ImageSpec, LayerRef, OpenOptions, OpenedImage, Selection,
@@ -208,10 +210,22 @@ pub(crate) fn open(
     options: &OpenOptions,
 ) -> Result<OpenedImage, ImageError> {
     let input = files.input().to_owned();
-    let manifest_bytes = read_verified(files.as_ref(), "manifest.json", "manifest.json", None)?;
+    let manifest_bytes = read_verified(
+        files.as_ref(),
+        "manifest.json",
+        "manifest.json",
+        MAX_ARCHIVE_INDEX_SIZE,
+        None,
+    )?;
     let entries = parse_manifest(&input, &manifest_bytes)?;
     let entry = select_entry(&input, &entries, selection)?;
-    let config_bytes = read_verified(files.as_ref(), &entry.config, "image config", None)?;
+    let config_bytes = read_verified(
+        files.as_ref(),
+        &entry.config,
+        "image config",
+        MAX_CONFIG_SIZE,
+        None,
+    )?;
     let mut meta = build_meta(&input, spec, entry, &config_bytes)?;
     check_platform(&input, &meta.platform, options)?;
     for layer in meta.layers.iter().filter(|l| !files.exists(&l.location)) {
@@ -231,7 +245,14 @@ pub(crate) fn open(
 /// Docker 25+ tarballs also hold the OCI manifest: find the one whose config is ours, so the
 /// report can name the manifest digest. Best effort: the tarball is valid without it.
 pub(crate) fn find_manifest_digest_in(files: &dyn Files, config_digest: &Digest) -> Option<Digest> {
-    let index = read_verified(files, "index.json", "index.json", None).ok()?;
+    let index = read_verified(
+        files,
+        "index.json",
+        "index.json",
+        MAX_ARCHIVE_INDEX_SIZE,
+        None,
+    )
+    .ok()?;
     let index: serde_json::Value = serde_json::from_slice(&index).ok()?;
     let mut pending: Vec<Digest> = descriptor_digests(&index);
     let mut visited = 0;
@@ -244,6 +265,7 @@ pub(crate) fn find_manifest_digest_in(files: &dyn Files, config_digest: &Digest)
             files,
             &blob_path(&digest),
             "manifest",
+            MAX_MANIFEST_SIZE,
             Some((&digest, None)),
         ) else {
             continue;

@@ -32,14 +32,19 @@ use std::io::Read;
 use imgaudit_digest::Digest;
 use oci_spec::image::ImageConfiguration;
 
-pub use archive::{MAX_METADATA_BLOB, verify_bytes};
+pub use archive::{
+    MAX_ARCHIVE_INDEX_SIZE, MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE, MAX_METADATA_BLOB, too_large,
+    verify_bytes,
+};
 pub use memory::open_in_memory;
 pub use oci::{Documents, Resolved, resolve};
 pub use platform::{Platform, PlatformError};
 pub use reference::{Reference, ReferenceError};
 pub use reference::{image_repository, repository};
 pub use spec::{DaemonKind, ImageSpec, Selection, SourceKind};
-pub use stream::read_docker_save_stream;
+pub use stream::{
+    MAX_STREAM_KEPT_BYTES, MAX_STREAM_LAYERS, MAX_STREAM_MEMBERS, read_docker_save_stream,
+};
 
 /// Everything known about an image before its layers are read.
 #[derive(Debug, Clone)]
@@ -122,6 +127,16 @@ pub enum ImageError {
     UnsupportedTransport { input: String, transport: String },
     #[error("{input}: not an image: {reason}")]
     NotAnImage { input: String, reason: String },
+    /// A stream read front to back holds more than imgaudit keeps of one while it waits for
+    /// the member that says which image, config and layers are wanted.
+    #[error(
+        "{input}: the stream holds more {what} than the {limit} kept while it is read front to back (a real `docker save` holds a few kilobytes of metadata per image and tens of layers)"
+    )]
+    StreamTooLarge {
+        input: String,
+        what: &'static str,
+        limit: u64,
+    },
     #[error("{input}: reading failed: {source}")]
     Io {
         input: String,
@@ -276,13 +291,42 @@ fn check_platform(input: &str, actual: &Platform, options: &OpenOptions) -> Resu
     }
 }
 
+/// The most `Env` entries a config may set: real images set tens. Every entry becomes a fact,
+/// a policy input value and a line of reports, so a config of small entries within
+/// [`MAX_CONFIG_SIZE`] (a million of them) would cost far more memory than its size.
+pub const MAX_ENV_ENTRIES: usize = 10_000;
+/// The most history steps a config may list: one per Dockerfile instruction of every stage an
+/// image was built from, hundreds at most in real images.
+pub const MAX_HISTORY_STEPS: usize = 10_000;
+
 /// Parses a config blob and the layer references it and the layer list imply.
 fn parse_config(input: &str, bytes: &[u8]) -> Result<ImageConfiguration, ImageError> {
-    serde_json::from_slice(bytes).map_err(|e| ImageError::Malformed {
+    let config: ImageConfiguration =
+        serde_json::from_slice(bytes).map_err(|e| ImageError::Malformed {
+            input: input.to_owned(),
+            what: "image config".to_owned(),
+            reason: e.to_string(),
+        })?;
+    let too_many = |what: &str, count: usize, limit: usize| ImageError::Malformed {
         input: input.to_owned(),
         what: "image config".to_owned(),
-        reason: e.to_string(),
-    })
+        reason: format!(
+            "it has {count} {what}, more than the cap of {limit} (real images have tens)"
+        ),
+    };
+    let env = config
+        .config()
+        .as_ref()
+        .and_then(|c| c.env().as_ref())
+        .map_or(0, Vec::len);
+    if env > MAX_ENV_ENTRIES {
+        return Err(too_many("`Env` entries", env, MAX_ENV_ENTRIES));
+    }
+    let history = config.history().as_ref().map_or(0, Vec::len);
+    if history > MAX_HISTORY_STEPS {
+        return Err(too_many("history steps", history, MAX_HISTORY_STEPS));
+    }
+    Ok(config)
 }
 
 fn diff_ids(input: &str, config: &ImageConfiguration) -> Result<Vec<Digest>, ImageError> {

@@ -3,7 +3,9 @@
 use imgaudit_digest::Digest;
 use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest};
 
-use crate::archive::{Files, read_verified};
+use crate::archive::{
+    Files, MAX_ARCHIVE_INDEX_SIZE, MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE, read_verified,
+};
 use crate::platform::{EntryKind, IndexEntry, NoEntry, select};
 use crate::{
     BlobStore, ImageError, ImageMeta, ImageSpec, LayerRef, OpenOptions, OpenedImage, Platform,
@@ -89,7 +91,13 @@ pub(crate) fn read_meta(
             reason: "there is no `index.json`, so this is not an OCI image layout".to_owned(),
         });
     }
-    let index_bytes = read_verified(files, "index.json", "index.json", None)?;
+    let index_bytes = read_verified(
+        files,
+        "index.json",
+        "index.json",
+        MAX_ARCHIVE_INDEX_SIZE,
+        None,
+    )?;
     let index: ImageIndex =
         serde_json::from_slice(&index_bytes).map_err(|e| malformed(&input, "index.json", e))?;
     let entries = index.manifests();
@@ -161,6 +169,7 @@ impl Documents for LayoutDocuments<'_> {
             self.files,
             &blob_path(digest),
             "manifest",
+            MAX_MANIFEST_SIZE,
             Some((digest, size)),
         )
     }
@@ -170,6 +179,7 @@ impl Documents for LayoutDocuments<'_> {
             self.files,
             &blob_path(digest),
             "image config",
+            MAX_CONFIG_SIZE,
             Some((digest, size)),
         )
     }

@@ -11,11 +11,29 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read};
 
-use crate::archive::{Files, MAX_METADATA_BLOB, link_target, member_name, read_verified};
+use imgaudit_tar::WalkError;
+
+use crate::archive::{
+    Files, MAX_ARCHIVE_INDEX_SIZE, MAX_CONFIG_SIZE, MAX_METADATA_BLOB, link_target, member_name,
+    read_verified, too_large,
+};
 use crate::docker::{
     build_meta, find_manifest_digest_in, foreign_layer_missing, parse_manifest, select_entry,
 };
 use crate::{ImageError, ImageMeta, ImageSpec, OpenOptions, Selection, check_platform};
+
+/// The most bytes of metadata a stream's members may keep in memory (JSON members with their
+/// names, link names and targets, and the names of the layers indexed), each member counted
+/// with [`MEMBER_OVERHEAD`]: room for `manifest.json` and one config at their caps, and many
+/// images' worth of small ones.
+pub const MAX_STREAM_KEPT_BYTES: u64 = 64 * 1024 * 1024;
+/// The most members (JSON files, links) a stream may keep.
+pub const MAX_STREAM_MEMBERS: u64 = 100_000;
+/// The most layer-like members a stream may hold: each is indexed as it passes and its index
+/// kept until the end says which were wanted. Docker applies at most 127 layers to one image.
+pub const MAX_STREAM_LAYERS: u64 = 10_000;
+/// What keeping a member costs beyond its name and content (the maps' entries).
+const MEMBER_OVERHEAD: u64 = 128;
 
 /// Members kept in memory rather than indexed as layers.
 #[derive(Debug, Default)]
@@ -25,9 +43,34 @@ struct Kept {
     links: HashMap<String, String>,
     /// Members handed to the indexer: present, though not kept.
     streamed: std::collections::HashSet<String>,
+    /// What the maps above hold, against [`MAX_STREAM_KEPT_BYTES`].
+    bytes: u64,
+    /// Members kept or linked, against [`MAX_STREAM_MEMBERS`].
+    members: u64,
 }
 
 impl Kept {
+    /// Counts a member about to be kept, refusing one over the stream's caps.
+    fn charge(&mut self, bytes: u64) -> Result<(), ImageError> {
+        self.members += 1;
+        if self.members > MAX_STREAM_MEMBERS {
+            return Err(ImageError::StreamTooLarge {
+                input: self.input.clone(),
+                what: "metadata members (JSON files, links)",
+                limit: MAX_STREAM_MEMBERS,
+            });
+        }
+        self.bytes = self.bytes.saturating_add(bytes + MEMBER_OVERHEAD);
+        if self.bytes > MAX_STREAM_KEPT_BYTES {
+            return Err(ImageError::StreamTooLarge {
+                input: self.input.clone(),
+                what: "bytes of metadata",
+                limit: MAX_STREAM_KEPT_BYTES,
+            });
+        }
+        Ok(())
+    }
+
     fn canonical(&self, name: &str) -> String {
         let mut name = name.to_owned();
         for _ in 0..16 {
@@ -113,9 +156,7 @@ where
         ..Kept::default()
     };
     let mut indexed: HashMap<String, T> = HashMap::new();
-    let mut archive = tar::Archive::new(reader);
-    for entry in archive.entries().map_err(not_tar)? {
-        let mut entry = entry.map_err(not_tar)?;
+    imgaudit_tar::for_each_entry(reader, |entry| -> Result<(), ImageError> {
         let name = member_name(&entry.path_bytes());
         let entry_type = entry.header().entry_type();
         if matches!(entry_type, tar::EntryType::Symlink | tar::EntryType::Link) {
@@ -124,28 +165,36 @@ where
                 .map(|t| String::from_utf8_lossy(&t).into_owned())
                 .unwrap_or_default();
             let symbolic = entry_type == tar::EntryType::Symlink;
+            kept.charge((name.len() + target.len()) as u64)?;
             kept.links
                 .insert(name.clone(), link_target(&name, &target, symbolic));
-            continue;
+            return Ok(());
         }
         if !entry_type.is_file() {
-            continue;
+            return Ok(());
         }
         let size = entry.size();
-        let mut buffered = BufReader::new(&mut entry);
+        let mut buffered = BufReader::new(entry);
         let head = buffered.fill_buf().map_err(not_tar)?.to_vec();
         if is_metadata(&name, &head, size) {
             if size > MAX_METADATA_BLOB {
-                return Err(ImageError::Malformed {
-                    input,
-                    what: format!("`{name}`"),
-                    reason: format!("it is larger than {MAX_METADATA_BLOB} bytes"),
-                });
+                return Err(too_large(&input, &format!("`{name}`"), MAX_METADATA_BLOB));
             }
+            // Charged before it is read, at the size its header declares.
+            kept.charge(name.len() as u64 + size)?;
             let mut bytes = Vec::new();
             buffered.read_to_end(&mut bytes).map_err(not_tar)?;
             kept.files.insert(name, bytes);
         } else {
+            if indexed.len() as u64 >= MAX_STREAM_LAYERS {
+                return Err(ImageError::StreamTooLarge {
+                    input: input.clone(),
+                    what: "layers",
+                    limit: MAX_STREAM_LAYERS,
+                });
+            }
+            // Its name is kept twice (in `streamed` and `indexed`).
+            kept.bytes = kept.bytes.saturating_add(2 * name.len() as u64);
             let result =
                 index_layer(&name, &mut buffered).map_err(|e| ImageError::StreamedLayer {
                     input: input.clone(),
@@ -155,7 +204,16 @@ where
             kept.streamed.insert(name.clone());
             indexed.insert(name, result);
         }
-    }
+        Ok(())
+    })
+    .map_err(|e| match e {
+        WalkError::Tar(e) => not_tar(e),
+        WalkError::Header { .. } => ImageError::NotAnImage {
+            input: input.clone(),
+            reason: format!("the stream is not a readable {format} tar archive: {e}"),
+        },
+        WalkError::Visit(e) => e,
+    })?;
 
     let meta = match spec {
         ImageSpec::OciArchiveStdin { reference } => {
@@ -209,10 +267,16 @@ fn docker_meta(
                 .to_owned(),
         });
     }
-    let manifest_bytes = read_verified(kept, "manifest.json", "manifest.json", None)?;
+    let manifest_bytes = read_verified(
+        kept,
+        "manifest.json",
+        "manifest.json",
+        MAX_ARCHIVE_INDEX_SIZE,
+        None,
+    )?;
     let entries = parse_manifest(&input, &manifest_bytes)?;
     let entry = select_entry(&input, &entries, selection)?;
-    let config_bytes = read_verified(kept, &entry.config, "image config", None)?;
+    let config_bytes = read_verified(kept, &entry.config, "image config", MAX_CONFIG_SIZE, None)?;
     let mut meta = build_meta(&input, spec, entry, &config_bytes)?;
     check_platform(&input, &meta.platform, options)?;
     for layer in meta.layers.iter().filter(|l| !kept.exists(&l.location)) {

@@ -17,14 +17,17 @@ mod capture;
 mod limits;
 mod path;
 mod read;
+mod zstd_window;
 
 pub use capture::{CaptureRules, DEFAULT_MAX_CAPTURE_SIZE, PatternError};
+pub use imgaudit_tar::{MAX_LONG_NAME, MAX_PAX_HEADER};
 pub use limits::{
-    Budget, DEFAULT_EXPANSION_FLOOR, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_EXPANSION_RATIO,
-    DEFAULT_MAX_UNCOMPRESSED_BYTES, Exceeded,
+    Budget, DEFAULT_EXPANSION_FLOOR, DEFAULT_MAX_CAPTURED_BYTES, DEFAULT_MAX_ENTRIES,
+    DEFAULT_MAX_EXPANSION_RATIO, DEFAULT_MAX_UNCOMPRESSED_BYTES, Exceeded,
 };
 pub use path::{ImagePath, PathProblem, escape_bytes, push_escaped};
 pub use read::{LayerError, ReadOptions, read_layer};
+pub use zstd_window::MAX_ZSTD_WINDOW_LOG;
 
 /// The version of what [`read_layer`] produces. Caches of layer indexes key on it, so the
 /// suffix must be bumped whenever a [`LayerIndex`] of the same bytes could come out different
@@ -183,6 +186,17 @@ impl LayerIndex {
             .iter()
             .filter(|c| matches!(c, Change::Add { .. }))
             .count()
+    }
+
+    /// The bytes of the files captured in this layer, as charged to a [`Budget`].
+    pub fn captured_bytes(&self) -> u64 {
+        self.changes
+            .iter()
+            .map(|change| match change {
+                Change::Add { entry, .. } => entry.content.as_ref().map_or(0, |c| c.len() as u64),
+                Change::Whiteout { .. } | Change::Opaque { .. } => 0,
+            })
+            .sum()
     }
 
     /// Whiteouts and opaque markers.

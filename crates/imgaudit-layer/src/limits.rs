@@ -20,16 +20,23 @@ pub const DEFAULT_MAX_EXPANSION_RATIO: u64 = 2048;
 /// The uncompressed bytes a layer may reach whatever its ratio, so that a small layer of zeros
 /// (a preallocated file, a sparse file written out) passes.
 pub const DEFAULT_EXPANSION_FLOOR: u64 = 2 * 1024 * 1024 * 1024;
+/// The default cap on the bytes of captured files (configuration files, package metadata)
+/// across all layers of one image: the real images of the tests capture well under a megabyte,
+/// and a fleet's largest a few; a layer of thousands of files the capture rules match, each
+/// under the per-file cap, would otherwise be held whole in memory.
+pub const DEFAULT_MAX_CAPTURED_BYTES: u64 = 256 * 1024 * 1024;
 
-/// An image-wide budget of uncompressed bytes and tar entries.
+/// An image-wide budget of uncompressed bytes, tar entries and captured bytes.
 #[derive(Debug)]
 pub struct Budget {
     max_bytes: u64,
     max_entries: u64,
     max_expansion_ratio: u64,
     expansion_floor: u64,
+    max_captured: u64,
     bytes: AtomicU64,
     entries: AtomicU64,
+    captured: AtomicU64,
 }
 
 impl Default for Budget {
@@ -55,6 +62,9 @@ pub enum Exceeded {
         compressed: u64,
         uncompressed: u64,
     },
+    Captured {
+        limit: u64,
+    },
 }
 
 impl Budget {
@@ -64,8 +74,10 @@ impl Budget {
             max_entries,
             max_expansion_ratio: DEFAULT_MAX_EXPANSION_RATIO,
             expansion_floor: DEFAULT_EXPANSION_FLOOR,
+            max_captured: DEFAULT_MAX_CAPTURED_BYTES,
             bytes: AtomicU64::new(0),
             entries: AtomicU64::new(0),
+            captured: AtomicU64::new(0),
         }
     }
 
@@ -100,6 +112,16 @@ impl Budget {
         Ok(())
     }
 
+    /// The same budget with another cap on captured bytes.
+    pub fn with_max_captured_bytes(mut self, max_captured: u64) -> Budget {
+        self.max_captured = max_captured;
+        self
+    }
+
+    pub fn max_captured_bytes(&self) -> u64 {
+        self.max_captured
+    }
+
     pub fn max_bytes(&self) -> u64 {
         self.max_bytes
     }
@@ -110,8 +132,9 @@ impl Budget {
 
     /// Charges a whole layer that was not read (its index came from a cache), so that a cap
     /// refuses the same image whether its layers were read or remembered.
-    pub fn charge_layer(&self, bytes: u64, entries: u64) -> Result<(), Exceeded> {
+    pub fn charge_layer(&self, bytes: u64, entries: u64, captured: u64) -> Result<(), Exceeded> {
         self.charge_bytes(bytes)?;
+        self.charge_captured(captured)?;
         let used = self.entries.fetch_add(entries, Ordering::Relaxed) + entries;
         if used > self.max_entries {
             return Err(Exceeded::Entries {
@@ -126,6 +149,17 @@ impl Budget {
         if used > self.max_bytes {
             return Err(Exceeded::Bytes {
                 limit: self.max_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Charges a file's content before it is captured.
+    pub(crate) fn charge_captured(&self, n: u64) -> Result<(), Exceeded> {
+        let used = self.captured.fetch_add(n, Ordering::Relaxed) + n;
+        if used > self.max_captured {
+            return Err(Exceeded::Captured {
+                limit: self.max_captured,
             });
         }
         Ok(())

@@ -1,5 +1,6 @@
 //! The single streaming pass over one layer blob.
 
+use std::cell::Cell;
 use std::io::{self, BufReader, Read};
 use std::sync::{Arc, mpsc};
 
@@ -7,10 +8,12 @@ use imgaudit_digest::{Algorithm, DigestReader};
 use tar::EntryType;
 
 use crate::limits::{Counted, Exceeded, Metered};
+use crate::zstd_window::{FrameWatch, MAX_ZSTD_WINDOW, MAX_ZSTD_WINDOW_LOG};
 use crate::{
     Budget, CaptureRules, Change, Compression, Entry, EntryKind, ImagePath, LayerIndex,
     PathProblem, escape_bytes,
 };
+use imgaudit_tar::WalkError;
 
 const WHITEOUT_PREFIX: &[u8] = b".wh.";
 const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
@@ -76,6 +79,18 @@ pub enum LayerError {
         compressed: u64,
         uncompressed: u64,
     },
+    #[error(
+        "the files captured for the audit (configuration files and the like) come to more than {limit} bytes over the image, the configured cap"
+    )]
+    TooManyCapturedBytes { limit: u64 },
+    /// A tar header over its cap: which, where, and the cap (boxed: errors stay small).
+    #[error("{0}")]
+    HeaderTooLarge(Box<str>),
+    #[error(
+        "the layer's zstd stream has a frame whose window is {}, more than the cap of {MAX_ZSTD_WINDOW} bytes (2^{MAX_ZSTD_WINDOW_LOG}) that bounds the memory of decompression; recompress it with a smaller window (zstd levels up to 19, without --long)",
+        window.map_or_else(|| "larger".to_owned(), |w| format!("{w} bytes"))
+    )]
+    ZstdWindowTooLarge { window: Option<u64> },
 }
 
 impl From<Exceeded> for LayerError {
@@ -94,6 +109,7 @@ impl From<Exceeded> for LayerError {
                 compressed,
                 uncompressed,
             },
+            Exceeded::Captured { limit } => LayerError::TooManyCapturedBytes { limit },
         }
     }
 }
@@ -209,23 +225,38 @@ fn decompress(
     budget: &Budget,
     chunks: &mpsc::SyncSender<Vec<u8>>,
 ) -> Result<(), LayerError> {
-    let taken = std::rc::Rc::new(std::cell::Cell::new(0));
-    let buffered = BufReader::with_capacity(
-        READ_BUFFER,
-        Counted {
-            inner: raw,
-            count: std::rc::Rc::clone(&taken),
-        },
-    );
+    let refused_window = Cell::new(None);
+    // The bytes the decompressor took (read ahead by at most the buffer): the layer's
+    // compressed size so far, for the expansion guard.
+    let taken = std::rc::Rc::new(Cell::new(0));
+    let raw = Counted {
+        inner: raw,
+        count: std::rc::Rc::clone(&taken),
+    };
     let decoder: Box<dyn Read> = match compression {
-        Compression::None => Box::new(buffered),
-        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(
-            |source| LayerError::Decompression {
+        Compression::None => Box::new(BufReader::with_capacity(READ_BUFFER, raw)),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(
+            BufReader::with_capacity(READ_BUFFER, raw),
+        )),
+        Compression::Zstd => {
+            let watched = FrameWatch::new(raw, &refused_window);
+            let mut decoder = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(
+                READ_BUFFER,
+                watched,
+            ))
+            .map_err(|source| LayerError::Decompression {
                 compression: "zstd",
                 source,
-            },
-        )?),
+            })?;
+            // The decoder's own check, should the watch have lost its way.
+            decoder
+                .window_log_max(MAX_ZSTD_WINDOW_LOG)
+                .map_err(|source| LayerError::Decompression {
+                    compression: "zstd",
+                    source,
+                })?;
+            Box::new(decoder)
+        }
     };
     let mut source = Metered {
         inner: Failures {
@@ -233,13 +264,28 @@ fn decompress(
             failed: false,
         },
         budget,
-        // A plain tar expands nothing; the bytes the decompressor took (read ahead by at most
-        // the buffer) are the layer's compressed size so far.
+        // A plain tar expands nothing.
         compressed: (compression != Compression::None).then_some(taken),
         uncompressed: 0,
         exceeded: None,
     };
-    pump(&mut source, chunks).map_err(|error| source_error(error, &source, compression))
+    pump(&mut source, chunks).map_err(|error| match refused_window.get() {
+        Some(window) => LayerError::ZstdWindowTooLarge {
+            window: Some(window),
+        },
+        None if compression == Compression::Zstd && is_window_error(&error) => {
+            LayerError::ZstdWindowTooLarge { window: None }
+        }
+        None => source_error(error, &source, compression),
+    })
+}
+
+/// Whether the zstd decoder refused a frame for its window (the library's words for
+/// `frameParameter_windowTooLarge`).
+fn is_window_error(error: &io::Error) -> bool {
+    error
+        .to_string()
+        .contains("Frame requires too much memory for decoding")
 }
 
 /// Bytes travel between the threads in chunks of this size...
@@ -384,16 +430,22 @@ fn walk<R: Read>(
     stream: R,
     options: &ReadOptions<'_>,
 ) -> Result<(Vec<Change>, Vec<String>), LayerError> {
-    let mut archive = tar::Archive::new(stream);
     let mut changes = Vec::new();
     let mut notes = Notes::default();
-    for entry in archive.entries().map_err(LayerError::Io)? {
-        let mut entry = entry.map_err(LayerError::Io)?;
+    imgaudit_tar::for_each_entry(stream, |entry| -> Result<(), LayerError> {
         options.budget.charge_entry()?;
-        if let Some(change) = read_entry(&mut entry, options, &mut notes)? {
+        if let Some(change) = read_entry(entry, options, &mut notes)? {
             changes.push(change);
         }
-    }
+        Ok(())
+    })
+    .map_err(|e| match e {
+        WalkError::Tar(e) => LayerError::Io(e),
+        WalkError::Header { refused, previous } => {
+            LayerError::HeaderTooLarge(refused.describe(previous.as_deref()).into())
+        }
+        WalkError::Visit(e) => e,
+    })?;
     Ok((changes, notes.into_vec()))
 }
 
@@ -567,6 +619,7 @@ fn read_entry<R: Read>(
         && size <= options.capture.max_size()
         && options.capture.matches(&path)
     {
+        options.budget.charge_captured(size)?;
         let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         entry.read_to_end(&mut data).map_err(LayerError::Io)?;
         Some(Arc::from(data))

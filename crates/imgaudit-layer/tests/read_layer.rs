@@ -439,3 +439,245 @@ fn detects_compression_from_bytes_not_names() {
     );
     assert_eq!(Compression::from_media_type("text/plain"), None);
 }
+
+/// A tar header block of `kind` whose content is `size` bytes long (the content itself is the
+/// caller's to write).
+fn raw_header(name: &str, kind: tar::EntryType, size: u64) -> [u8; 512] {
+    let mut header = tar::Header::new_gnu();
+    header.set_path(name).unwrap();
+    header.set_entry_type(kind);
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(0);
+    header.set_cksum();
+    *header.as_bytes()
+}
+
+/// A gzip layer: a regular file `etc/passwd`, then an extension header of `kind` whose content
+/// is `size` bytes, then the file it describes. Gzip keeps the blob small however large the
+/// header, so reading it whole would take `size` bytes of memory.
+fn layer_with_extension(kind: tar::EntryType, size: u64) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(
+        &LayerBuilder::new()
+            .file("etc/passwd", b"root:x:0:0::/root:/bin/sh\n")
+            .finish()[..1024],
+    )
+    .unwrap();
+    gz.write_all(&raw_header("././@LongLink", kind, size))
+        .unwrap();
+    let content = if kind == tar::EntryType::XHeader {
+        b"30 comment=aaaaaaaaaaaaaaaaaa\n".to_vec()
+    } else {
+        vec![b'a'; 64 * 1024]
+    };
+    let mut left = size;
+    while left > 0 {
+        let n = usize::try_from(left.min(content.len() as u64)).unwrap();
+        gz.write_all(&content[..n]).unwrap();
+        left -= n as u64;
+    }
+    gz.write_all(&vec![0; usize::try_from((512 - size % 512) % 512).unwrap()])
+        .unwrap();
+    gz.write_all(&raw_header("short", tar::EntryType::Regular, 0))
+        .unwrap();
+    gz.write_all(&[0; 1024]).unwrap();
+    gz.finish().unwrap()
+}
+
+#[test]
+fn extension_headers_over_their_caps_are_refused_before_they_are_buffered() {
+    let cases = [
+        (
+            tar::EntryType::GNULongName,
+            "GNU long name",
+            imgaudit_layer::MAX_LONG_NAME,
+        ),
+        (
+            tar::EntryType::GNULongLink,
+            "GNU long link",
+            imgaudit_layer::MAX_LONG_NAME,
+        ),
+        (
+            tar::EntryType::XHeader,
+            "PAX header",
+            imgaudit_layer::MAX_PAX_HEADER,
+        ),
+    ];
+    for (kind, what, cap) in cases {
+        // 64 MiB of header, which the tar reader would hold whole.
+        let size = 64 << 20;
+        let blob = layer_with_extension(kind, size);
+        assert!(blob.len() < 1 << 20, "{what}: the blob stays small");
+        let err = read(&blob).unwrap_err();
+        assert!(
+            matches!(err, LayerError::HeaderTooLarge { .. }),
+            "{what}: {err}"
+        );
+        let message = err.to_string();
+        for part in [
+            what,
+            &size.to_string(),
+            &cap.to_string(),
+            "after `etc/passwd`",
+        ] {
+            assert!(
+                message.contains(part),
+                "{what}: `{part}` missing from: {message}"
+            );
+        }
+
+        // A header that declares gigabytes but holds nothing is refused as it is seen.
+        let mut tar = raw_header("././@LongLink", kind, 4 << 30).to_vec();
+        tar.extend_from_slice(&[b'a'; 4096]);
+        let err = read(&tar).unwrap_err();
+        assert!(
+            err.to_string().contains("4294967296")
+                && err.to_string().contains("the first tar entry"),
+            "{what}: {err}"
+        );
+    }
+}
+
+#[test]
+fn long_names_links_and_pax_headers_under_their_caps_are_read() {
+    let long = format!("{}/file", "d".repeat(60 * 1024));
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(3);
+    header.set_mode(0o644);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(0);
+    header.set_entry_type(tar::EntryType::Regular);
+    builder
+        .append_data(&mut header, &long, &b"abc"[..])
+        .unwrap();
+    let mut link = tar::Header::new_gnu();
+    link.set_entry_type(tar::EntryType::Symlink);
+    link.set_size(0);
+    link.set_mode(0o777);
+    link.set_uid(0);
+    link.set_gid(0);
+    link.set_mtime(0);
+    builder.append_link(&mut link, "link", &long).unwrap();
+    // A PAX header of 600 KiB (a large extended attribute), under its cap.
+    let value = "x".repeat(600 * 1024);
+    let record_body = format!(" SCHILY.xattr.user.big={value}\n");
+    let mut length = record_body.len();
+    while format!("{length}{record_body}").len() != length {
+        length = format!("{length}{record_body}").len();
+    }
+    let record = format!("{length}{record_body}");
+    let mut tar = builder.into_inner().unwrap();
+    tar.truncate(tar.len() - 1024);
+    tar.extend_from_slice(&raw_header(
+        "PaxHeaders/with-xattr",
+        tar::EntryType::XHeader,
+        record.len() as u64,
+    ));
+    tar.extend_from_slice(record.as_bytes());
+    tar.resize(tar.len().div_ceil(512) * 512, 0);
+    tar.extend_from_slice(&raw_header("with-xattr", tar::EntryType::Regular, 0));
+    tar.extend_from_slice(&[0; 1024]);
+    for blob in [tar.clone(), Compress::Gzip.apply(&tar)] {
+        let index = read(&blob).unwrap();
+        let paths = paths(&index);
+        assert_eq!(paths.len(), 3, "{paths:?}");
+        assert_eq!(paths[0], format!("+/{long}"));
+        assert_eq!(paths[2], "+/with-xattr");
+    }
+}
+
+#[test]
+fn a_sparse_map_without_end_is_refused() {
+    // A GNU sparse file whose map of holes continues block after block: the tar reader reads
+    // the whole map before it yields the entry.
+    let mut header = tar::Header::new_gnu();
+    header.set_path("sparse").unwrap();
+    header.set_entry_type(tar::EntryType::GNUSparse);
+    header.set_size(0);
+    header.set_mode(0o644);
+    header.as_gnu_mut().unwrap().isextended[0] = 1;
+    header.set_cksum();
+    let mut tar = header.as_bytes().to_vec();
+    let mut extension = [0u8; 512];
+    extension[504] = 1;
+    for _ in 0..(8 << 20) / 512 {
+        tar.extend_from_slice(&extension);
+    }
+    let err = read(&Compress::Gzip.apply(&tar)).unwrap_err();
+    assert!(
+        matches!(err, LayerError::HeaderTooLarge { .. }) && err.to_string().contains("4194304"),
+        "{err}"
+    );
+}
+
+#[test]
+fn captured_bytes_are_capped_over_the_image() {
+    let layer = (0..10).fold(LayerBuilder::new(), |b, i| {
+        b.file(&format!("etc/conf.d/{i}.conf"), &[b'x'; 100])
+    });
+    let tar = layer.finish();
+    let rules = CaptureRules::new(&["/etc/conf.d/*.conf"], 1000).unwrap();
+    let read_capped = |cap: u64| {
+        read_with(
+            &tar,
+            &rules,
+            &Budget::default().with_max_captured_bytes(cap),
+        )
+    };
+    let index = read_capped(1000).unwrap();
+    assert_eq!(index.captured_bytes(), 1000);
+    let err = read_capped(999).unwrap_err();
+    assert!(
+        matches!(err, LayerError::TooManyCapturedBytes { limit: 999 }),
+        "{err}"
+    );
+    // Layers read in parallel share one budget.
+    let shared = Budget::default().with_max_captured_bytes(1500);
+    read_with(&tar, &rules, &shared).unwrap();
+    assert!(matches!(
+        read_with(&tar, &rules, &shared).unwrap_err(),
+        LayerError::TooManyCapturedBytes { limit: 1500 }
+    ));
+    // A remembered layer is charged the same.
+    let shared = Budget::default().with_max_captured_bytes(1500);
+    shared.charge_layer(0, 0, index.captured_bytes()).unwrap();
+    assert!(shared.charge_layer(0, 0, index.captured_bytes()).is_err());
+}
+
+#[test]
+fn zstd_windows_over_the_cap_are_refused_naming_both() {
+    let tar = LayerBuilder::new()
+        .file(
+            "data",
+            &(0..400_000u32)
+                .flat_map(|i| (i % 241).to_le_bytes())
+                .collect::<Vec<_>>(),
+        )
+        .finish();
+    let compress = |window_log: u32| {
+        let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+        encoder.window_log(window_log).unwrap();
+        encoder.long_distance_matching(true).unwrap();
+        std::io::copy(&mut &tar[..], &mut encoder).unwrap();
+        encoder.finish().unwrap()
+    };
+    let cap = 1u64 << imgaudit_layer::MAX_ZSTD_WINDOW_LOG;
+    let index = read(&compress(imgaudit_layer::MAX_ZSTD_WINDOW_LOG)).unwrap();
+    assert_eq!(index.diff_id, Some(sha256(&tar)));
+    let err = read(&compress(27)).unwrap_err();
+    assert!(
+        matches!(err, LayerError::ZstdWindowTooLarge { window: Some(w) } if w == 1 << 27),
+        "{err}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains(&(1u64 << 27).to_string()) && message.contains(&cap.to_string()),
+        "{message}"
+    );
+}

@@ -71,6 +71,8 @@ pub struct LoadOptions {
     /// `expansion_floor` uncompressed bytes (see [`imgaudit_layer::Budget::with_expansion_cap`]).
     pub max_expansion_ratio: u64,
     pub expansion_floor: u64,
+    /// The cap on the bytes of captured files over all layers (read or remembered).
+    pub max_captured_bytes: u64,
     /// Layers read at once; 0 means one per available core.
     pub jobs: usize,
     /// Hash the uncompressed stream of compressed layers and compare it with the config's
@@ -96,6 +98,7 @@ impl Default for LoadOptions {
             max_entries: imgaudit_layer::DEFAULT_MAX_ENTRIES,
             max_expansion_ratio: imgaudit_layer::DEFAULT_MAX_EXPANSION_RATIO,
             expansion_floor: imgaudit_layer::DEFAULT_EXPANSION_FLOOR,
+            max_captured_bytes: imgaudit_layer::DEFAULT_MAX_CAPTURED_BYTES,
             jobs: 0,
             verify_diff_ids: true,
             progress: None,
@@ -109,6 +112,7 @@ impl LoadOptions {
     fn budget(&self) -> Budget {
         Budget::new(self.max_uncompressed_bytes, self.max_entries)
             .with_expansion_cap(self.max_expansion_ratio, self.expansion_floor)
+            .with_max_captured_bytes(self.max_captured_bytes)
     }
 }
 
@@ -466,6 +470,7 @@ fn locate(indexes: &[Obtained], path: &ImagePath, up_to: usize) -> Option<usize>
         .map(|(layer, _)| layer)
 }
 
+/// The image-wide caps the options set, for the layers to share.
 /// One layer's index and where it came from.
 struct Obtained {
     index: Arc<LayerIndex>,
@@ -605,7 +610,11 @@ fn fetch_one(
         };
         expansion
             .and_then(|()| {
-                budget.charge_layer(cached.uncompressed_size, cached.changes.len() as u64)
+                budget.charge_layer(
+                    cached.uncompressed_size,
+                    cached.changes.len() as u64,
+                    cached.captured_bytes(),
+                )
             })
             .map_err(|exceeded| LoadError::Layer {
                 input: meta.source.clone(),

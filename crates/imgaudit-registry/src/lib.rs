@@ -24,8 +24,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use imgaudit_digest::{Algorithm, Digest};
 use imgaudit_image::{
-    Documents, ImageError, ImageMeta, MAX_METADATA_BLOB, OpenOptions, OpenedImage, Platform,
-    Reference, verify_bytes,
+    Documents, ImageError, ImageMeta, MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE, OpenOptions, OpenedImage,
+    Platform, Reference, too_large, verify_bytes,
 };
 use oci_client::Client;
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
@@ -212,13 +212,8 @@ impl Session {
                     .pull_manifest_raw(reference, auth, ACCEPTED_MANIFESTS)
             }))
             .map_err(|e| self.failure(Step::Manifest, reference, &e))?;
-        if bytes.len() as u64 > MAX_METADATA_BLOB {
-            return Err(ImageError::Malformed {
-                input: self.input.clone(),
-                what: "manifest".to_owned(),
-                reason: format!("it is larger than {MAX_METADATA_BLOB} bytes"),
-            }
-            .into());
+        if bytes.len() as u64 > MAX_MANIFEST_SIZE {
+            return Err(too_large(&self.input, "manifest", MAX_MANIFEST_SIZE).into());
         }
         Ok(bytes.to_vec())
     }
@@ -230,7 +225,7 @@ impl Session {
         digest: &Digest,
         size: u64,
     ) -> Result<Vec<u8>, OciDistributionError> {
-        let limit = size.min(MAX_METADATA_BLOB) + 1;
+        let limit = size.min(MAX_CONFIG_SIZE) + 1;
         let reference = self.reference(digest);
         let digest_text = digest.to_string();
         let mut stream = self
@@ -309,13 +304,19 @@ impl Documents for RegistryDocuments<'_> {
 
     fn config(&self, digest: &Digest, size: Option<u64>) -> Result<Vec<u8>, ImageError> {
         let session = self.session;
-        let declared = size.unwrap_or(MAX_METADATA_BLOB);
+        let declared = size.unwrap_or(MAX_CONFIG_SIZE);
+        if declared > MAX_CONFIG_SIZE {
+            return Err(too_large(&session.input, "image config", MAX_CONFIG_SIZE));
+        }
         let bytes = session
             .runtime
             .block_on(session.with_retries(|| session.small_blob(digest, declared)))
             .map_err(|e| {
                 registry_to_image(session.failure(Step::Config, &session.reference(digest), &e))
             })?;
+        if bytes.len() as u64 > MAX_CONFIG_SIZE {
+            return Err(too_large(&session.input, "image config", MAX_CONFIG_SIZE));
+        }
         verify_bytes(&session.input, "image config", &bytes, digest, size)?;
         Ok(bytes)
     }

@@ -74,6 +74,10 @@ pub(crate) struct GlobalArgs {
     /// Refuse images with more tar entries than this, over all layers.
     #[arg(long, global = true, value_name = "COUNT", default_value_t = imgaudit_layer::DEFAULT_MAX_ENTRIES)]
     pub(crate) max_entries: u64,
+    /// Refuse images whose captured files (the configuration files and metadata the audit
+    /// reads) come to more than this many bytes, over all layers.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = imgaudit_layer::DEFAULT_MAX_CAPTURED_BYTES)]
+    pub(crate) max_captured_bytes: u64,
     /// Layers to decompress at once [default: one per core]
     #[arg(
         long,

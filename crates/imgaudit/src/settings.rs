@@ -32,6 +32,7 @@ pub(crate) struct Reading {
     /// From the flags, then imgaudit.toml ([`Reading::with_config`]), then the defaults.
     max_expansion_ratio: Option<u64>,
     expansion_floor: Option<u64>,
+    max_captured_bytes: u64,
     jobs: usize,
     verify_diff_ids: bool,
     username: Option<String>,
@@ -57,6 +58,7 @@ impl Reading {
             max_entries: global.max_entries,
             max_expansion_ratio: global.max_expansion_ratio,
             expansion_floor: global.expansion_floor,
+            max_captured_bytes: global.max_captured_bytes,
             jobs: global.jobs,
             verify_diff_ids: !global.skip_diff_id_check,
             username: global.username.clone(),
@@ -153,6 +155,7 @@ impl Reading {
             expansion_floor: self
                 .expansion_floor
                 .unwrap_or(imgaudit_layer::DEFAULT_EXPANSION_FLOOR),
+            max_captured_bytes: self.max_captured_bytes,
             jobs: self.jobs,
             verify_diff_ids: self.verify_diff_ids,
             progress: self

@@ -247,6 +247,26 @@ fn caps_refuse_a_cached_image_as_they_refuse_a_read_one() {
 }
 
 #[test]
+fn the_capture_cap_refuses_a_cached_image_as_it_refuses_a_read_one() {
+    let (_dir, cache, image) = example_with_cache();
+    stdout_of_audit(&with_cache(&cache, &["scan", &image]));
+    let capped = ["--max-captured-bytes", "10"];
+    let cold = imgaudit(&["scan", &image, "--no-cache", capped[0], capped[1]], None);
+    let warm = imgaudit(
+        &with_cache(&cache, &["scan", &image, capped[0], capped[1]]),
+        None,
+    );
+    for (run, output) in [("cold", &cold), ("warm", &warm)] {
+        assert_eq!(output.status.code(), Some(2), "{run}: {}", stderr(output));
+        assert!(
+            stderr(output).contains("captured") && stderr(output).contains("more than 10 bytes"),
+            "{run}: {}",
+            stderr(output)
+        );
+    }
+}
+
+#[test]
 fn concurrent_runs_share_one_cache() {
     let (_dir, cache, image) = example_with_cache();
     let expected = stdout_of_audit(&["scan", &image, "--format", "json", "--no-cache"]);
