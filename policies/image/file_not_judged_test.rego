@@ -10,7 +10,7 @@ unjudged(path, resolved, reason) := {
 }
 
 test_each_unjudged_file_is_a_finding if {
-	findings := img001.deny with input as {"unjudged": [
+	findings := aud001.deny with input as {"unjudged": [
 		unjudged("/etc/pip.conf", null, "too_large"),
 		unjudged("/etc/profile.d/pip.sh", "/opt/pip.sh", "stream"),
 	]}
@@ -22,11 +22,11 @@ test_each_unjudged_file_is_a_finding if {
 }
 
 test_a_loop_has_no_target if {
-	findings := img001.deny with input as {"unjudged": [unjudged("/etc/pip.conf", null, "link_loop")]}
+	findings := aud001.deny with input as {"unjudged": [unjudged("/etc/pip.conf", null, "link_loop")]}
 	some f in findings
 	startswith(f.msg, "/etc/pip.conf could not be judged: ")
 }
 
 test_nothing_unjudged_is_fine if {
-	count(img001.deny) == 0 with input as {"unjudged": []}
+	count(aud001.deny) == 0 with input as {"unjudged": []}
 }
