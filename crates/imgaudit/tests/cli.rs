@@ -993,14 +993,14 @@ fn a_zstd_bomb_is_refused_by_its_expansion_ratio_with_how_to_raise_the_cap() {
     let config = config.display().to_string();
     fails(&["scan", &arg, "--config", &config], None, &["2048 times"]);
     let output = imgaudit(
-        &[
+        &common::with_python_rules(&[
             "scan",
             &arg,
             "--config",
             &config,
             "--max-expansion-ratio",
             "100000",
-        ],
+        ]),
         None,
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
