@@ -4,8 +4,12 @@ use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::ImagePath;
 
-/// The default cap on one captured file: facts need configuration files, not binaries.
-pub const DEFAULT_MAX_CAPTURE_SIZE: u64 = 1024 * 1024;
+/// The default cap on one captured file: facts need configuration files and package databases,
+/// not binaries. The largest a real image holds is apk's `/lib/apk/db/installed` (every file of
+/// every package: megabytes in an image with a compiler); a file over the cap is reported as not
+/// judged (AUD001), so the cap must stay above what real images hold. The total captured over an
+/// image has its own cap (`Budget`).
+pub const DEFAULT_MAX_CAPTURE_SIZE: u64 = 16 * 1024 * 1024;
 
 /// The registered interests of the facts and policies: path globs, matched against the path with
 /// a leading `/` (`/etc/pip.conf`, `/usr/lib/python3*/EXTERNALLY-MANAGED`, `**/pyvenv.cfg`), and a

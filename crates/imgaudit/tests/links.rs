@@ -243,7 +243,10 @@ fn case_5_start_up_files_reached_through_links() {
 #[test]
 fn case_6_files_that_cannot_be_judged() {
     let mut large = USER_CONF.to_vec();
-    large.resize(1024 * 1024 + 1, b'#');
+    large.resize(
+        usize::try_from(imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE).unwrap() + 1,
+        b'#',
+    );
     let mut chain = LayerBuilder::new().file("opt/conf/settings.ini", USER_CONF);
     chain = chain.symlink("opt/links/0", "/opt/conf/settings.ini");
     for i in 1..=40 {
