@@ -29,6 +29,20 @@ pub struct PatternError {
     pub reason: String,
 }
 
+/// A glob matching `path` alone. globset's own `escape` leaves a backslash as it is, which these
+/// rules (built with backslash escapes) read as an escape: a path from an image's config ending
+/// in a backslash made an invalid glob.
+fn literal(path: &str) -> String {
+    let mut glob = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '?' | '*' | '[' | ']' | '{' | '}' | '\\' | '!') {
+            glob.push('\\');
+        }
+        glob.push(c);
+    }
+    glob
+}
+
 impl CaptureRules {
     /// Captures nothing: only metadata is kept.
     pub fn none() -> CaptureRules {
@@ -72,7 +86,7 @@ impl CaptureRules {
     /// are taken literally: for files an image's config points at, such as `$BASH_ENV`.
     pub fn with_paths<S: AsRef<str>>(&self, paths: &[S]) -> Result<CaptureRules, PatternError> {
         let mut patterns = self.patterns.clone();
-        patterns.extend(paths.iter().map(|path| globset::escape(path.as_ref())));
+        patterns.extend(paths.iter().map(|path| literal(path.as_ref())));
         CaptureRules::new(&patterns, self.max_size)
     }
 
@@ -150,6 +164,24 @@ mod tests {
         assert!(rules.matches(&path("etc/pip.conf")));
         assert!(rules.matches(&path("opt/env[1]/bash_env")));
         assert!(!rules.matches(&path("opt/env1/bash_env")));
+    }
+
+    #[test]
+    fn exact_paths_may_hold_any_glob_character() {
+        // Found by fuzzing: `BASH_ENV=/etc/profile.d/fuzz.sh\` made an invalid glob, and the
+        // loader panicked on it.
+        let names = [
+            "/etc/profile.d/fuzz.sh\\",
+            "/opt/a\\b/c",
+            "/opt/{x,y}/*?!/[z]",
+        ];
+        let rules = CaptureRules::none().with_paths(&names).unwrap();
+        for name in names {
+            assert!(rules.matches(&path(&name[1..])), "{name}");
+        }
+        assert!(!rules.matches(&path("etc/profile.d/fuzz.sh")));
+        assert!(!rules.matches(&path("opt/ab/c")));
+        assert!(!rules.matches(&path("opt/x/aa!/z")));
     }
 
     #[test]
