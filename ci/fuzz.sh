@@ -60,6 +60,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked >&2 || die "cargo install cargo-fuzz failed"
 fi
 command -v c++ >/dev/null || apt_install g++  # libfuzzer-sys compiles libFuzzer itself
+command -v python3 >/dev/null || apt_install python3  # tests/fuzz/make-seeds.py
 
 # The fuzz crate's own Cargo.lock is committed: refuse to build if it is out of date.
 cargo metadata --locked --format-version 1 --manifest-path "$fuzz_dir/Cargo.toml" >/dev/null \
