@@ -20,6 +20,9 @@
 //! - **Secret-named assignments** ([`assign`]): the value of `NAME=value` when the name says it
 //!   holds a secret ([`is_secret_name`]: `GITHUB_TOKEN`, `DB_PASSWORD`, `PGPASSWORD`…).
 //!
+//! A secret found is shown as a [`Fingerprint`] (first characters, length, short hash), never
+//! as its value.
+//!
 //! False positives cost readability, so every detector is narrow: digests (`sha256:…`), UUIDs,
 //! base64 layer ids, `--password-stdin`, `-u 1000`, `-u root`, `USER 1000:1000` and `$VAR`
 //! references are left alone (each is a test). The cost is linear in the text: the token
@@ -32,6 +35,7 @@
 
 pub mod assign;
 pub mod command;
+mod fingerprint;
 mod pem;
 pub mod tokens;
 pub mod url;
@@ -40,6 +44,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 pub use assign::is_secret_name;
+pub use fingerprint::{Fingerprint, SHOWN_PREFIX};
 
 /// What a masked secret reads as.
 pub const MASK: &str = "****";
