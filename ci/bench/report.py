@@ -21,16 +21,23 @@ MAX_RSS_MB = 150.0          # imgaudit peak RSS
 MAX_REGISTRY_VS_COPY = 1.0
 
 REGISTRY_ROWS = ["imgaudit-registry", "skopeo-copy", "skopeo+imgaudit"]
-ORDER = ["imgaudit", "imgaudit-scan", "imgaudit-nodiff", "imgaudit-miniz", "gzip -dc",
-         "inflate_walk", "trivy", "cst"] + REGISTRY_ROWS
+# Issue 15: the whole scan with every pack at most 10% slower than the previous release's.
+MAX_SCAN_VS_PREVIOUS = 1.10
+
+ORDER = ["imgaudit", "imgaudit-scan", "imgaudit-scan-python", "imgaudit-scan-prev",
+         "imgaudit-nodiff", "imgaudit-miniz", "gzip -dc", "inflate_walk", "trivy",
+         "trivy-secret", "cst"] + REGISTRY_ROWS
 INPUTS = {
     "imgaudit": "gzip OCI layout",
     "imgaudit-scan": "gzip OCI layout, scan (facts, all policies)",
+    "imgaudit-scan-python": "gzip OCI layout, scan, Python rules only",
+    "imgaudit-scan-prev": "gzip OCI layout, scan by the previous release",
     "imgaudit-nodiff": "gzip OCI layout, --skip-diff-id-check",
     "imgaudit-miniz": "gzip OCI layout, miniz_oxide inflate",
     "gzip -dc": "gzip OCI layout (layer blobs)",
     "inflate_walk": "gzip OCI layout (layer blobs)",
     "trivy": "gzip OCI layout (--input DIR)",
+    "trivy-secret": "gzip OCI layout, secret scanner + image-config checks",
     "cst": "docker-archive tar",
     "imgaudit-registry": "local registry (HTTP, loopback), streamed",
     "skopeo-copy": "local registry -> empty OCI layout",
@@ -106,7 +113,15 @@ def main():
             "value": ratio("imgaudit-registry", "skopeo-copy"), "max": MAX_REGISTRY_VS_COPY,
             "strict": True},
     }
+    targets["scan_vs_previous_release"] = {
+        "value": ratio("imgaudit-scan", "imgaudit-scan-prev"), "max": MAX_SCAN_VS_PREVIOUS}
+    targets["imgaudit_scan_peak_rss_mb"] = {"value": rss_mb.get("imgaudit-scan"),
+                                            "max": MAX_RSS_MB, "strict": True}
     # The variants, for comparison: not targets of their own.
+    for num, den in (("imgaudit-scan", "imgaudit-scan-python"), ("imgaudit-scan", "trivy-secret")):
+        value = ratio(num, den)
+        if value is not None:
+            targets[f"{num}_vs_{den}"] = {"value": value, "max": None, "info": True}
     for variant in ("imgaudit-nodiff", "imgaudit-miniz"):
         for baseline in ("trivy", "inflate_walk"):
             value = ratio(variant, baseline)
@@ -166,6 +181,8 @@ def main():
         "imgaudit_vs_trivy": "imgaudit / trivy",
         "imgaudit_vs_inflate_walk": "imgaudit / inflate_walk",
         "imgaudit_peak_rss_mb": "imgaudit peak RSS MB",
+        "scan_vs_previous_release": "imgaudit-scan / imgaudit-scan-prev",
+        "imgaudit_scan_peak_rss_mb": "imgaudit-scan peak RSS MB",
         "imgaudit_registry_vs_skopeo_copy": "imgaudit-registry / skopeo-copy",
         "imgaudit_registry_vs_skopeo_imgaudit": "imgaudit-registry / skopeo+imgaudit",
     }

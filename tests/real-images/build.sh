@@ -134,7 +134,7 @@ inputs_hash() {   # this script and every file next to it (the Dockerfiles)
 ensure_tools() {
   local -a missing=()
   local t
-  for t in debootstrap skopeo buildah umoci podman jq zstd pigz tar awk sha256sum; do
+  for t in debootstrap skopeo buildah umoci podman jq zstd pigz tar awk sha256sum ssh-keygen openssl git; do
     command -v "$t" >/dev/null || missing+=("$t")
   done
   python3 -m pip --version >/dev/null 2>&1 || missing+=(pip)
@@ -145,7 +145,7 @@ ensure_tools() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     debootstrap skopeo umoci buildah podman docker-registry runc crun fuse-overlayfs uidmap \
     containers-storage golang-github-containers-common catatonit slirp4netns conmon \
-    apache2-utils pigz zstd jq python3-pip
+    apache2-utils pigz zstd jq python3-pip openssh-client openssl git
 }
 
 # The Debian mirror this machine's apt uses: deb822 .sources first (a stanza
@@ -301,6 +301,92 @@ export_python_fixtures() {
     log "$name: oci-gzip"
     sko copy --quiet "$(cs_ovl "$LOCAL/$name:test")" "oci:$OUT/$name/oci:test"
   done
+}
+
+# The hygiene and secrets pack's fixtures (secrets-hygiene: every rule fires once, beside its
+# traps; hygiene-clean: nothing fires). What must not be committed is made here, on the host, into
+# the build context: private keys, certificates and public keys (fresh each build, by ssh-keygen
+# and openssl), the .git directory of the copied app, and the six sdist and wheel from pip.
+PACK_FIXTURES=(secrets-hygiene hygiene-clean)
+# A fake GitLab token (glpat- and 20 characters) the build passes as a build argument.
+FIXTURE_BUILD_ARG_TOKEN=glpat-FixtureBuildArgTok01
+
+make_fixture_keys() {  # DIR
+  local d=$1 tmp
+  tmp=$(mktemp -d "$WORK/keys.XXXXXX")
+  mkdir -p "$d/ssh" "$d/tls" "$d/deploy"
+  ssh-keygen -q -t rsa -b 2048 -N '' -C imgaudit-fixture -f "$d/ssh/id_rsa"
+  openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$d/tls/server.key"
+  openssl req -x509 -new -key "$d/tls/server.key" -subj /CN=fixture.internal.example -days 3650 \
+    -out "$d/tls/server.crt" 2>/dev/null
+  local n
+  for n in 1 2; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -noenc \
+      -keyout "$tmp/ca$n.key" -subj "/CN=imgaudit fixture CA $n" -days 3650 -out "$tmp/ca$n.crt" 2>/dev/null
+  done
+  cat "$tmp/ca1.crt" "$tmp/ca2.crt" >"$d/tls/ca-bundle.crt"
+  openssl genpkey -algorithm ed25519 -out "$tmp/signing.key"
+  openssl pkey -in "$tmp/signing.key" -pubout -out "$d/tls/signing.pub.pem"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$d/deploy/deploy_key"
+  safe_rm "$tmp"
+  chmod 0700 "$d/ssh"
+  chmod 0600 "$d/ssh/id_rsa" "$d/tls/server.key" "$d/deploy/deploy_key"
+  grep -q '^-----BEGIN OPENSSH PRIVATE KEY-----$' "$d/ssh/id_rsa" || die "ssh-keygen wrote no OpenSSH key"
+  grep -q '^-----BEGIN PRIVATE KEY-----$' "$d/tls/server.key" || die "openssl wrote no PKCS#8 key"
+  grep -q '^-----BEGIN EC PRIVATE KEY-----$' "$d/deploy/deploy_key" || die "openssl wrote no SEC1 EC key"
+}
+
+build_pack_fixtures() {
+  local dl=$WORK/pack-downloads name ctx
+  safe_rm "$dl"; mkdir -p "$dl/sdists" "$dl/wheels"
+  python3 -m pip download --quiet --no-deps --no-binary=:all: -d "$dl/sdists" six==1.16.0 \
+    || die "pip download of the six 1.16.0 sdist failed"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$dl/wheels" six==1.16.0 \
+    || die "pip download of the six 1.16.0 wheel failed"
+  [[ -f $dl/sdists/six-1.16.0.tar.gz ]] || die "no six-1.16.0.tar.gz in $dl/sdists"
+
+  ctx=$WORK/secrets-hygiene-ctx
+  safe_rm "$ctx"; mkdir -p "$ctx"
+  cp -a "$SCRIPT_DIR/secrets-hygiene/." "$ctx/"
+  cp -a "$dl/sdists" "$ctx/sdists"
+  make_fixture_keys "$ctx/keys"
+  # An empty repository (no hook samples) is all FILE003 needs.
+  git init --quiet --template= "$ctx/app" >/dev/null
+  bah bud --isolation chroot --network host --layers --format oci \
+    --build-arg "TOKEN=$FIXTURE_BUILD_ARG_TOKEN" \
+    -f "$ctx/Dockerfile" -t "$LOCAL/secrets-hygiene:test" "$ctx" >&2
+  # The tests check that no key leaks into any output: they read the keys from here.
+  safe_rm "$OUT/secrets-hygiene"; mkdir -p "$OUT/secrets-hygiene"
+  cp -a "$ctx/keys" "$OUT/secrets-hygiene/keys"
+
+  ctx=$WORK/hygiene-clean-ctx
+  safe_rm "$ctx"; mkdir -p "$ctx"
+  cp -a "$SCRIPT_DIR/hygiene-clean/." "$ctx/"
+  cp -a "$dl/wheels" "$ctx/wheels"
+  bah bud --isolation chroot --network host --layers --format oci \
+    -f "$ctx/Dockerfile" -t "$LOCAL/hygiene-clean:test" "$ctx" >&2
+}
+
+export_pack_fixtures() {
+  local name
+  for name in "${PACK_FIXTURES[@]}"; do
+    mkdir -p "$OUT/$name"; safe_rm "$OUT/$name/oci"
+    log "$name: oci-gzip"
+    sko copy --quiet "$(cs_ovl "$LOCAL/$name:test")" "oci:$OUT/$name/oci:test"
+  done
+}
+
+# What the pack's tests rely on from buildah: the build argument recorded in the history of the
+# RUN after its ARG (`|1 TOKEN=...`), not in the one before it, and the runtime user.
+verify_pack_fixtures() {
+  local config
+  config=$(sko inspect --config "oci:$OUT/secrets-hygiene/oci:test")
+  jq -e '.config.User == "toor"' <<<"$config" >/dev/null || die "secrets-hygiene: User is not toor"
+  jq -e --arg t "$FIXTURE_BUILD_ARG_TOKEN" '[.history[].created_by | select(startswith("|1 TOKEN=" + $t + " "))]
+      | length == 1' <<<"$config" >/dev/null \
+    || die "secrets-hygiene: not exactly one history step records |1 TOKEN=..."
+  jq -e '.config.User == "app"' <(sko inspect --config "oci:$OUT/hygiene-clean/oci:test") >/dev/null \
+    || die "hygiene-clean: User is not app"
 }
 
 # The vfs store holds a full rootfs copy per layer (~1.5 GB). On this kind of
@@ -599,6 +685,10 @@ write_images_json() {
   } | jq -s --arg ns "$NS" --argjson mt "$(repo_tags "$OUT/multi-image.docker-archive.tar")" '{images: .,
       multiarch: {oci: "multiarch/oci", ref: "test", platforms: ["linux/amd64", "linux/arm64/v8"]},
       python_fixtures: {"python-rules": "python-rules/oci:test", "python-traps": "python-traps/oci:test"},
+      pack_fixtures: {"secrets-hygiene": {oci: "secrets-hygiene/oci:test", keys: "secrets-hygiene/keys",
+                                          dockerfile: "tests/real-images/secrets-hygiene/Dockerfile"},
+                      "hygiene-clean": {oci: "hygiene-clean/oci:test",
+                                        dockerfile: "tests/real-images/hygiene-clean/Dockerfile"}},
       multi_image_archive: {path: "multi-image.docker-archive.tar",
                             tags: ["\($ns)/base:test", "\($ns)/hygiene:test"], archive_repo_tags: $mt}}' >"$OUT/images.json"
 }
@@ -619,7 +709,7 @@ main() {
   # Start clean: a half-finished earlier run must not look cached.
   rm -f "$OUT/images.json" "$OUT/.inputs-hash"
   release_storage
-  safe_rm "$WORK" "$STORE" "$OUT"/{base,hygiene,hygiene-vfs,umoci-edit,multiarch,python-rules,python-traps} \
+  safe_rm "$WORK" "$STORE" "$OUT"/{base,hygiene,hygiene-vfs,umoci-edit,multiarch,python-rules,python-traps,secrets-hygiene,hygiene-clean} \
     "$OUT/multi-image.docker-archive.tar" "$OUT/whiteouts.txt"
   mkdir -p "$WORK" "$STORE"
   printf '%s\n' '{"default": [{"type": "insecureAcceptAnything"}]}' >"$POLICY"
@@ -637,6 +727,7 @@ main() {
   phase export-overlay;      export_image base "$(cs_ovl "$LOCAL/base:test")"
                              export_image hygiene "$(cs_ovl "$LOCAL/hygiene:test")"
   phase python-fixtures;     build_python_fixtures; export_python_fixtures
+  phase pack-fixtures;       build_pack_fixtures; export_pack_fixtures
   phase umoci-edit;          build_umoci_edit
   phase multiarch;           build_multiarch
   phase multi-image-archive; build_multi_image_archive
@@ -644,7 +735,7 @@ main() {
   phase wait-hygiene-vfs;    wait_hygiene_vfs
   phase export-vfs;          export_image hygiene-vfs "$(cs_vfs "$LOCAL/hygiene-vfs:test")"
                              drop_store vfs
-  phase verify;              verify; write_images_json
+  phase verify;              verify; verify_pack_fixtures; write_images_json
   phase cleanup
   release_storage
   [[ ${KEEP_STORAGE:-} == 1 ]] || safe_rm "$STORE" "$WORK"

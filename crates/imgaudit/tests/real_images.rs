@@ -765,3 +765,395 @@ fn cached_and_batched_audits_equal_fresh_ones_on_every_export() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The hygiene and secrets pack
+// ---------------------------------------------------------------------------------------------
+
+/// `--select` for the hygiene and secrets pack (IMG001, ACC*, FILE*, PKG001, SEC*), by id
+/// prefix, so that the tests below see no rule of another pack.
+const HYGIENE_AND_SECRETS_RULES: [&str; 10] = [
+    "--select", "IMG", "--select", "ACC", "--select", "FILE", "--select", "PKG", "--select", "SEC",
+];
+
+/// Rules whose subject (the path or variable a report names) the issue does not fix: an account,
+/// the runtime user, a history step. Their findings are compared by rule and Dockerfile line,
+/// and their messages must name what they are about.
+const RULES_WITHOUT_A_FIXED_SUBJECT: [&str; 4] = ["IMG001", "ACC001", "ACC002", "SEC005"];
+
+/// Where a finding is: its rule, its subject's path (else its variable, else `*` for the rules
+/// above) and the first line of the Dockerfile instruction it points at.
+type Place = (String, String, Option<u64>);
+
+fn place(finding: &Value) -> Place {
+    let rule = finding["rule_id"].as_str().unwrap().to_owned();
+    let subject = &finding["subject"];
+    let what = if RULES_WITHOUT_A_FIXED_SUBJECT.contains(&rule.as_str()) {
+        "*".to_owned()
+    } else {
+        subject["path"]
+            .as_str()
+            .or(subject["variable"].as_str())
+            .unwrap_or("<no subject>")
+            .to_owned()
+    };
+    (rule, what, finding["dockerfile"]["start_line"].as_u64())
+}
+
+/// The fixtures of the pack from `images.json`: `(oci argument, Dockerfile path in the
+/// repository, keys directory if any)`.
+fn pack_fixture(dir: &Path, catalog: &Value, name: &str) -> (String, String, Option<PathBuf>) {
+    let fixture = &catalog["pack_fixtures"][name];
+    assert!(
+        fixture.is_object(),
+        "images.json has no pack fixture {name}: rebuild with tests/real-images/build.sh"
+    );
+    (
+        format!(
+            "oci:{}",
+            dir.join(fixture["oci"].as_str().unwrap()).display()
+        ),
+        fixture["dockerfile"].as_str().unwrap().to_owned(),
+        fixture["keys"].as_str().map(|keys| dir.join(keys)),
+    )
+}
+
+/// Scans `image` with the pack from the repository's root, with `--dockerfile`, writing JSON,
+/// SARIF and Code Quality reports into `out` as `NAME.*` and the text report to stdout. Returns
+/// the process output and the JSON report.
+fn scan_with_pack(image: &str, dockerfile: &str, out: &Path, name: &str) -> (Output, Value) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let report = |extension: &str| {
+        out.join(format!("{name}.{extension}"))
+            .display()
+            .to_string()
+    };
+    let outputs = [
+        format!("json={}", report("json")),
+        format!("sarif={}", report("sarif")),
+        format!("codequality={}", report("codequality.json")),
+    ];
+    let mut args = vec![
+        "scan",
+        image,
+        "--no-config",
+        "--dockerfile",
+        dockerfile,
+        "--output",
+        "text=-",
+    ];
+    args.extend(HYGIENE_AND_SECRETS_RULES);
+    for output in &outputs {
+        args.extend(["--output", output.as_str()]);
+    }
+    let output = imgaudit_command(&args)
+        .current_dir(&root)
+        .env("IMGAUDIT_CACHE_DIR", shared_cache())
+        .output()
+        .unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json = std::fs::read_to_string(report("json")).unwrap();
+    (output, serde_json::from_str(&json).unwrap())
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn hygiene_and_secrets_rules_fire_exactly_where_the_fixture_says() {
+    // tests/real-images/secrets-hygiene/Dockerfile: each rule's hazard at one step, with the
+    // look-alikes the issue lists beside it (certificates, a CA bundle, public keys, a README
+    // quoting a key header, an empty Docker `auths`, GPG_KEY, *_SHA256, *_FILE, $VAR, the
+    // distribution's setuid programs, sticky directories, a symbolic link).
+    let (dir, catalog) = catalog();
+    let (image, dockerfile_path, _) = pack_fixture(&dir, &catalog, "secrets-hygiene");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dockerfile = std::fs::read_to_string(root.join(&dockerfile_path)).unwrap();
+    let (out, _keep) = reports_dir();
+    let (output, report) = scan_with_pack(&image, &dockerfile_path, &out, "secrets-hygiene");
+
+    let at = |rule: &str, what: &str, instruction: &str| -> Place {
+        (
+            rule.to_owned(),
+            what.to_owned(),
+            Some(line_of(&dockerfile, instruction)),
+        )
+    };
+    let expected: std::collections::BTreeSet<Place> = [
+        at("SEC001", "/root/.ssh/id_rsa", "COPY keys/ssh/"),
+        at("SEC001", "/etc/ssl/fixture/server.key", "COPY keys/tls/"),
+        at("SEC002", "/root/.docker/config.json", "COPY root-home/"),
+        at("SEC002", "/root/.npmrc", "COPY root-home/"),
+        at("SEC002", "/root/.pypirc", "COPY root-home/"),
+        at("SEC002", "/root/.netrc", "COPY root-home/"),
+        at("SEC002", "/root/.git-credentials", "COPY root-home/"),
+        at("SEC002", "/root/.aws/credentials", "COPY root-home/"),
+        at("SEC002", "/root/.kube/config", "COPY root-home/"),
+        at("FILE003", "/app/.git", "COPY app/"),
+        at("FILE003", "/app/.env", "COPY app/"),
+        // The layer that holds the key is the one to rebuild: the step that added it.
+        at("SEC004", "/opt/build/deploy_key", "RUN --mount=type=bind"),
+        at("ACC001", "*", "RUN useradd --non-unique --uid 0"),
+        at("ACC002", "*", "RUN useradd --non-unique --uid 0"),
+        at("FILE001", "/usr/bin/find", "RUN chmod u+s /usr/bin/find"),
+        at(
+            "FILE001",
+            "/usr/local/bin/fixture-escalate",
+            "RUN cp /bin/true",
+        ),
+        at("FILE002", "/srv/shared", "RUN mkdir -p /srv/shared"),
+        at("FILE002", "/srv/app.log", "RUN mkdir -p /srv/shared"),
+        at("PKG001", "/root/.cache/pip", "RUN pip install"),
+        at("SEC005", "*", "RUN if false; then curl -u"),
+        at("SEC005", "*", "RUN test -n \"$TOKEN\""),
+        at("SEC003", "GITHUB_TOKEN", "ENV GITHUB_TOKEN="),
+        at("IMG001", "*", "USER toor"),
+    ]
+    .into_iter()
+    .collect();
+    let findings = report["findings"].as_array().unwrap();
+    let actual: std::collections::BTreeSet<Place> = findings.iter().map(place).collect();
+    let missing: Vec<&Place> = expected.difference(&actual).collect();
+    let unexpected: Vec<&Place> = actual.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "secrets-hygiene: missing {missing:#?}\nunexpected {unexpected:#?}\n(rule, subject, \
+         Dockerfile line) of every finding: {:#?}",
+        findings.iter().map(place).collect::<Vec<_>>()
+    );
+
+    // The findings whose subject is not a path or variable say what they are about.
+    let messages = |rule: &str| -> Vec<&str> {
+        findings
+            .iter()
+            .filter(|f| f["rule_id"] == rule)
+            .map(|f| f["message"].as_str().unwrap())
+            .collect()
+    };
+    for (rule, names) in [
+        ("IMG001", &["toor"][..]),
+        ("ACC001", &["guest"][..]),
+        ("ACC002", &["toor"][..]),
+    ] {
+        for message in messages(rule) {
+            for name in names {
+                assert!(message.contains(name), "{rule}: `{name}` not in: {message}");
+            }
+        }
+    }
+    assert!(
+        messages("SEC005").iter().any(|m| m.contains("TOKEN")),
+        "no SEC005 message names the build argument TOKEN: {:?}",
+        messages("SEC005")
+    );
+    // PKG001 says how much the cache holds (pip's wheel of six: tens of kilobytes).
+    assert!(
+        messages("PKG001").iter().all(|m| m.contains("bytes")
+            || m.contains("KB")
+            || m.contains("kB")
+            || m.contains("KiB")),
+        "PKG001 does not say how many bytes: {:?}",
+        messages("PKG001")
+    );
+
+    // Keys and credentials are critical or high: the default gate fails the build.
+    assert_eq!(output.status.code(), Some(1));
+    for finding in findings {
+        let rule = finding["rule_id"].as_str().unwrap();
+        if matches!(rule, "SEC001" | "SEC002" | "SEC003" | "SEC004" | "SEC005") {
+            assert!(
+                matches!(finding["severity"].as_str(), Some("critical" | "high")),
+                "{rule} is {}",
+                finding["severity"]
+            );
+        }
+    }
+
+    // Every rule of the pack is described in the SARIF run, its results on the same lines.
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("secrets-hygiene.sarif")).unwrap())
+            .unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    for result in results {
+        let region = &result["locations"][0]["physicalLocation"];
+        assert_eq!(region["artifactLocation"]["uri"], dockerfile_path.as_str());
+    }
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn a_carefully_built_image_gets_no_hygiene_or_secrets_finding() {
+    // tests/real-images/hygiene-clean/Dockerfile: a non-root user with a locked password, a venv
+    // installed with --no-cache-dir from a bind mount, an .npmrc reading ${NPM_TOKEN}, *_FILE,
+    // *_SHA256 and version variables.
+    let (dir, catalog) = catalog();
+    let (image, dockerfile, _) = pack_fixture(&dir, &catalog, "hygiene-clean");
+    let (out, _keep) = reports_dir();
+    let (output, report) = scan_with_pack(&image, &dockerfile, &out, "hygiene-clean");
+    let places: Vec<Place> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(place)
+        .collect();
+    assert_eq!(places, Vec::<Place>::new(), "hygiene-clean");
+    assert_eq!(output.status.code(), Some(0));
+}
+
+/// The rule ids of the pack's findings on an image, sorted, with repeats, and the subject path of
+/// each.
+fn pack_findings(image: &str) -> Vec<(String, Option<String>)> {
+    let mut args = vec![
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--no-config",
+        image,
+    ];
+    args.extend(HYGIENE_AND_SECRETS_RULES);
+    let report = json(&args, None);
+    let mut found: Vec<(String, Option<String>)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_owned(),
+                f["subject"]["path"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn the_earlier_real_images_gain_only_root_and_their_setuid_file() {
+    // The base, python-rules and python-traps images run as root (no USER); the hygiene images
+    // run as 1234:5678 and hold one setuid file that no package installed (/opt/setuid). Nothing
+    // else in them is a hygiene or secrets finding: the distribution's setuid programs, /tmp and
+    // /var/tmp, pip's vendored CA bundle, the base's CA certificates.
+    let (dir, catalog) = catalog();
+    for name in ["python-rules", "python-traps"] {
+        let path = catalog["python_fixtures"][name].as_str().unwrap();
+        let image = format!("oci:{}", dir.join(path).display());
+        let found = pack_findings(&image);
+        assert_eq!(found.len(), 1, "{name}: {found:?}");
+        assert_eq!(found[0].0, "IMG001", "{name}: {found:?}");
+    }
+    let setuid = vec![("FILE001".to_owned(), Some("/opt/setuid".to_owned()))];
+    let mut checked = 0;
+    for image in catalog["images"].as_array().unwrap() {
+        let name = image["name"].as_str().unwrap();
+        let found = pack_findings(&argument(&dir, image, "oci-gzip"));
+        match name {
+            "base" => {
+                assert_eq!(found.len(), 1, "{name}: {found:?}");
+                assert_eq!(found[0].0, "IMG001", "{name}: {found:?}");
+            }
+            "hygiene" | "hygiene-vfs" | "umoci-edit" => assert_eq!(found, setuid, "{name}"),
+            other => panic!("images.json lists an image this test does not know: {other}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}
+
+/// Every fake credential of tests/real-images/secrets-hygiene, as planted (and, for Docker's
+/// `auth`, decoded), and the key material of the keys build.sh generated (every body line of a
+/// private key but the first, which OpenSSH keys share, and the last, which may be short).
+fn planted_secrets(keys: &Path) -> Vec<String> {
+    let mut secrets: Vec<String> = [
+        "Y2ktYm90OmRja3JfcGF0X0ZpeHR1cmVEb2NrZXJDb25maWdBdXRoMDEyMw==",
+        "dckr_pat_FixtureDockerConfigAuth0123",
+        "npm_FixtureNpmrcAuthToken0123456789abcde",
+        "pypi-AgEIcHlwaS5pbnRlcm5hbC5leGFtcGxlFixturePypircToken0123456789abcdef",
+        "netrc-fixture-password-3e1d",
+        "ghp_FixtureGitCredentials0123456789abcde",
+        "AKIAZZFAKEFIXTUREAWS",
+        "FixtureAwsSecretAccessKey0123456789abcde",
+        "Rml4dHVyZUt1YmVjb25maWdTaWduYXR1cmU",
+        "ghp_FixtureEnvGithubToken0123456789abcde",
+        "glpat-FixtureBuildArgTok01",
+        "FixtureCurlPassw0rd-4c2a",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let mut key_lines = 0;
+    for key in ["ssh/id_rsa", "tls/server.key", "deploy/deploy_key"] {
+        let text = std::fs::read_to_string(keys.join(key)).unwrap();
+        let body: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.starts_with("-----") && line.len() >= 32)
+            .collect();
+        assert!(body.len() >= 2, "{key}: too short a key to check");
+        for line in &body[1..body.len() - 1] {
+            secrets.push((*line).to_owned());
+            key_lines += 1;
+        }
+    }
+    assert!(key_lines > 20, "only {key_lines} key lines to look for");
+    secrets
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn no_fake_secret_of_the_fixture_appears_in_any_output() {
+    let (dir, catalog) = catalog();
+    let (image, dockerfile, keys) = pack_fixture(&dir, &catalog, "secrets-hygiene");
+    let secrets = planted_secrets(&keys.expect("images.json names the fixture's keys"));
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+
+    // Every report format of a scan with every rule, and the commands that print facts.
+    let reports = tempfile::tempdir().unwrap();
+    let report = |name: &str| reports.path().join(name).display().to_string();
+    let scan_outputs = [
+        format!("json={}", report("scan.json")),
+        format!("sarif={}", report("scan.sarif")),
+        format!("codequality={}", report("scan.codequality.json")),
+        format!("text={}", report("scan.txt")),
+    ];
+    let mut scan = vec!["scan", &image, "--no-config", "--dockerfile", &dockerfile];
+    for output in &scan_outputs {
+        scan.extend(["--output", output.as_str()]);
+    }
+    let runs: Vec<Vec<&str>> = vec![
+        scan,
+        vec!["scan", &image, "--no-config", "--fail-on", "none"],
+        vec![
+            "scan",
+            &image,
+            "--no-config",
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+        ],
+        vec!["facts", &image],
+        vec!["inspect", &image],
+        vec!["inspect", &image, "--format", "json"],
+        vec!["files", &image, "--removed", "--format", "json"],
+    ];
+    for args in runs {
+        let output = imgaudit_command(&args)
+            .current_dir(&root)
+            .env("IMGAUDIT_CACHE_DIR", shared_cache())
+            .output()
+            .unwrap();
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let written = common::everything_written(&output, Some(reports.path()));
+        common::assert_no_secret(&format!("{args:?}"), &written, &secrets);
+    }
+}
