@@ -794,7 +794,16 @@ fn run_candidates(payload: &str, shells: &[String]) -> Vec<u64> {
             break;
         }
         if is_shell_c(token) {
-            push(rest.get(k + 1..).unwrap_or_default());
+            let command = rest.get(k + 1..).unwrap_or_default();
+            push(command);
+            // buildah records a RUN's own flags after the shell: `/bin/sh -c --mount=... make`.
+            let flags = command
+                .iter()
+                .take_while(|t| t.starts_with("--") && t.contains('='))
+                .count();
+            if flags > 0 {
+                push(&command[flags..]);
+            }
             found += 1;
             if build_args.is_none() || found >= 8 {
                 break;

@@ -203,3 +203,31 @@ fn from_scratch_has_no_base_steps_to_map() {
     let (_, lines) = mapped(dockerfile, &history);
     assert_eq!(lines, ["-", "COPY L2-2 s0", "RUN L3-3 s0"]);
 }
+
+#[test]
+fn run_flags_that_buildah_records_after_the_shell() {
+    // buildah 1.28 keeps a RUN's `--mount=...` in the history, between `-c` and the command.
+    const MOUNTS: &str = "FROM localhost/base:test
+RUN echo one > /one
+RUN --mount=type=bind,source=keys,target=/mnt/k \\
+    mkdir -p /opt/b && cp /mnt/k/k /opt/b/k
+RUN --mount=type=cache,target=/root/.cache --network=none echo two > /two
+";
+    let history = [
+        ("/bin/sh", false),
+        ("/bin/sh -c echo one > /one", false),
+        (
+            "/bin/sh -c --mount=type=bind,source=keys,target=/mnt/k     mkdir -p /opt/b && cp /mnt/k/k /opt/b/k",
+            false,
+        ),
+        (
+            "/bin/sh -c --mount=type=cache,target=/root/.cache --network=none echo two > /two",
+            false,
+        ),
+    ];
+    let (_, lines) = mapped(MOUNTS, &history);
+    assert_eq!(
+        lines,
+        ["base L1 s0", "RUN L2-2 s0", "RUN L3-4 s0", "RUN L5-5 s0"]
+    );
+}

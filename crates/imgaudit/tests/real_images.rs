@@ -1066,8 +1066,9 @@ fn the_earlier_real_images_gain_only_root_and_their_setuid_file() {
 }
 
 /// Every fake credential of tests/real-images/secrets-hygiene, as planted (and, for Docker's
-/// `auth`, decoded), and the key material of the keys build.sh generated (every body line of a
-/// private key but the first, which OpenSSH keys share, and the last, which may be short).
+/// `auth`, decoded), and the key material of the keys build.sh generated: every full body line
+/// of each private key (the last may be short), but the first of an OpenSSH key, which every
+/// OpenSSH key without a passphrase shares.
 fn planted_secrets(keys: &Path) -> Vec<String> {
     let mut secrets: Vec<String> = [
         "Y2ktYm90OmRja3JfcGF0X0ZpeHR1cmVEb2NrZXJDb25maWdBdXRoMDEyMw==",
@@ -1094,7 +1095,8 @@ fn planted_secrets(keys: &Path) -> Vec<String> {
             .filter(|line| !line.starts_with("-----") && line.len() >= 32)
             .collect();
         assert!(body.len() >= 2, "{key}: too short a key to check");
-        for line in &body[1..body.len() - 1] {
+        let first = usize::from(text.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
+        for line in &body[first..body.len() - 1] {
             secrets.push((*line).to_owned());
             key_lines += 1;
         }
