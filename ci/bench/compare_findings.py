@@ -45,11 +45,13 @@ def imgaudit_places(report):
 
 def trivy_places(report):
     places = defaultdict(list)
+    # Secrets in the image config (Env, history) come as a result named after the image itself.
+    image = report.get("ArtifactName")
     for result in report.get("Results", []) or []:
         target = result.get("Target", "")
         for s in result.get("Secrets", []) or []:
             label = f"{s['RuleID']} ({s.get('Severity', '?').lower()})"
-            if target.startswith("/"):
+            if target != image and target.startswith("/"):
                 places[target].append(label)
                 continue
             match = s.get("Match", "")
