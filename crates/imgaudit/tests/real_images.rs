@@ -1003,8 +1003,8 @@ fn a_carefully_built_image_gets_no_hygiene_or_secrets_finding() {
     assert_eq!(output.status.code(), Some(0));
 }
 
-/// The rule ids of the pack's findings on an image, sorted, with repeats, and the subject path of
-/// each.
+/// The pack's findings on an image, sorted: each finding's rule id and subject (its path, else
+/// its variable; none for the rules whose subject the issue does not fix).
 fn pack_findings(image: &str) -> Vec<(String, Option<String>)> {
     let mut args = vec![
         "scan",
@@ -1022,10 +1022,14 @@ fn pack_findings(image: &str) -> Vec<(String, Option<String>)> {
         .unwrap()
         .iter()
         .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_owned(),
-                f["subject"]["path"].as_str().map(str::to_owned),
-            )
+            let rule = f["rule_id"].as_str().unwrap().to_owned();
+            let subject = &f["subject"];
+            let what = subject["path"]
+                .as_str()
+                .or(subject["variable"].as_str())
+                .filter(|_| !RULES_WITHOUT_A_FIXED_SUBJECT.contains(&rule.as_str()))
+                .map(str::to_owned);
+            (rule, what)
         })
         .collect();
     found.sort();
@@ -1034,18 +1038,28 @@ fn pack_findings(image: &str) -> Vec<(String, Option<String>)> {
 
 #[test]
 #[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
-fn the_earlier_real_images_gain_only_root_and_their_setuid_file() {
+fn the_earlier_real_images_gain_only_root_their_setuid_file_and_their_index_token() {
     // The base, python-rules and python-traps images run as root (no USER); the hygiene images
-    // run as 1234:5678 and hold one setuid file that no package installed (/opt/setuid). Nothing
-    // else in them is a hygiene or secrets finding: the distribution's setuid programs, /tmp and
-    // /var/tmp, pip's vendored CA bundle, the base's CA certificates.
+    // run as 1234:5678 and hold one setuid file that no package installed (/opt/setuid);
+    // python-rules' Env holds an index URL with a (fake) password, which PIP004 reports too: a
+    // credential in the Env is SEC003's. Nothing else in them is a hygiene or secrets finding:
+    // the distribution's setuid programs, /tmp and /var/tmp, pip's vendored CA bundle, the
+    // base's CA certificates.
     let (dir, catalog) = catalog();
-    for name in ["python-rules", "python-traps"] {
+    let root = ("IMG001".to_owned(), None);
+    for (name, expected) in [
+        (
+            "python-rules",
+            vec![
+                root.clone(),
+                ("SEC003".to_owned(), Some("PIP_EXTRA_INDEX_URL".to_owned())),
+            ],
+        ),
+        ("python-traps", vec![root.clone()]),
+    ] {
         let path = catalog["python_fixtures"][name].as_str().unwrap();
         let image = format!("oci:{}", dir.join(path).display());
-        let found = pack_findings(&image);
-        assert_eq!(found.len(), 1, "{name}: {found:?}");
-        assert_eq!(found[0].0, "IMG001", "{name}: {found:?}");
+        assert_eq!(pack_findings(&image), expected, "{name}");
     }
     let setuid = vec![("FILE001".to_owned(), Some("/opt/setuid".to_owned()))];
     let mut checked = 0;
@@ -1053,10 +1067,7 @@ fn the_earlier_real_images_gain_only_root_and_their_setuid_file() {
         let name = image["name"].as_str().unwrap();
         let found = pack_findings(&argument(&dir, image, "oci-gzip"));
         match name {
-            "base" => {
-                assert_eq!(found.len(), 1, "{name}: {found:?}");
-                assert_eq!(found[0].0, "IMG001", "{name}: {found:?}");
-            }
+            "base" => assert_eq!(found, vec![root.clone()], "{name}"),
             "hygiene" | "hygiene-vfs" | "umoci-edit" => assert_eq!(found, setuid, "{name}"),
             other => panic!("images.json lists an image this test does not know: {other}"),
         }
