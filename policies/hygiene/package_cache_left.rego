@@ -43,9 +43,14 @@ what(c) := "apt's package lists" if {
 
 human(bytes) := sprintf("%d bytes", [bytes]) if {
 	bytes < 1024
-} else := sprintf("%.1f KiB (%d bytes)", [bytes / 1024, bytes]) if {
+} else := sprintf("%s KiB (%d bytes)", [tenths(bytes, 1024), bytes]) if {
 	bytes < 1048576
-} else := sprintf("%.1f MiB (%d bytes)", [bytes / 1048576, bytes])
+} else := sprintf("%s MiB (%d bytes)", [tenths(bytes, 1048576), bytes])
+
+# `45.0`: one decimal, in integers (the engine's float formatting differs from OPA's).
+tenths(bytes, unit) := sprintf("%d.%d", [floor(t / 10), t % 10]) if {
+	t := floor((bytes * 10) / unit)
+}
 
 fix(c) := "Remove them in the same RUN as apt-get update: apt-get update && apt-get install -y --no-install-recommends PKG && rm -rf /var/lib/apt/lists/*." if {
 	c.kind == "apt_lists"

@@ -3,10 +3,10 @@ package imgaudit.rules.file001_test
 import data.imgaudit.rules.file001
 import rego.v1
 
-record(path, mode, setuid, setgid, package, changed) := {
+record(path, mode, setuid, setgid, pkg, changed) := {
 	"path": path, "kind": "file", "mode": mode, "setuid": setuid, "setgid": setgid,
 	"sticky": false, "world_writable": false, "uid": 0, "gid": 0, "layer": 2,
-	"package": package, "changed_after_install": changed, "changed_how": how(changed),
+	"package": pkg, "changed_after_install": changed, "changed_how": how(changed),
 	"statoverride": null, "ownership_unknown": false, "origin": {"path": path, "layer": 2, "history_step": 3, "created_by": "RUN chmod 4755 /opt/tool"},
 }
 

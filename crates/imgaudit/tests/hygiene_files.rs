@@ -19,16 +19,20 @@ const FILE_RULES: [&str; 4] = ["--select", "FILE", "--select", "PKG"];
 /// A layer holding `/dev/null`, a world-writable character device (the test kit writes no
 /// devices).
 fn dev_null_layer() -> Vec<u8> {
+    let header = |kind: tar::EntryType, mode: u32| {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_mode(mode);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_mtime(1_700_000_000);
+        header.set_size(0);
+        header
+    };
     let mut builder = tar::Builder::new(Vec::new());
-    let mut dir = tar::Header::new_gnu();
-    dir.set_entry_type(tar::EntryType::Directory);
-    dir.set_mode(0o755);
-    dir.set_size(0);
+    let mut dir = header(tar::EntryType::Directory, 0o755);
     builder.append_data(&mut dir, "dev", &b""[..]).unwrap();
-    let mut null = tar::Header::new_gnu();
-    null.set_entry_type(tar::EntryType::Char);
-    null.set_mode(0o666);
-    null.set_size(0);
+    let mut null = header(tar::EntryType::Char, 0o666);
     null.set_device_major(1).unwrap();
     null.set_device_minor(3).unwrap();
     builder.append_data(&mut null, "dev/null", &b""[..]).unwrap();
