@@ -137,10 +137,7 @@ mod tests {
             [Domain::Image, Domain::Accounts, Domain::Python]
         );
         assert_eq!(Domains::of([]).iter().collect::<Vec<_>>(), [Domain::Image]);
-        assert_eq!(
-            Domains::of([Domain::Python, Domain::Files]),
-            Domains::all()
-        );
+        assert_eq!(Domains::of([Domain::Python, Domain::Files]), Domains::all());
         assert_eq!(
             Domains::of([Domain::Files]).iter().collect::<Vec<_>>(),
             [Domain::Image, Domain::Accounts, Domain::Files]

@@ -8,8 +8,8 @@
 //!
 //! Facts come in [`Domain`]s, each a module with the files it captures and its keys of the
 //! document: the image config ([`image`]), the accounts ([`accounts`]), Python packaging
-//! ([`python`]), notable files and package caches ([`files`]). A domain is collected only when asked for ([`Domains`]): an audit asks for
-//! those its enabled rules read.
+//! ([`python`]), notable files and package caches ([`files`]). A domain is collected only when
+//! asked for ([`Domains`]): an audit asks for those its enabled rules read.
 //!
 //! Files are read from the captured contents of the loaded image ([`Domains::capture_patterns`]
 //! says which), never from the host, and links are resolved inside the image root, as the

@@ -35,7 +35,9 @@ fn dev_null_layer() -> Vec<u8> {
     let mut null = header(tar::EntryType::Char, 0o666);
     null.set_device_major(1).unwrap();
     null.set_device_minor(3).unwrap();
-    builder.append_data(&mut null, "dev/null", &b""[..]).unwrap();
+    builder
+        .append_data(&mut null, "dev/null", &b""[..])
+        .unwrap();
     builder.into_inner().unwrap()
 }
 
@@ -76,7 +78,10 @@ fn harmless_app_layer() -> LayerBuilder {
         .file("app/.gitignore", b".env\n")
         .file("opt/proj/.env/bin/python", b"")
         .file("opt/proj/.env/pyvenv.cfg", b"home = /usr/bin\n")
-        .file("app/node_modules/left-pad/.git/HEAD", b"ref: refs/heads/main\n")
+        .file(
+            "app/node_modules/left-pad/.git/HEAD",
+            b"ref: refs/heads/main\n",
+        )
         .dir_with("srv/shared", 0o1777, 0, 0)
 }
 
@@ -91,7 +96,10 @@ fn offending_layer() -> LayerBuilder {
         .file("app/.git/HEAD", b"ref: refs/heads/main\n")
         .file("app/.git/config", b"[core]\n")
         .file("app/.env", b"DEBUG=1\n")
-        .file("var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", &[b'x'; 1000])
+        .file(
+            "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease",
+            &[b'x'; 1000],
+        )
         .file("root/.cache/pip/http/a/b", &[b'y'; 500])
         .file("home/app/.npm/_cacache/index-v5/ab", &[b'z'; 10])
 }
@@ -170,13 +178,25 @@ fn each_rule_fires_where_intended_and_nowhere_else() {
 
     let file001 = findings_of(&report, "FILE001");
     assert_eq!(paths(&file001), ["/opt/setuid", "/usr/bin/passwd"]);
-    let setuid = file001.iter().find(|f| f["evidence"]["path"] == "/opt/setuid").unwrap();
+    let setuid = file001
+        .iter()
+        .find(|f| f["evidence"]["path"] == "/opt/setuid")
+        .unwrap();
     let msg = setuid["message"].as_str().unwrap();
-    assert!(msg.contains("no package installed it (layer 3, history step 3: RUN step 3)"), "{msg}");
+    assert!(
+        msg.contains("no package installed it (layer 3, history step 3: RUN step 3)"),
+        "{msg}"
+    );
     assert!(msg.contains("chmod u-s /opt/setuid"), "{msg}");
-    let passwd = file001.iter().find(|f| f["evidence"]["path"] == "/usr/bin/passwd").unwrap();
+    let passwd = file001
+        .iter()
+        .find(|f| f["evidence"]["path"] == "/usr/bin/passwd")
+        .unwrap();
     let msg = passwd["message"].as_str().unwrap();
-    assert!(msg.contains("after package passwd installed it: layer 3 wrote it after layer 0"), "{msg}");
+    assert!(
+        msg.contains("after package passwd installed it: layer 3 wrote it after layer 0"),
+        "{msg}"
+    );
 
     assert_eq!(
         paths(&findings_of(&report, "FILE002")),
@@ -190,13 +210,23 @@ fn each_rule_fires_where_intended_and_nowhere_else() {
     let pkg001 = findings_of(&report, "PKG001");
     assert_eq!(
         paths(&pkg001),
-        ["/home/app/.npm/_cacache", "/root/.cache/pip", "/var/lib/apt/lists"]
+        [
+            "/home/app/.npm/_cacache",
+            "/root/.cache/pip",
+            "/var/lib/apt/lists"
+        ]
     );
-    let lists = pkg001.iter().find(|f| f["evidence"]["path"] == "/var/lib/apt/lists").unwrap();
+    let lists = pkg001
+        .iter()
+        .find(|f| f["evidence"]["path"] == "/var/lib/apt/lists")
+        .unwrap();
     assert_eq!(lists["evidence"]["bytes"], 1000);
     assert_eq!(lists["evidence"]["files"], 1);
     let msg = lists["message"].as_str().unwrap();
-    assert!(msg.contains("1000 bytes") && msg.contains("rm -rf /var/lib/apt/lists/*"), "{msg}");
+    assert!(
+        msg.contains("1000 bytes") && msg.contains("rm -rf /var/lib/apt/lists/*"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -227,7 +257,11 @@ fn the_facts_record_ownership_modes_and_the_databases() {
     assert_eq!(find("/tmp")["sticky"], true);
     assert!(find("/opt/setuid")["package"].is_null());
     // Links and devices are not listed.
-    assert!(special.iter().all(|f| f["path"] != "/usr/bin/su-link" && f["path"] != "/dev/null"));
+    assert!(
+        special
+            .iter()
+            .all(|f| f["path"] != "/usr/bin/su-link" && f["path"] != "/dev/null")
+    );
     let dependency_git = facts["leftovers"]
         .as_array()
         .unwrap()
@@ -256,7 +290,10 @@ fn an_apk_program_whose_mode_the_image_changed_is_flagged_in_the_same_layer() {
     let file001 = findings_of(&report, "FILE001");
     assert_eq!(paths(&file001), ["/bin/busybox"]);
     let msg = file001[0]["message"].as_str().unwrap();
-    assert!(msg.contains("its mode is 4755 and apk records 0755 for busybox"), "{msg}");
+    assert!(
+        msg.contains("its mode is 4755 and apk records 0755 for busybox"),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -459,7 +459,15 @@ fn python_rules_fire_exactly_where_the_fixtures_say() {
 /// `(rule id, evidence path)`, sorted.
 fn file_rule_findings(image: &str) -> Vec<(String, String)> {
     let args = [
-        "scan", "--format", "json", "--fail-on", "none", "--select", "FILE", "--select", "PKG",
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--select",
+        "FILE",
+        "--select",
+        "PKG",
         image,
     ];
     let mut found: Vec<(String, String)> = json(&args, None)["findings"]

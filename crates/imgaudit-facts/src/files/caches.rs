@@ -43,7 +43,11 @@ impl Select {
 /// The places a cache may be, in the order they are reported.
 fn places(ctx: &Context<'_>, users: &[User]) -> Vec<(CacheKind, String, Select)> {
     let mut places = vec![
-        (CacheKind::AptLists, "/var/lib/apt/lists".to_owned(), Select::AptLists),
+        (
+            CacheKind::AptLists,
+            "/var/lib/apt/lists".to_owned(),
+            Select::AptLists,
+        ),
         (
             CacheKind::AptArchives,
             "/var/cache/apt/archives".to_owned(),
@@ -76,7 +80,11 @@ fn places(ctx: &Context<'_>, users: &[User]) -> Vec<(CacheKind, String, Select)>
     for cache_home in &cache_homes {
         places.push((CacheKind::Pip, format!("{cache_home}/pip"), Select::All));
         places.push((CacheKind::Uv, format!("{cache_home}/uv"), Select::All));
-        places.push((CacheKind::Poetry, format!("{cache_home}/pypoetry"), Select::All));
+        places.push((
+            CacheKind::Poetry,
+            format!("{cache_home}/pypoetry"),
+            Select::All,
+        ));
     }
     places.extend(env("PIP_CACHE_DIR").map(|dir| (CacheKind::Pip, dir, Select::All)));
     places.extend(env("UV_CACHE_DIR").map(|dir| (CacheKind::Uv, dir, Select::All)));

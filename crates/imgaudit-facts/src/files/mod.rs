@@ -73,12 +73,7 @@ pub(crate) fn collect(ctx: &Context<'_>, users: &[User]) -> Collected {
         .map(|candidate| tree::leftover(ctx, &ownership, candidate))
         .collect();
     let mut notes = found.notes;
-    if ownership
-        .db
-        .databases
-        .iter()
-        .any(|db| !db.ownership_read)
-    {
+    if ownership.db.databases.iter().any(|db| !db.ownership_read) {
         notes.push(
             "the image has an rpm database, which is not read: setuid and setgid files written no later than it may belong to an rpm package (ownership_unknown)"
                 .to_owned(),

@@ -196,11 +196,7 @@ struct Matcher<'c, 'a> {
 impl<'c, 'a> Matcher<'c, 'a> {
     fn new(ctx: &'c Context<'a>, wanted: &'c HashSet<ImagePath>) -> Self {
         let names = wanted.iter().map(ImagePath::file_name).collect();
-        Matcher {
-            ctx,
-            wanted,
-            names,
-        }
+        Matcher { ctx, wanted, names }
     }
 
     /// The wanted path a listed path names, if any.
@@ -317,7 +313,13 @@ fn read_apk(ctx: &Context<'_>, matcher: &Matcher<'_, '_>, ownership: &mut Owners
         let Some(content) = ctx.content(&path, "special_files") else {
             continue;
         };
-        let layer = ctx.image.fs.lookup(&path, true).ok().and_then(|(_, n)| n).map(|n| n.layer);
+        let layer = ctx
+            .image
+            .fs
+            .lookup(&path, true)
+            .ok()
+            .and_then(|(_, n)| n)
+            .map(|n| n.layer);
         let (packages, paths) = parse_apk_installed(&String::from_utf8_lossy(content));
         for listed in paths {
             if let Some(found) = matcher.find(&listed.path) {
@@ -428,7 +430,8 @@ mod tests {
 
     #[test]
     fn reads_dpkg_lists_without_the_root_entry() {
-        let paths: Vec<_> = dpkg_list_paths("/.\n/bin\n/bin/su\n\n/usr/share/doc/login\n").collect();
+        let paths: Vec<_> =
+            dpkg_list_paths("/.\n/bin\n/bin/su\n\n/usr/share/doc/login\n").collect();
         assert_eq!(paths, ["/bin", "/bin/su", "/usr/share/doc/login"]);
         assert_eq!(dpkg_package("login:amd64.list", ".list"), "login");
         assert_eq!(dpkg_package("base-files.list", ".list"), "base-files");
