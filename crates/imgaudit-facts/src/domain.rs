@@ -50,10 +50,9 @@ impl Domain {
     const fn requires(self) -> &'static [Domain] {
         match self {
             Domain::Image | Domain::Accounts => &[],
-            // Where pip installs and which user site counts depend on the runtime user.
-            Domain::Python => &[Domain::Accounts],
-            // The caches of pip, uv, poetry and npm are in the accounts' homes.
-            Domain::Files => &[Domain::Accounts],
+            // Where pip installs and which user site counts depend on the runtime user; the
+            // caches of pip, uv, poetry and npm are in the accounts' homes.
+            Domain::Python | Domain::Files => &[Domain::Accounts],
         }
     }
 

@@ -60,16 +60,16 @@ pub(crate) struct Collected {
 }
 
 pub(crate) fn collect(ctx: &Context<'_>, users: &[User]) -> Collected {
-    let mut found = tree::walk(ctx);
+    let found = tree::walk(ctx);
     let ownership = packages::collect(ctx, &found.wanted());
     let special_files = found
         .special
-        .drain(..)
+        .iter()
         .map(|candidate| tree::special_file(ctx, &ownership, candidate))
         .collect();
     let leftovers = found
         .leftovers
-        .drain(..)
+        .iter()
         .map(|candidate| tree::leftover(ctx, &ownership, candidate))
         .collect();
     let mut notes = found.notes;

@@ -23,6 +23,7 @@
 //! matches one of them is resolved through the image's linked directories (`/bin/su` of a
 //! merged-`/usr` system is `/usr/bin/su` in the tree) and compared.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use imgaudit_layer::{EntryKind, ImagePath};
@@ -114,9 +115,10 @@ pub(crate) fn parse_apk_installed(text: &str) -> (usize, Vec<ApkPath>) {
             });
             last = Some(paths.len() - 1);
         } else if let Some(acl) = line.strip_prefix("M:").or_else(|| line.strip_prefix("a:")) {
+            // `uid:gid:mode`, then the hash of the extended attributes when there are some.
             let mode = acl
-                .rsplit(':')
-                .next()
+                .split(':')
+                .nth(2)
                 .and_then(|m| u32::from_str_radix(m, 8).ok());
             if let (Some(i), Some(mode)) = (last, mode) {
                 // `M:` belongs to a directory, `a:` to a file.
@@ -191,12 +193,20 @@ struct Matcher<'c, 'a> {
     ctx: &'c Context<'a>,
     wanted: &'c HashSet<ImagePath>,
     names: HashSet<&'c [u8]>,
+    /// Directories already resolved through the image's links: a list names thousands of files
+    /// in a few directories.
+    resolved_dirs: RefCell<HashMap<ImagePath, Option<ImagePath>>>,
 }
 
 impl<'c, 'a> Matcher<'c, 'a> {
     fn new(ctx: &'c Context<'a>, wanted: &'c HashSet<ImagePath>) -> Self {
         let names = wanted.iter().map(ImagePath::file_name).collect();
-        Matcher { ctx, wanted, names }
+        Matcher {
+            ctx,
+            wanted,
+            names,
+            resolved_dirs: RefCell::new(HashMap::new()),
+        }
     }
 
     /// The wanted path a listed path names, if any.
@@ -209,8 +219,14 @@ impl<'c, 'a> Matcher<'c, 'a> {
         if self.wanted.contains(&path) {
             return Some(path);
         }
-        let parent = self.ctx.image.fs.resolve(&path.parent(), true).ok()?;
-        let resolved = parent.child(path.file_name());
+        let parent = path.parent();
+        let resolved_parent = self
+            .resolved_dirs
+            .borrow_mut()
+            .entry(parent)
+            .or_insert_with_key(|parent| self.ctx.image.fs.resolve(parent, true).ok())
+            .clone()?;
+        let resolved = resolved_parent.child(path.file_name());
         self.wanted.contains(&resolved).then_some(resolved)
     }
 }
@@ -450,7 +466,7 @@ mod tests {
     #[test]
     fn reads_apk_installed_with_modes() {
         let text = "C:Q1abc=\nP:busybox\nV:1.36.1-r29\nF:bin\nM:0:0:755\nR:busybox\na:0:0:755\nZ:Q1x=\n\
-                    R:bbsuid\na:0:0:4111\nF:etc\nR:motd\n\n\
+                    R:bbsuid\na:0:0:4111\nR:ping\na:0:0:755:Q1xattrhash=\nF:etc\nR:motd\n\n\
                     P:tzdata\nF:var/spool/cron\nM:0:0:1777\nR:crontab\n";
         let (packages, paths) = parse_apk_installed(text);
         assert_eq!(packages, 2);
@@ -458,6 +474,8 @@ mod tests {
         assert_eq!(find("/bin/bbsuid").mode, 0o4111);
         assert_eq!(find("/bin/bbsuid").package, "busybox");
         assert_eq!(find("/bin/busybox").mode, 0o755);
+        // With extended attributes (a capability), their hash follows the mode.
+        assert_eq!(find("/bin/ping").mode, 0o755);
         // No `a:` line: apk's default for files.
         assert_eq!(find("/etc/motd").mode, 0o644);
         assert!(find("/etc").dir);

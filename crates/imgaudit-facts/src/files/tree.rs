@@ -152,9 +152,9 @@ fn ancestors(path: &ImagePath) -> impl Iterator<Item = ImagePath> {
 pub(crate) fn special_file(
     ctx: &Context<'_>,
     ownership: &Ownership,
-    candidate: Candidate<'_>,
+    candidate: &Candidate<'_>,
 ) -> SpecialFile {
-    let Candidate { path, node } = candidate;
+    let &Candidate { path, node } = candidate;
     let mode = node.entry.mode & 0o7777;
     let package = ownership.owner(path).cloned();
     let (changed_after_install, changed_how) = match &package {
@@ -195,9 +195,9 @@ pub(crate) fn special_file(
 pub(crate) fn leftover(
     ctx: &Context<'_>,
     ownership: &Ownership,
-    candidate: LeftoverCandidate<'_>,
+    candidate: &LeftoverCandidate<'_>,
 ) -> Leftover {
-    let LeftoverCandidate { path, node, kind } = candidate;
+    let &LeftoverCandidate { path, node, kind } = candidate;
     let path_kind = path_kind(node).unwrap_or(PathKind::File);
     let (mut files, mut bytes, mut layer) = (0u64, 0u64, node.layer);
     if path_kind == PathKind::File {
