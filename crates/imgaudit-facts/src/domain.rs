@@ -18,11 +18,18 @@ pub enum Domain {
     /// Python packaging: `startup_files`, `pip_config_files`, `pip_settings`, `pythons`,
     /// `user_sites`, `shadowed_distributions`, and the Python part of `runtime`.
     Python,
+    /// Notable files and package caches: `special_files`, `leftovers`, `caches`, `package_db`.
+    Files,
 }
 
 impl Domain {
     /// Every domain, in document order.
-    pub const ALL: [Domain; 3] = [Domain::Image, Domain::Accounts, Domain::Python];
+    pub const ALL: [Domain; 4] = [
+        Domain::Image,
+        Domain::Accounts,
+        Domain::Python,
+        Domain::Files,
+    ];
 
     /// The name rules use (`python`).
     pub const fn name(self) -> &'static str {
@@ -30,6 +37,7 @@ impl Domain {
             Domain::Image => "image",
             Domain::Accounts => "accounts",
             Domain::Python => "python",
+            Domain::Files => "files",
         }
     }
 
@@ -42,8 +50,9 @@ impl Domain {
     const fn requires(self) -> &'static [Domain] {
         match self {
             Domain::Image | Domain::Accounts => &[],
-            // Where pip installs and which user site counts depend on the runtime user.
-            Domain::Python => &[Domain::Accounts],
+            // Where pip installs and which user site counts depend on the runtime user; the
+            // caches of pip, uv, poetry and npm are in the accounts' homes.
+            Domain::Python | Domain::Files => &[Domain::Accounts],
         }
     }
 
@@ -53,6 +62,7 @@ impl Domain {
             Domain::Image => Vec::new(),
             Domain::Accounts => crate::accounts::CAPTURE.to_vec(),
             Domain::Python => crate::python::captures(),
+            Domain::Files => crate::files::CAPTURE.to_vec(),
         }
     }
 }
@@ -126,7 +136,11 @@ mod tests {
             [Domain::Image, Domain::Accounts, Domain::Python]
         );
         assert_eq!(Domains::of([]).iter().collect::<Vec<_>>(), [Domain::Image]);
-        assert_eq!(Domains::of([Domain::Python]), Domains::all());
+        assert_eq!(Domains::of([Domain::Python, Domain::Files]), Domains::all());
+        assert_eq!(
+            Domains::of([Domain::Files]).iter().collect::<Vec<_>>(),
+            [Domain::Image, Domain::Accounts, Domain::Files]
+        );
     }
 
     #[test]
@@ -138,7 +152,7 @@ mod tests {
                 serde_json::json!(domain.name())
             );
         }
-        assert_eq!(Domain::from_name("files"), None);
+        assert_eq!(Domain::from_name("secrets"), None);
     }
 
     #[test]

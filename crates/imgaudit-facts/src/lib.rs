@@ -8,8 +8,8 @@
 //!
 //! Facts come in [`Domain`]s, each a module with the files it captures and its keys of the
 //! document: the image config ([`image`]), the accounts ([`accounts`]), Python packaging
-//! ([`python`]). A domain is collected only when asked for ([`Domains`]): an audit asks for
-//! those its enabled rules read.
+//! ([`python`]), notable files and package caches ([`files`]). A domain is collected only when
+//! asked for ([`Domains`]): an audit asks for those its enabled rules read.
 //!
 //! Files are read from the captured contents of the loaded image ([`Domains::capture_patterns`]
 //! says which), never from the host, and links are resolved inside the image root, as the
@@ -24,6 +24,7 @@
 pub mod accounts;
 mod context;
 mod domain;
+pub mod files;
 pub mod image;
 pub mod python;
 pub mod redact;
@@ -37,6 +38,7 @@ use serde::Serialize;
 
 pub use accounts::{AccountFacts, Runtime, User};
 pub use domain::{Domain, Domains};
+pub use files::FilesFacts;
 pub use image::{EnvVar, HistoryFacts, ImageConfigFacts, ImageFacts, LayerFacts};
 pub use imgaudit_finding::Location;
 pub use python::*;
@@ -59,6 +61,8 @@ pub struct Facts {
     pub accounts: Option<AccountFacts>,
     #[serde(flatten)]
     pub python: Option<PythonFacts>,
+    #[serde(flatten)]
+    pub files: Option<FilesFacts>,
     /// Files the collected domains needed and could not read (too large, links looping, not
     /// readable from a stream), by path: what they would have told the rules is unknown.
     pub unjudged: Vec<Unjudged>,
@@ -114,12 +118,21 @@ fn collect_in(ctx: &Context<'_>, domains: &Domains) -> Facts {
         }
         _ => None,
     };
+    let files = match &accounts {
+        Some(accounts) if domains.contains(Domain::Files) => {
+            let found = files::collect(ctx, &accounts.users);
+            notes.extend(found.notes);
+            Some(found.facts)
+        }
+        _ => None,
+    };
     Facts {
         schema_version: SCHEMA_VERSION,
         domains: domains.iter().collect(),
         image_config: image::collect(ctx),
         accounts,
         python,
+        files,
         unjudged: Vec::new(),
         notes: notes.iter().map(|n| redact::redacted(n)).collect(),
     }

@@ -455,6 +455,65 @@ fn python_rules_fire_exactly_where_the_fixtures_say() {
     }
 }
 
+/// The findings of the file hygiene rules (`--select FILE --select PKG`) on an image, as
+/// `(rule id, evidence path)`, sorted.
+fn file_rule_findings(image: &str) -> Vec<(String, String)> {
+    let args = [
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--select",
+        "FILE",
+        "--select",
+        "PKG",
+        image,
+    ];
+    let mut found: Vec<(String, String)> = json(&args, None)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_owned(),
+                f["evidence"]["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn file_rules_fire_exactly_where_the_fixtures_say() {
+    // The Debian base ships su, passwd, mount, chfn... setuid, sticky /tmp and /var/tmp, and no
+    // apt lists: none is a finding. The hygiene fixture adds `/opt/setuid` (chmod 4755, no
+    // package): FILE001, in every export from either storage driver.
+    let (dir, catalog) = catalog();
+    for image in catalog["images"].as_array().unwrap() {
+        let name = image["name"].as_str().unwrap();
+        let expected: Vec<(String, String)> = match name {
+            "base" => Vec::new(),
+            "hygiene" | "hygiene-vfs" => vec![("FILE001".into(), "/opt/setuid".into())],
+            _ => continue,
+        };
+        for format in image["formats"].as_object().unwrap().keys() {
+            assert_eq!(
+                file_rule_findings(&argument(&dir, image, format)),
+                expected,
+                "{name} {format}"
+            );
+        }
+    }
+    for fixture in ["python-rules", "python-traps"] {
+        let path = catalog["python_fixtures"][fixture].as_str().unwrap();
+        let image = format!("oci:{}", dir.join(path).display());
+        assert_eq!(file_rule_findings(&image), Vec::new(), "{fixture}");
+    }
+}
+
 #[test]
 #[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
 fn the_index_token_of_the_fixture_is_never_printed() {
