@@ -18,11 +18,19 @@ pub enum Domain {
     /// Python packaging: `startup_files`, `pip_config_files`, `pip_settings`, `pythons`,
     /// `user_sites`, `shadowed_distributions`, and the Python part of `runtime`.
     Python,
+    /// Secrets found in the image: `secret_files` (private keys, credential files and tokens in
+    /// the files of every layer, found while the layers stream past).
+    Secrets,
 }
 
 impl Domain {
     /// Every domain, in document order.
-    pub const ALL: [Domain; 3] = [Domain::Image, Domain::Accounts, Domain::Python];
+    pub const ALL: [Domain; 4] = [
+        Domain::Image,
+        Domain::Accounts,
+        Domain::Python,
+        Domain::Secrets,
+    ];
 
     /// The name rules use (`python`).
     pub const fn name(self) -> &'static str {
@@ -30,6 +38,7 @@ impl Domain {
             Domain::Image => "image",
             Domain::Accounts => "accounts",
             Domain::Python => "python",
+            Domain::Secrets => "secrets",
         }
     }
 
@@ -41,7 +50,7 @@ impl Domain {
     /// The domains whose facts this one's are computed from.
     const fn requires(self) -> &'static [Domain] {
         match self {
-            Domain::Image | Domain::Accounts => &[],
+            Domain::Image | Domain::Accounts | Domain::Secrets => &[],
             // Where pip installs and which user site counts depend on the runtime user.
             Domain::Python => &[Domain::Accounts],
         }
@@ -53,7 +62,14 @@ impl Domain {
             Domain::Image => Vec::new(),
             Domain::Accounts => crate::accounts::CAPTURE.to_vec(),
             Domain::Python => crate::python::captures(),
+            Domain::Secrets => Vec::new(),
         }
+    }
+
+    /// Whether this domain reads every regular file's content as the layers stream past (the
+    /// content detectors), rather than a few captured files.
+    const fn inspects_files(self) -> bool {
+        matches!(self, Domain::Secrets)
     }
 }
 
@@ -101,6 +117,7 @@ impl Domains {
                 .captures()
                 .iter()
                 .all(|pattern| rules.patterns().iter().any(|p| p == pattern))
+                && (!domain.inspects_files() || rules.inspection().is_some())
         };
         Domains::of(Domain::ALL.into_iter().filter(captured))
     }
@@ -111,6 +128,21 @@ impl Domains {
         patterns.sort_unstable();
         patterns.dedup();
         patterns
+    }
+
+    /// The layer reader's rules for these domains: their capture patterns with `max_size`, and
+    /// file inspection (with the default settings) when the secrets domain is among them. An
+    /// audit whose rules read no secrets reads no file it does not capture.
+    pub fn capture_rules(
+        &self,
+        max_size: u64,
+    ) -> Result<imgaudit_layer::CaptureRules, imgaudit_layer::PatternError> {
+        let rules = imgaudit_layer::CaptureRules::new(&self.capture_patterns(), max_size)?;
+        Ok(if self.iter().any(Domain::inspects_files) {
+            rules.with_inspection(imgaudit_layer::Inspection::default())
+        } else {
+            rules
+        })
     }
 }
 
@@ -126,7 +158,10 @@ mod tests {
             [Domain::Image, Domain::Accounts, Domain::Python]
         );
         assert_eq!(Domains::of([]).iter().collect::<Vec<_>>(), [Domain::Image]);
-        assert_eq!(Domains::of([Domain::Python]), Domains::all());
+        assert_eq!(
+            Domains::of([Domain::Python, Domain::Secrets]),
+            Domains::all()
+        );
     }
 
     #[test]
@@ -138,7 +173,7 @@ mod tests {
                 serde_json::json!(domain.name())
             );
         }
-        assert_eq!(Domain::from_name("files"), None);
+        assert_eq!(Domain::from_name("secret"), None);
     }
 
     #[test]
@@ -155,12 +190,22 @@ mod tests {
         for domains in [
             Domains::of([]),
             Domains::of([Domain::Accounts]),
+            Domains::of([Domain::Secrets]),
             Domains::all(),
         ] {
-            let rules = imgaudit_layer::CaptureRules::new(&domains.capture_patterns(), 10).unwrap();
+            let rules = domains.capture_rules(10).unwrap();
             assert_eq!(Domains::captured_by(&rules), domains);
             let wider = rules.with_paths(&["/opt/bash_env"]).unwrap();
             assert_eq!(Domains::captured_by(&wider), domains);
         }
+    }
+
+    #[test]
+    fn only_the_secrets_domain_inspects_files() {
+        assert!(Domains::of([Domain::Python]).capture_rules(10).unwrap().inspection().is_none());
+        assert!(Domains::of([Domain::Secrets]).capture_rules(10).unwrap().inspection().is_some());
+        // Rules without inspection were not made for the secrets domain, whatever they capture.
+        let plain = imgaudit_layer::CaptureRules::new(&Domains::all().capture_patterns(), 10).unwrap();
+        assert!(!Domains::captured_by(&plain).contains(Domain::Secrets));
     }
 }

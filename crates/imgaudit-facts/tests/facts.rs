@@ -25,7 +25,7 @@ fn facts_of(image: &TestImage) -> Facts {
     )
     .unwrap();
     let options = LoadOptions {
-        capture: CaptureRules::new(&Domains::all().capture_patterns(), DEFAULT_MAX_CAPTURE_SIZE)
+        capture: Domains::all().capture_rules(DEFAULT_MAX_CAPTURE_SIZE)
             .unwrap(),
         capture_from_config: Some(config_paths),
         ..LoadOptions::default()
