@@ -3,7 +3,7 @@
 
 use imgaudit_facts::{Domains, Facts, PipSetting, Python, PythonFacts, collect, config_paths};
 use imgaudit_image::OpenOptions;
-use imgaudit_layer::{CaptureRules, DEFAULT_MAX_CAPTURE_SIZE};
+use imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE;
 use imgaudit_loader::LoadOptions;
 use imgaudit_testkit::{DEBIAN_MARKER, LayerBuilder, TestImage, debian_python_base};
 

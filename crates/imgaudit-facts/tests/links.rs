@@ -5,7 +5,7 @@
 
 use imgaudit_facts::{Domains, Facts, Unjudged, collect, config_paths, wanted_files};
 use imgaudit_image::{ImageSpec, OpenOptions};
-use imgaudit_layer::{CaptureRules, DEFAULT_MAX_CAPTURE_SIZE};
+use imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE;
 use imgaudit_loader::LoadOptions;
 use imgaudit_testkit::{LayerBuilder, TestImage, docker_archive_legacy};
 
