@@ -202,10 +202,23 @@ mod tests {
 
     #[test]
     fn only_the_secrets_domain_inspects_files() {
-        assert!(Domains::of([Domain::Python]).capture_rules(10).unwrap().inspection().is_none());
-        assert!(Domains::of([Domain::Secrets]).capture_rules(10).unwrap().inspection().is_some());
+        assert!(
+            Domains::of([Domain::Python])
+                .capture_rules(10)
+                .unwrap()
+                .inspection()
+                .is_none()
+        );
+        assert!(
+            Domains::of([Domain::Secrets])
+                .capture_rules(10)
+                .unwrap()
+                .inspection()
+                .is_some()
+        );
         // Rules without inspection were not made for the secrets domain, whatever they capture.
-        let plain = imgaudit_layer::CaptureRules::new(&Domains::all().capture_patterns(), 10).unwrap();
+        let plain =
+            imgaudit_layer::CaptureRules::new(&Domains::all().capture_patterns(), 10).unwrap();
         assert!(!Domains::captured_by(&plain).contains(Domain::Secrets));
     }
 }

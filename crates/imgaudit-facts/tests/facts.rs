@@ -25,7 +25,8 @@ fn facts_of(image: &TestImage) -> Facts {
     )
     .unwrap();
     let options = LoadOptions {
-        capture: Domains::all().capture_rules(DEFAULT_MAX_CAPTURE_SIZE)
+        capture: Domains::all()
+            .capture_rules(DEFAULT_MAX_CAPTURE_SIZE)
             .unwrap(),
         capture_from_config: Some(config_paths),
         ..LoadOptions::default()

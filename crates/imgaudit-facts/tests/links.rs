@@ -17,7 +17,8 @@ fn image(layers: Vec<LayerBuilder>, env: &[&str]) -> TestImage {
 
 fn options() -> LoadOptions {
     LoadOptions {
-        capture: Domains::all().capture_rules(DEFAULT_MAX_CAPTURE_SIZE)
+        capture: Domains::all()
+            .capture_rules(DEFAULT_MAX_CAPTURE_SIZE)
             .unwrap(),
         capture_from_config: Some(config_paths),
         wanted: Some(wanted_files),

@@ -22,7 +22,10 @@ fn facts_with(image: &TestImage, capture: CaptureRules, domains: &Domains) -> Fa
         capture,
         ..LoadOptions::default()
     };
-    collect(&imgaudit_loader::load_opened(opened, &options).unwrap(), domains)
+    collect(
+        &imgaudit_loader::load_opened(opened, &options).unwrap(),
+        domains,
+    )
 }
 
 fn facts_of(image: &TestImage) -> Facts {
@@ -35,7 +38,11 @@ fn facts_of(image: &TestImage) -> Facts {
 }
 
 fn files(facts: &Facts) -> &[SecretFile] {
-    &facts.secrets.as_ref().expect("the secrets domain").secret_files
+    &facts
+        .secrets
+        .as_ref()
+        .expect("the secrets domain")
+        .secret_files
 }
 
 fn key(seed: usize) -> String {
@@ -99,7 +106,10 @@ fn each_hit_knows_its_layer_and_whether_a_later_layer_removed_it() {
     assert_eq!(deleted.origin.path.as_deref(), Some("/keys/deleted.pem"));
     let removed_by = deleted.removed_by.as_ref().unwrap();
     assert_eq!(removed_by.history_step, Some(1));
-    assert_eq!(removed_by.created_by.as_deref(), Some("RUN rm /keys/deleted.pem"));
+    assert_eq!(
+        removed_by.created_by.as_deref(),
+        Some("RUN rm /keys/deleted.pem")
+    );
     assert_eq!(deleted.category, "private-key");
     assert_eq!(deleted.detector, "private-key-file");
     assert_eq!(deleted.shown.length, 6 * 64);
@@ -109,13 +119,23 @@ fn each_hit_knows_its_layer_and_whether_a_later_layer_removed_it() {
 #[test]
 fn a_key_rewritten_in_a_later_layer_is_in_the_tree_from_that_layer() {
     let image = TestImage::new(vec![
-        LayerBuilder::new().file("k.pem", key(0).as_bytes()).finish(),
-        LayerBuilder::new().file("k.pem", key(0).as_bytes()).finish(),
+        LayerBuilder::new()
+            .file("k.pem", key(0).as_bytes())
+            .finish(),
+        LayerBuilder::new()
+            .file("k.pem", key(0).as_bytes())
+            .finish(),
     ]);
     let facts = facts_of(&image);
     let seen: Vec<(usize, bool, Option<usize>)> = files(&facts)
         .iter()
-        .map(|f| (f.layer, f.in_final_tree, f.removed_by.as_ref().and_then(|r| r.layer)))
+        .map(|f| {
+            (
+                f.layer,
+                f.in_final_tree,
+                f.removed_by.as_ref().and_then(|r| r.layer),
+            )
+        })
         .collect();
     assert_eq!(seen, [(0, false, Some(1)), (1, true, None)]);
     assert_eq!(files(&facts)[0].shown, files(&facts)[1].shown);
@@ -127,7 +147,10 @@ fn the_value_is_never_in_the_document() {
     let image = TestImage::new(vec![
         LayerBuilder::new()
             .file("root/.ssh/id_rsa", key.as_bytes())
-            .file("root/.pypirc", b"[pypi]\nusername = __token__\npassword = PypircSecret-99\n")
+            .file(
+                "root/.pypirc",
+                b"[pypi]\nusername = __token__\npassword = PypircSecret-99\n",
+            )
             .finish(),
     ]);
     let facts = facts_of(&image);
@@ -174,14 +197,20 @@ fn files_the_budget_left_out_are_unjudged_not_silently_clean() {
             ("/b/2.txt", UnjudgedReason::NotInspected, "secret_files"),
         ]
     );
-    assert!(facts.unjudged[0].detail.contains("budget"), "{:?}", facts.unjudged[0]);
+    assert!(
+        facts.unjudged[0].detail.contains("budget"),
+        "{:?}",
+        facts.unjudged[0]
+    );
     assert_eq!(facts.unjudged[0].origin.layer, Some(0));
 }
 
 #[test]
 fn without_inspection_the_domain_says_so() {
     let image = TestImage::new(vec![
-        LayerBuilder::new().file("k.pem", key(0).as_bytes()).finish(),
+        LayerBuilder::new()
+            .file("k.pem", key(0).as_bytes())
+            .finish(),
     ]);
     let domains = Domains::of([Domain::Secrets]);
     let facts = facts_with(&image, CaptureRules::none(), &domains);
@@ -193,5 +222,10 @@ fn without_inspection_the_domain_says_so() {
     );
     // And a document without the domain has no `secret_files` key at all.
     let none = facts_with(&image, CaptureRules::none(), &Domains::of([]));
-    assert!(serde_json::to_value(&none).unwrap().get("secret_files").is_none());
+    assert!(
+        serde_json::to_value(&none)
+            .unwrap()
+            .get("secret_files")
+            .is_none()
+    );
 }

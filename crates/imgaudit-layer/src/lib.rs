@@ -22,9 +22,9 @@ mod read;
 mod zstd_window;
 
 pub use capture::{CaptureRules, DEFAULT_MAX_CAPTURE_SIZE, PatternError};
-pub use imgaudit_tar::{MAX_LONG_NAME, MAX_PAX_HEADER};
 pub use imgaudit_secrets::content::{Category, FileHit};
 pub use imgaudit_secrets::{Detector, Fingerprint};
+pub use imgaudit_tar::{MAX_LONG_NAME, MAX_PAX_HEADER};
 pub use inspect::{
     ContentHit, DEFAULT_MAX_INSPECTED_BYTES, Inspected, Inspection, MAX_HITS_PER_LAYER,
     MAX_UNINSPECTED_LISTED,
@@ -240,7 +240,12 @@ impl LayerIndex {
                     .hits
                     .iter()
                     .map(|h| 128 + h.path.as_bytes().len() as u64)
-                    .chain(inspected.uninspected.iter().map(|p| 32 + p.as_bytes().len() as u64))
+                    .chain(
+                        inspected
+                            .uninspected
+                            .iter()
+                            .map(|p| 32 + p.as_bytes().len() as u64),
+                    )
                     .sum::<u64>()
             })
     }

@@ -46,12 +46,18 @@ fn hits_are_found_in_the_single_pass() {
     let blob = gzip(
         &LayerBuilder::new()
             .file("root/.ssh/id_ed25519", key.as_bytes())
-            .file("root/.ssh/id_ed25519.pub", b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG user@host\n")
+            .file(
+                "root/.ssh/id_ed25519.pub",
+                b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG user@host\n",
+            )
             .file(
                 "etc/ssl/certs/ca.pem",
                 synthetic_private_key("CERTIFICATE", 1).as_bytes(),
             )
-            .file("root/.npmrc", b"//registry.example/:_authToken=s3cr3t-value-1234\n")
+            .file(
+                "root/.npmrc",
+                b"//registry.example/:_authToken=s3cr3t-value-1234\n",
+            )
             // Captured for the facts as well: the captured copy is what is inspected.
             .file("etc/pip.conf", PIP_CONF)
             .file(
@@ -67,7 +73,12 @@ fn hits_are_found_in_the_single_pass() {
     assert_eq!(
         found(inspected),
         [
-            ("/root/.ssh/id_ed25519".to_owned(), Detector::PrivateKeyFile, 1, false),
+            (
+                "/root/.ssh/id_ed25519".to_owned(),
+                Detector::PrivateKeyFile,
+                1,
+                false
+            ),
             ("/root/.npmrc".to_owned(), Detector::NpmrcAuth, 1, false),
             ("/etc/pip.conf".to_owned(), Detector::GitlabToken, 3, false),
             (
@@ -89,7 +100,10 @@ fn hits_are_found_in_the_single_pass() {
 #[test]
 fn nothing_is_inspected_unless_asked() {
     let blob = LayerBuilder::new()
-        .file("root/.ssh/id_rsa", synthetic_private_key("RSA PRIVATE KEY", 0).as_bytes())
+        .file(
+            "root/.ssh/id_rsa",
+            synthetic_private_key("RSA PRIVATE KEY", 0).as_bytes(),
+        )
         .finish();
     let index = read(&blob, &CaptureRules::none());
     assert_eq!(index.inspected, None);
@@ -117,7 +131,12 @@ fn files_over_the_size_cap_and_binary_files_are_skipped() {
     let inspected = index.inspected.unwrap();
     assert_eq!(
         found(&inspected),
-        [("/a/small.pem".to_owned(), Detector::PrivateKeyFile, 1, false)]
+        [(
+            "/a/small.pem".to_owned(),
+            Detector::PrivateKeyFile,
+            1,
+            false
+        )]
     );
     // By design, not for lack of budget: nothing is listed as uninspected.
     assert_eq!(inspected.uninspected_count, 0);
@@ -140,7 +159,10 @@ fn files_beyond_the_layer_budget_are_recorded_not_silently_skipped() {
     let inspected = index.inspected.unwrap();
     assert_eq!(inspected.hits.len(), 1);
     assert_eq!(inspected.uninspected_count, 150);
-    assert_eq!(inspected.uninspected.len(), imgaudit_layer::MAX_UNINSPECTED_LISTED);
+    assert_eq!(
+        inspected.uninspected.len(),
+        imgaudit_layer::MAX_UNINSPECTED_LISTED
+    );
     assert_eq!(inspected.uninspected[0].display(), "/b/0.pem");
     assert_eq!(inspected.inspected_bytes, key.len() as u64);
 }

@@ -47,11 +47,13 @@ pub(crate) fn gather<'a>(
     };
     for (layer, index) in layers.clone().enumerate() {
         let inspected = index.inspected.as_ref()?;
-        image.hits.extend(inspected.hits.iter().map(|found| LayerHit {
-            layer,
-            found: found.clone(),
-            removed_by: None,
-        }));
+        image
+            .hits
+            .extend(inspected.hits.iter().map(|found| LayerHit {
+                layer,
+                found: found.clone(),
+                removed_by: None,
+            }));
         image
             .uninspected
             .extend(inspected.uninspected.iter().map(|p| (layer, p.clone())));
@@ -78,7 +80,10 @@ fn mark_removals<'a>(hits: &mut [LayerHit], layers: impl Iterator<Item = &'a Lay
         let mut ancestor = hit.found.path.clone();
         while !ancestor.is_root() {
             ancestor = ancestor.parent();
-            watched.entry(ancestor.clone()).or_default().push((i, false));
+            watched
+                .entry(ancestor.clone())
+                .or_default()
+                .push((i, false));
         }
     }
     for (layer, index) in layers.enumerate() {

@@ -122,7 +122,9 @@ pub fn inspect(path: &str, content: &[u8]) -> Vec<FileHit> {
     let taken: Vec<u32> = hits.iter().map(|h| h.line).collect();
     for hit in file_tokens(&text) {
         // A token inside a key's body, or on a credential's line, is that secret again.
-        let inside_key = keys.iter().any(|(from, to)| (*from..=*to).contains(&hit.line));
+        let inside_key = keys
+            .iter()
+            .any(|(from, to)| (*from..=*to).contains(&hit.line));
         if !inside_key && !taken.contains(&hit.line) {
             hits.push(hit);
         }
@@ -368,7 +370,11 @@ fn putty_body(rest: &[Line<'_>]) -> Option<(String, usize)> {
         let Some(count) = line.text.trim().strip_prefix("Private-Lines:") else {
             continue;
         };
-        let count: usize = count.trim().parse().ok().filter(|n| (1..=1000).contains(n))?;
+        let count: usize = count
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))?;
         let private = rest.get(at + 1..at + 1 + count)?;
         let mut body = String::new();
         for line in private {
@@ -602,8 +608,7 @@ fn docker_config(text: &str, legacy: bool) -> Vec<(u32, String)> {
     if !legacy && !text.contains("\"auths\"") {
         return Vec::new();
     }
-    let Ok(serde_json::Value::Object(top)) = serde_json::from_str::<serde_json::Value>(text)
-    else {
+    let Ok(serde_json::Value::Object(top)) = serde_json::from_str::<serde_json::Value>(text) else {
         return Vec::new();
     };
     let registries = if legacy {
@@ -747,8 +752,12 @@ mod tests {
     #[test]
     fn finds_a_key_in_a_json_string_with_escaped_line_breaks() {
         let key = pem("PRIVATE KEY").replace('\n', "\\n");
-        let text = format!("{{\n  \"type\": \"service_account\",\n  \"private_key\": \"{key}\"\n}}\n");
-        assert_eq!(detectors("/app/sa.json", &text), [(Detector::PrivateKeyFile, 3)]);
+        let text =
+            format!("{{\n  \"type\": \"service_account\",\n  \"private_key\": \"{key}\"\n}}\n");
+        assert_eq!(
+            detectors("/app/sa.json", &text),
+            [(Detector::PrivateKeyFile, 3)]
+        );
     }
 
     #[test]
@@ -770,13 +779,22 @@ mod tests {
 
     #[test]
     fn certificates_and_public_keys_are_never_hits() {
-        for label in ["CERTIFICATE", "PUBLIC KEY", "RSA PUBLIC KEY", "X509 CRL", "CERTIFICATE REQUEST"] {
+        for label in [
+            "CERTIFICATE",
+            "PUBLIC KEY",
+            "RSA PUBLIC KEY",
+            "X509 CRL",
+            "CERTIFICATE REQUEST",
+        ] {
             let text = pem(label);
             assert_eq!(detectors("/etc/ssl/certs/ca.pem", &text), [], "{label}");
         }
         let bundle = pem("CERTIFICATE").repeat(50);
         assert_eq!(detectors("/etc/ssl/certs/ca-certificates.crt", &bundle), []);
-        let public = format!("ssh-rsa AAAAB3NzaC1yc2E{} user@host\n", body(4).replace('\n', ""));
+        let public = format!(
+            "ssh-rsa AAAAB3NzaC1yc2E{} user@host\n",
+            body(4).replace('\n', "")
+        );
         assert_eq!(detectors("/root/.ssh/id_rsa.pub", &public), []);
         assert_eq!(detectors("/root/.ssh/authorized_keys", &public), []);
     }
@@ -787,17 +805,27 @@ mod tests {
             "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: k\nPublic-Lines: 1\nAAAAC3NzaC1lZDI1NTE5AAAAI\nPrivate-Lines: 3\n{}Private-MAC: 0123\n",
             body(3)
         );
-        assert_eq!(detectors("/home/u/k.ppk", &text), [(Detector::PuttyPrivateKey, 1)]);
+        assert_eq!(
+            detectors("/home/u/k.ppk", &text),
+            [(Detector::PuttyPrivateKey, 1)]
+        );
         let v2 = text.replace("File-3", "File-2");
-        assert_eq!(detectors("/home/u/k.ppk", &v2), [(Detector::PuttyPrivateKey, 1)]);
+        assert_eq!(
+            detectors("/home/u/k.ppk", &v2),
+            [(Detector::PuttyPrivateKey, 1)]
+        );
         let placeholder = "PuTTY-User-Key-File-2: ssh-rsa\nPrivate-Lines: 1\n...\n";
         assert_eq!(detectors("/doc.txt", placeholder), []);
     }
 
     #[test]
     fn finds_pkcs12_by_structure_not_name() {
-        let mut pfx = vec![0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03, 0x30, 0x82, 0x09, 0xc0];
-        pfx.extend_from_slice(&[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01]);
+        let mut pfx = vec![
+            0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03, 0x30, 0x82, 0x09, 0xc0,
+        ];
+        pfx.extend_from_slice(&[
+            0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
+        ]);
         pfx.extend_from_slice(&[0xa0, 0x00, 0x00, 0x11]);
         let hits = inspect("/opt/app/store.bin", &pfx);
         assert_eq!(hits.len(), 1);
@@ -805,7 +833,9 @@ mod tests {
         assert_eq!(hits[0].category, Category::PrivateKey);
         assert_eq!(hits[0].shown.prefix, "");
         // A certificate in DER (version 2 in a context tag) is not one, nor is a `.p12` name.
-        let der_cert = [0x30, 0x82, 0x03, 0x00, 0x30, 0x82, 0x02, 0x00, 0xa0, 0x03, 0x02, 0x01, 0x02, 0x00];
+        let der_cert = [
+            0x30, 0x82, 0x03, 0x00, 0x30, 0x82, 0x02, 0x00, 0xa0, 0x03, 0x02, 0x01, 0x02, 0x00,
+        ];
         assert_eq!(inspect("/etc/ssl/store.p12", &der_cert), []);
         assert_eq!(inspect("/x.p12", b"\0not a key store"), []);
     }
@@ -820,7 +850,10 @@ mod tests {
         assert_eq!(hits[0].line, 4);
         assert_eq!(hits[0].shown, Fingerprint::of("dXNlcjpzM2NyM3QtcGFzcw=="));
         let identity = "{\"auths\":{\"r\":{\"identitytoken\":\"eyJhbGciOi-opaque-token\"}}}";
-        assert_eq!(detectors("/etc/docker-cfg/config.json", identity), [(Detector::DockerConfigAuth, 1)]);
+        assert_eq!(
+            detectors("/etc/docker-cfg/config.json", identity),
+            [(Detector::DockerConfigAuth, 1)]
+        );
         for empty in [
             "{\"auths\": {}}",
             "{\"auths\": {\"r\": {}}, \"credsStore\": \"desktop\"}",
@@ -831,7 +864,10 @@ mod tests {
             assert_eq!(detectors("/root/.docker/config.json", empty), [], "{empty}");
         }
         let legacy = "{\"https://index.docker.io/v1/\": {\"auth\": \"dXNlcjpwYXNzd29yZA==\", \"email\": \"a@b\"}}";
-        assert_eq!(detectors("/root/.dockercfg", legacy), [(Detector::DockerConfigAuth, 1)]);
+        assert_eq!(
+            detectors("/root/.dockercfg", legacy),
+            [(Detector::DockerConfigAuth, 1)]
+        );
     }
 
     #[test]
@@ -842,19 +878,37 @@ mod tests {
             [(Detector::NpmrcAuth, 2), (Detector::NpmrcAuth, 4)]
         );
         // An npm token on a credential line is one hit, the credential's.
-        let token = format!("//r/:_authToken=npm_{}\n", "a1B2c3D4e5".repeat(4)[..36].to_owned());
-        assert_eq!(detectors("/home/u/.npmrc", &token), [(Detector::NpmrcAuth, 1)]);
+        let token = format!(
+            "//r/:_authToken=npm_{}\n",
+            "a1B2c3D4e5".repeat(4)[..36].to_owned()
+        );
+        assert_eq!(
+            detectors("/home/u/.npmrc", &token),
+            [(Detector::NpmrcAuth, 1)]
+        );
         // The same line in a file of another name is a token in a file.
-        assert_eq!(detectors("/home/u/notes.txt", &token), [(Detector::NpmToken, 1)]);
+        assert_eq!(
+            detectors("/home/u/notes.txt", &token),
+            [(Detector::NpmToken, 1)]
+        );
     }
 
     #[test]
     fn pypirc_netrc_git_credentials_aws_and_kubeconfig() {
         let pypirc = "[distutils]\nindex-servers = pypi\n[pypi]\nusername = __token__\npassword = pypi-not-a-real-token\n";
-        assert_eq!(detectors("/root/.pypirc", pypirc), [(Detector::PypircPassword, 5)]);
-        assert_eq!(detectors("/root/.pypirc", "[pypi]\nusername = u\npassword =\n"), []);
+        assert_eq!(
+            detectors("/root/.pypirc", pypirc),
+            [(Detector::PypircPassword, 5)]
+        );
+        assert_eq!(
+            detectors("/root/.pypirc", "[pypi]\nusername = u\npassword =\n"),
+            []
+        );
         let netrc = "machine example.com\n  login alice\n  password hunter22\nmachine b login bob password  ${X}\n";
-        assert_eq!(detectors("/root/.netrc", netrc), [(Detector::NetrcPassword, 3)]);
+        assert_eq!(
+            detectors("/root/.netrc", netrc),
+            [(Detector::NetrcPassword, 3)]
+        );
         let git = "https://alice:s3cret-pass@git.example\nhttps://git.example\n";
         assert_eq!(
             detectors("/root/.git-credentials", git),
@@ -866,7 +920,10 @@ mod tests {
         );
         let aws = "[default]\naws_access_key_id = AKIAZZZZZZZZZZZZZZZZ\naws_secret_access_key = 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\n";
         let hits = detectors("/root/.aws/credentials", aws);
-        assert!(hits.contains(&(Detector::AwsCredentialsFile, 3)), "{hits:?}");
+        assert!(
+            hits.contains(&(Detector::AwsCredentialsFile, 3)),
+            "{hits:?}"
+        );
         assert!(hits.contains(&(Detector::AwsAccessKeyId, 2)), "{hits:?}");
         assert_eq!(
             detectors("/root/.aws/config", "[default]\nregion = eu-west-1\n"),
@@ -880,10 +937,7 @@ mod tests {
                 (Detector::KubeconfigCredential, 10)
             ]
         );
-        assert_eq!(
-            detectors("/etc/kubernetes/admin.conf", kube).len(),
-            2
-        );
+        assert_eq!(detectors("/etc/kubernetes/admin.conf", kube).len(), 2);
         // The same words in a file of another name are nothing.
         assert_eq!(detectors("/app/settings.yaml", kube), []);
         assert_eq!(detectors("/app/README", pypirc), []);
@@ -895,13 +949,20 @@ mod tests {
         let text = format!("line one\nexport GH={token}\n");
         let hits = inspect("/app/deploy.sh", text.as_bytes());
         assert_eq!(hits.len(), 1);
-        assert_eq!((hits[0].detector, hits[0].category, hits[0].line), (Detector::GithubToken, Category::Token, 2));
+        assert_eq!(
+            (hits[0].detector, hits[0].category, hits[0].line),
+            (Detector::GithubToken, Category::Token, 2)
+        );
         assert_eq!(hits[0].shown, Fingerprint::of(&token));
         for text in [
             "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
             "token = eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlX2J5dGVz\n",
         ] {
-            assert_eq!(detectors("/usr/lib/python3/dist-packages/botocore/doc.py", text), [], "{text}");
+            assert_eq!(
+                detectors("/usr/lib/python3/dist-packages/botocore/doc.py", text),
+                [],
+                "{text}"
+            );
         }
     }
 
@@ -973,7 +1034,11 @@ mod tests {
 
     #[test]
     fn categories_round_trip() {
-        for category in [Category::PrivateKey, Category::CredentialFile, Category::Token] {
+        for category in [
+            Category::PrivateKey,
+            Category::CredentialFile,
+            Category::Token,
+        ] {
             assert_eq!(Category::from_id(category.id()), Some(category));
         }
     }

@@ -102,17 +102,32 @@ fn sec001_sec002_and_sec004_fire_where_planted_and_nowhere_else() {
     let output = run_in(
         dir.path(),
         &[
-            "scan", &layout.arg, "--select", "SEC", "--fail-on", "none", "--format", "json",
+            "scan",
+            &layout.arg,
+            "--select",
+            "SEC",
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
             "--no-cache",
         ],
         None,
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         findings(&report),
         [
-            ("SEC001".to_owned(), "/root/.ssh/id_ed25519".to_owned(), Some(0)),
+            (
+                "SEC001".to_owned(),
+                "/root/.ssh/id_ed25519".to_owned(),
+                Some(0)
+            ),
             ("SEC002".to_owned(), "/app/deploy.sh".to_owned(), Some(1)),
             ("SEC002".to_owned(), "/root/.npmrc".to_owned(), Some(1)),
             ("SEC004".to_owned(), "/root/.netrc".to_owned(), Some(1)),
@@ -120,7 +135,10 @@ fn sec001_sec002_and_sec004_fire_where_planted_and_nowhere_else() {
         "{report:#}"
     );
     let text = serde_json::to_string(&report).unwrap();
-    assert!(text.contains("layer 2"), "SEC004 names the layer that removed the file: {text}");
+    assert!(
+        text.contains("layer 2"),
+        "SEC004 names the layer that removed the file: {text}"
+    );
 }
 
 #[test]
@@ -130,17 +148,39 @@ fn no_secret_value_reaches_any_output() {
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     for args in [
         vec!["facts", &layout.arg],
-        vec!["scan", &layout.arg, "--select", "SEC", "--fail-on", "none", "-o", "text=r.txt", "-o", "json=r.json", "-o", "sarif=r.sarif", "-o", "codequality=r.cq.json"],
+        vec![
+            "scan",
+            &layout.arg,
+            "--select",
+            "SEC",
+            "--fail-on",
+            "none",
+            "-o",
+            "text=r.txt",
+            "-o",
+            "json=r.json",
+            "-o",
+            "sarif=r.sarif",
+            "-o",
+            "codequality=r.cq.json",
+        ],
         vec!["scan", &layout.arg, "--fail-on", "none", "--format", "text"],
     ] {
         let dir = tempfile::tempdir().unwrap();
         let output = run_in(dir.path(), &args, None);
-        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let written = everything_written(&output, Some(dir.path()));
         assert_no_secret(&format!("{args:?}"), &written, &secrets);
         let all: String = written.iter().map(|(_, t)| t.as_str()).collect();
         // What lets a user find each secret is there: the path and the fingerprint's prefix.
-        assert!(all.contains("/root/.npmrc") && all.contains("Secr"), "{args:?}:\n{all}");
+        assert!(
+            all.contains("/root/.npmrc") && all.contains("Secr"),
+            "{args:?}:\n{all}"
+        );
     }
 }
 
@@ -180,7 +220,10 @@ fn the_facts_place_each_hit_in_the_image() {
         "/usr/share/doc/ssh/README",
         "/home/ci/.npmrc",
     ] {
-        assert!(files.iter().all(|f| f["path"] != trap), "{trap}: {files:#?}");
+        assert!(
+            files.iter().all(|f| f["path"] != trap),
+            "{trap}: {files:#?}"
+        );
     }
     assert_eq!(files.len(), 5, "{files:#?}");
 }

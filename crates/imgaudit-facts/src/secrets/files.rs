@@ -1,10 +1,10 @@
 //! Places the layer reader's hits in the image: provenance, the final tree, removals.
 
+use crate::Location;
 use crate::context::{Context, display};
 use crate::redact::redacted;
 use crate::secrets::model::{SecretFacts, SecretFile, SecretShown};
 use crate::unjudged::UnjudgedReason;
-use crate::Location;
 
 /// What the secrets domain found.
 pub(crate) struct Collected {

@@ -9,5 +9,5 @@
 mod files;
 mod model;
 
-pub use model::{SecretFacts, SecretFile, SecretShown};
 pub(crate) use files::collect;
+pub use model::{SecretFacts, SecretFile, SecretShown};
