@@ -59,10 +59,10 @@ impl Domain {
     /// The files whose contents this domain reads, as capture globs for the layer reader.
     fn captures(self) -> Vec<&'static str> {
         match self {
-            Domain::Image => Vec::new(),
+            // The secrets domain inspects every file instead (`inspects_files`).
+            Domain::Image | Domain::Secrets => Vec::new(),
             Domain::Accounts => crate::accounts::CAPTURE.to_vec(),
             Domain::Python => crate::python::captures(),
-            Domain::Secrets => Vec::new(),
         }
     }
 

@@ -125,10 +125,11 @@ impl CaptureRules {
         let mut text = format!("max-size {}\n", self.max_size);
         // Rules that inspect files give other indexes: they are remembered apart.
         if let Some(inspection) = &self.inspection {
-            text.push_str(&format!(
-                "inspect {} {}\n",
-                inspection.max_file_size, inspection.max_layer_bytes
-            ));
+            text.push_str("inspect ");
+            text.push_str(&inspection.max_file_size.to_string());
+            text.push(' ');
+            text.push_str(&inspection.max_layer_bytes.to_string());
+            text.push('\n');
         }
         for pattern in patterns {
             text.push_str(pattern);

@@ -107,24 +107,21 @@ impl Inspector {
             }
             return Ok(());
         }
-        let hits = match captured {
-            Some(bytes) => {
-                self.found.inspected_bytes += bytes.len() as u64;
-                content::inspect(&path.display(), bytes)
-            }
-            None => {
-                self.buffer.clear();
-                let probe = size.min(content::BINARY_PROBE as u64);
-                entry.by_ref().take(probe).read_to_end(&mut self.buffer)?;
-                if content::is_binary(&self.buffer) {
-                    // Only a key store's structure is looked for in a binary file: its head.
-                    self.found.inspected_bytes += self.buffer.len() as u64;
-                    content::inspect_binary(&self.buffer)
-                } else {
-                    entry.read_to_end(&mut self.buffer)?;
-                    self.found.inspected_bytes += self.buffer.len() as u64;
-                    content::inspect(&path.display(), &self.buffer)
-                }
+        let hits = if let Some(bytes) = captured {
+            self.found.inspected_bytes += bytes.len() as u64;
+            content::inspect(&path.display(), bytes)
+        } else {
+            self.buffer.clear();
+            let probe = size.min(content::BINARY_PROBE as u64);
+            entry.by_ref().take(probe).read_to_end(&mut self.buffer)?;
+            if content::is_binary(&self.buffer) {
+                // Only a key store's structure is looked for in a binary file: its head.
+                self.found.inspected_bytes += self.buffer.len() as u64;
+                content::inspect_binary(&self.buffer)
+            } else {
+                entry.read_to_end(&mut self.buffer)?;
+                self.found.inspected_bytes += self.buffer.len() as u64;
+                content::inspect(&path.display(), &self.buffer)
             }
         };
         if hits.is_empty() {

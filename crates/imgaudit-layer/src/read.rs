@@ -429,12 +429,12 @@ fn source_error<R>(
     }
 }
 
+/// What a walk of the entries gives: the changes, the notes, the secrets found in files.
+type Walk = (Vec<Change>, Vec<String>, Option<Inspected>);
+
 /// Walks the tar entries, returning the changes and the layer's notes. I/O errors come back as
 /// [`LayerError::Io`] for the caller to name.
-fn walk<R: Read>(
-    stream: R,
-    options: &ReadOptions<'_>,
-) -> Result<(Vec<Change>, Vec<String>, Option<Inspected>), LayerError> {
+fn walk<R: Read>(stream: R, options: &ReadOptions<'_>) -> Result<Walk, LayerError> {
     let mut changes = Vec::new();
     let mut notes = Notes::default();
     let mut inspector = options.capture.inspection().copied().map(Inspector::new);

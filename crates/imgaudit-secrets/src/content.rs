@@ -190,12 +190,15 @@ const PREFILTER: &[&str] = &[
     "ABIA",
     "ACCA",
     "AIza",
-    "_live_",
+    "sk_live_",
+    "rk_live_",
     "sk-ant-",
     "T3BlbkFJ",
     "hf_",
     "dckr_pat_",
-    "_v1_",
+    "dop_v1_",
+    "doo_v1_",
+    "dor_v1_",
 ];
 
 static PREFILTER_SEARCH: LazyLock<AhoCorasick> =
@@ -401,7 +404,8 @@ fn is_pkcs12(bytes: &[u8]) -> bool {
         }
         let (&length, rest) = rest.split_first()?;
         match length {
-            0x00..=0x7f | 0x80 => Some(rest),
+            // Short form, or BER's indefinite length (0x80).
+            0x00..=0x80 => Some(rest),
             0x81..=0x84 => rest.get(usize::from(length & 0x7f)..),
             _ => None,
         }
@@ -451,8 +455,8 @@ impl Named {
             "credentials" | "config" if parent == ".aws" => Named::Aws,
             "config" if parent == ".kube" => Named::Kubeconfig,
             "kubeconfig" => Named::Kubeconfig,
-            _ if name.ends_with(".kubeconfig") => Named::Kubeconfig,
-            _ if name.ends_with(".conf") && parent == "kubernetes" && grandparent == "etc" => {
+            _ if has_extension(name, "kubeconfig") => Named::Kubeconfig,
+            _ if has_extension(name, "conf") && parent == "kubernetes" && grandparent == "etc" => {
                 Named::Kubeconfig
             }
             _ => return None,
@@ -493,19 +497,24 @@ impl Named {
     }
 }
 
+/// Whether a file name ends in `.extension` (any case).
+fn has_extension(name: &str, extension: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(stem, ext)| !stem.is_empty() && ext.eq_ignore_ascii_case(extension))
+}
+
 /// Whether a value is a literal credential rather than a reference (`$VAR`, `${VAR}`), an
 /// empty value or a placeholder (`<token>`, `****`, `xxxx`, `null`).
 fn is_literal(value: &str) -> bool {
     let value = value.trim();
     let first = value.chars().next();
-    !value.is_empty()
-        && !value.contains("${")
-        && first != Some('$')
-        && !(value.starts_with('<') && value.ends_with('>'))
-        && !matches!(value, "null" | "~" | "\"\"" | "''")
-        && !value
+    let reference = value.contains("${") || first == Some('$');
+    let placeholder = (value.starts_with('<') && value.ends_with('>'))
+        || matches!(value, "null" | "~" | "\"\"" | "''")
+        || value
             .chars()
-            .all(|c| Some(c) == first && matches!(c, '*' | 'x' | 'X' | '.' | '-'))
+            .all(|c| Some(c) == first && matches!(c, '*' | 'x' | 'X' | '.' | '-'));
+    !value.is_empty() && !reference && !placeholder
 }
 
 /// A value with the quotes around it removed.
