@@ -60,32 +60,119 @@ pub struct Inspected {
     pub inspected_bytes: u64,
 }
 
-/// The inspection state of one layer's walk.
-pub(crate) struct Inspector {
+/// Work for the thread that runs the detectors, in tar order.
+enum Job {
+    /// A regular file's bytes (all of a text file, the head of a binary one).
+    File {
+        path: ImagePath,
+        bytes: Vec<u8>,
+        binary: bool,
+    },
+    /// An entry that is not a regular file replaced whatever was at `path`.
+    Replaced(ImagePath),
+}
+
+/// Files waiting for the detectors, at most: with files of at most the size cap, this bounds
+/// the memory in flight per layer.
+const JOBS_IN_FLIGHT: usize = 4;
+
+/// The inspection state of one layer's walk. The walk reads each file's bytes (it must, to
+/// move past them) and hands them to a thread of their own that runs the detectors, so that
+/// inspecting does not lengthen the walk, which is the slowest stage of a large layer.
+pub(crate) struct Inspector<'scope> {
     settings: Inspection,
-    found: Inspected,
+    inspected_bytes: u64,
+    uninspected: Vec<ImagePath>,
+    uninspected_count: u64,
+    jobs: Option<std::sync::mpsc::SyncSender<Job>>,
+    worker: std::thread::ScopedJoinHandle<'scope, Found>,
+}
+
+/// What the detectors' thread found.
+#[derive(Default)]
+struct Found {
+    hits: Vec<ContentHit>,
     /// Paths with hits, so that a later entry for the same path drops them (the later wins).
     with_hits: HashSet<ImagePath>,
     dropped_hits: u64,
-    buffer: Vec<u8>,
 }
 
-impl Inspector {
-    pub(crate) fn new(settings: Inspection) -> Inspector {
-        Inspector {
-            settings,
-            found: Inspected::default(),
-            with_hits: HashSet::new(),
-            dropped_hits: 0,
-            buffer: Vec::new(),
+impl Found {
+    fn replaced(&mut self, path: &ImagePath) {
+        if self.with_hits.remove(path) {
+            self.hits.retain(|h| &h.path != path);
         }
     }
 
-    /// A later entry of the layer replaces whatever an earlier one at `path` held.
-    pub(crate) fn replaced(&mut self, path: &ImagePath) {
-        if self.with_hits.remove(path) {
-            self.found.hits.retain(|h| &h.path != path);
+    fn run(&mut self, job: Job) {
+        match job {
+            Job::Replaced(path) => self.replaced(&path),
+            Job::File {
+                path,
+                bytes,
+                binary,
+            } => {
+                self.replaced(&path);
+                let hits = if binary {
+                    content::inspect_binary(&bytes)
+                } else {
+                    content::inspect(&path.display(), &bytes)
+                };
+                if hits.is_empty() {
+                    return;
+                }
+                let fixture = content::is_fixture(&path.display());
+                self.with_hits.insert(path.clone());
+                for hit in hits {
+                    if self.hits.len() >= MAX_HITS_PER_LAYER {
+                        self.dropped_hits += 1;
+                        continue;
+                    }
+                    self.hits.push(ContentHit {
+                        path: path.clone(),
+                        hit,
+                        fixture,
+                    });
+                }
+            }
         }
+    }
+}
+
+impl<'scope> Inspector<'scope> {
+    pub(crate) fn new<'env>(
+        settings: Inspection,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+    ) -> Inspector<'scope> {
+        let (jobs, receive) = std::sync::mpsc::sync_channel::<Job>(JOBS_IN_FLIGHT);
+        let worker = scope.spawn(move || {
+            let mut found = Found::default();
+            for job in receive {
+                found.run(job);
+            }
+            found
+        });
+        Inspector {
+            settings,
+            inspected_bytes: 0,
+            uninspected: Vec::new(),
+            uninspected_count: 0,
+            jobs: Some(jobs),
+            worker,
+        }
+    }
+
+    fn send(&self, job: Job) {
+        if let Some(jobs) = &self.jobs {
+            // The worker only stops when the sender is dropped (or it panicked, which `finish`
+            // passes on).
+            let _ = jobs.send(job);
+        }
+    }
+
+    /// An entry that is not a regular file replaces whatever an earlier one at `path` held.
+    pub(crate) fn replaced(&mut self, path: &ImagePath) {
+        self.send(Job::Replaced(path.clone()));
     }
 
     /// Inspects a regular file of `size` bytes: its captured content when there is one, else
@@ -98,59 +185,67 @@ impl Inspector {
         entry: &mut impl Read,
     ) -> io::Result<()> {
         if size == 0 || size > self.settings.max_file_size {
+            // Nothing to inspect, but an earlier entry's hits at this path are gone.
+            self.replaced(path);
             return Ok(());
         }
-        if self.found.inspected_bytes + size > self.settings.max_layer_bytes {
-            self.found.uninspected_count += 1;
-            if self.found.uninspected.len() < MAX_UNINSPECTED_LISTED {
-                self.found.uninspected.push(path.clone());
+        if self.inspected_bytes + size > self.settings.max_layer_bytes {
+            self.replaced(path);
+            self.uninspected_count += 1;
+            if self.uninspected.len() < MAX_UNINSPECTED_LISTED {
+                self.uninspected.push(path.clone());
             }
             return Ok(());
         }
-        let hits = if let Some(bytes) = captured {
-            self.found.inspected_bytes += bytes.len() as u64;
-            content::inspect(&path.display(), bytes)
-        } else {
-            self.buffer.clear();
-            let probe = size.min(content::BINARY_PROBE as u64);
-            entry.by_ref().take(probe).read_to_end(&mut self.buffer)?;
-            if content::is_binary(&self.buffer) {
-                // Only a key store's structure is looked for in a binary file: its head.
-                self.found.inspected_bytes += self.buffer.len() as u64;
-                content::inspect_binary(&self.buffer)
+        let (bytes, binary) = if let Some(captured) = captured {
+            let binary = content::is_binary(captured);
+            // Only a key store's structure is looked for in a binary file: its head.
+            let kept = if binary {
+                &captured[..captured.len().min(content::BINARY_PROBE)]
             } else {
-                entry.read_to_end(&mut self.buffer)?;
-                self.found.inspected_bytes += self.buffer.len() as u64;
-                content::inspect(&path.display(), &self.buffer)
+                captured
+            };
+            (kept.to_vec(), binary)
+        } else {
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            let probe = size.min(content::BINARY_PROBE as u64);
+            entry.by_ref().take(probe).read_to_end(&mut bytes)?;
+            let binary = content::is_binary(&bytes);
+            if !binary {
+                entry.read_to_end(&mut bytes)?;
             }
+            (bytes, binary)
         };
-        if hits.is_empty() {
-            return Ok(());
-        }
-        let fixture = content::is_fixture(&path.display());
-        self.with_hits.insert(path.clone());
-        for hit in hits {
-            if self.found.hits.len() >= MAX_HITS_PER_LAYER {
-                self.dropped_hits += 1;
-                continue;
-            }
-            self.found.hits.push(ContentHit {
-                path: path.clone(),
-                hit,
-                fixture,
-            });
-        }
+        self.inspected_bytes += bytes.len() as u64;
+        self.send(Job::File {
+            path: path.clone(),
+            bytes,
+            binary,
+        });
         Ok(())
     }
 
     /// What was found, and a note when hits were left out.
-    pub(crate) fn finish(self) -> (Inspected, Option<String>) {
-        let note = (self.dropped_hits > 0).then(|| {
+    pub(crate) fn finish(mut self) -> (Inspected, Option<String>) {
+        drop(self.jobs.take());
+        let found = self
+            .worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let note = (found.dropped_hits > 0).then(|| {
             format!(
                 "the layer holds more than {MAX_HITS_PER_LAYER} secrets in files; {} more were not listed",
-                self.dropped_hits
+                found.dropped_hits
             )
         });
-        (self.found, note)
+        (
+            Inspected {
+                hits: found.hits,
+                uninspected: self.uninspected,
+                uninspected_count: self.uninspected_count,
+                inspected_bytes: self.inspected_bytes,
+            },
+            note,
+        )
     }
 }

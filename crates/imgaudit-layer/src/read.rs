@@ -435,9 +435,21 @@ type Walk = (Vec<Change>, Vec<String>, Option<Inspected>);
 /// Walks the tar entries, returning the changes and the layer's notes. I/O errors come back as
 /// [`LayerError::Io`] for the caller to name.
 fn walk<R: Read>(stream: R, options: &ReadOptions<'_>) -> Result<Walk, LayerError> {
+    std::thread::scope(|scope| walk_in(stream, options, scope))
+}
+
+/// [`walk`], with a scope for the thread that runs the content detectors.
+fn walk_in<'scope, R: Read>(
+    stream: R,
+    options: &ReadOptions<'_>,
+    scope: &'scope std::thread::Scope<'scope, '_>,
+) -> Result<Walk, LayerError> {
     let mut changes = Vec::new();
     let mut notes = Notes::default();
-    let mut inspector = options.capture.inspection().copied().map(Inspector::new);
+    let mut inspector = options
+        .capture
+        .inspection()
+        .map(|settings| Inspector::new(*settings, scope));
     imgaudit_tar::for_each_entry(stream, |entry| -> Result<(), LayerError> {
         options.budget.charge_entry()?;
         if let Some(change) = read_entry(entry, options, &mut notes, inspector.as_mut())? {
@@ -503,7 +515,7 @@ fn read_entry<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     options: &ReadOptions<'_>,
     notes: &mut Notes,
-    inspector: Option<&mut Inspector>,
+    inspector: Option<&mut Inspector<'_>>,
 ) -> Result<Option<Change>, LayerError> {
     let name = entry.path_bytes().into_owned();
     let path = tar_name(&name, notes).map_err(|problem| LayerError::UnsafeName {
@@ -640,8 +652,9 @@ fn read_entry<R: Read>(
         None
     };
     if let Some(inspector) = inspector {
-        inspector.replaced(&path);
-        if kind == EntryKind::File {
+        if kind != EntryKind::File {
+            inspector.replaced(&path);
+        } else {
             // The file's bytes pass by once: the captured copy, or the entry itself.
             inspector
                 .inspect_file(&path, size, content.as_deref(), entry)
