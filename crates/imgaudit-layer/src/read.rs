@@ -652,13 +652,13 @@ fn read_entry<R: Read>(
         None
     };
     if let Some(inspector) = inspector {
-        if kind != EntryKind::File {
-            inspector.replaced(&path);
-        } else {
+        if kind == EntryKind::File {
             // The file's bytes pass by once: the captured copy, or the entry itself.
             inspector
                 .inspect_file(&path, size, content.as_deref(), entry)
                 .map_err(LayerError::Io)?;
+        } else {
+            inspector.replaced(&path);
         }
     }
 
