@@ -21,13 +21,11 @@ use imgaudit_report::{
 use crate::locate::{in_image, source_lines};
 use crate::{AuditSettings, DockerfileChoice, REPOSITORY, Selection, policy_set};
 
-/// The files the facts of `domains` read, as capture rules for the loader. Load with these,
+/// The files the facts of `domains` read, as capture rules for the loader (with file inspection
+/// when the secrets domain is among them). Load with these,
 /// and with [`imgaudit_facts::config_paths`] as the loader's `capture_from_config`.
 pub fn facts_capture(domains: &Domains) -> anyhow::Result<CaptureRules> {
-    Ok(CaptureRules::new(
-        &domains.capture_patterns(),
-        imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE,
-    )?)
+    Ok(domains.capture_rules(imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE)?)
 }
 
 /// The domains `rule` names; `None` when it names none (then it may read any).

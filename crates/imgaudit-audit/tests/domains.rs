@@ -28,9 +28,26 @@ fn domains(auditor: &Auditor) -> Vec<Domain> {
 
 #[test]
 fn the_python_rules_read_python_and_what_it_needs() {
-    let all = [Domain::Image, Domain::Accounts, Domain::Python];
+    let python = [Domain::Image, Domain::Accounts, Domain::Python];
+    let all = [
+        Domain::Image,
+        Domain::Accounts,
+        Domain::Python,
+        Domain::Secrets,
+    ];
     assert_eq!(domains(&auditor(&[], None).unwrap()), all);
-    assert_eq!(domains(&auditor(&["PIP001"], None).unwrap()), all);
+    let pip = auditor(&["PIP001"], None).unwrap();
+    assert_eq!(domains(&pip), python);
+    // An audit without the secrets rules reads no file it does not capture.
+    assert!(pip.capture().inspection().is_none());
+}
+
+#[test]
+fn the_secrets_rules_inspect_every_file_and_capture_nothing() {
+    let sec = auditor(&["SEC"], None).unwrap();
+    assert_eq!(domains(&sec), [Domain::Image, Domain::Secrets]);
+    assert!(sec.capture().patterns().is_empty());
+    assert!(sec.capture().inspection().is_some());
 }
 
 #[test]
@@ -57,7 +74,12 @@ fn a_user_rule_that_names_no_domain_may_read_any() {
     let auditor = auditor(&["USR001"], Some(dir.path())).unwrap();
     assert_eq!(
         domains(&auditor),
-        [Domain::Image, Domain::Accounts, Domain::Python]
+        [
+            Domain::Image,
+            Domain::Accounts,
+            Domain::Python,
+            Domain::Secrets
+        ]
     );
 }
 

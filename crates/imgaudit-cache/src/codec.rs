@@ -8,11 +8,14 @@
 use std::sync::Arc;
 
 use imgaudit_digest::{Algorithm, Digest};
-use imgaudit_layer::{Change, Compression, Entry, EntryKind, ImagePath, LayerIndex};
+use imgaudit_layer::{
+    Category, Change, Compression, ContentHit, Detector, Entry, EntryKind, FileHit, Fingerprint,
+    ImagePath, Inspected, LayerIndex,
+};
 
 pub(crate) const MAGIC: &[u8; 16] = b"imgaudit-layer\0\0";
 /// Bumped when the layout below changes; older files are then damaged in the eyes of a reader.
-pub(crate) const FORMAT_VERSION: u32 = 2;
+pub(crate) const FORMAT_VERSION: u32 = 3;
 pub(crate) const HEADER_LEN: usize = 16 + 4 + 8 + 32;
 
 /// What a cache file says it is, before its changes.
@@ -69,6 +72,7 @@ pub(crate) fn encode(stamp: &Stamp, index: &LayerIndex) -> Vec<u8> {
     for note in &index.notes {
         w.str(note);
     }
+    w.opt(index.inspected.as_ref(), Writer::inspected);
     let mut file = Vec::with_capacity(HEADER_LEN + payload.len());
     file.extend_from_slice(MAGIC);
     file.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -120,6 +124,7 @@ pub(crate) fn decode(file: &[u8]) -> Result<(Stamp, LayerIndex), Damage> {
         });
     }
     let notes = r.notes()?;
+    let inspected = r.opt(Reader::inspected)?;
     if !r.0.is_empty() {
         return Err(damage(format!("{} bytes after the last note", r.0.len())));
     }
@@ -133,6 +138,7 @@ pub(crate) fn decode(file: &[u8]) -> Result<(Stamp, LayerIndex), Damage> {
             uncompressed_size,
             changes,
             notes,
+            inspected,
         },
     ))
 }
@@ -245,6 +251,25 @@ impl Writer<'_> {
         });
         self.opt(e.content.as_deref(), Self::bytes);
     }
+    fn inspected(&mut self, inspected: &Inspected) {
+        self.u64(inspected.hits.len() as u64);
+        for found in &inspected.hits {
+            self.bytes(found.path.as_bytes());
+            self.str(found.hit.detector.id());
+            self.str(found.hit.category.id());
+            self.u32(found.hit.line);
+            self.str(&found.hit.shown.prefix);
+            self.u64(found.hit.shown.length as u64);
+            self.str(&found.hit.shown.hash);
+            self.u8(u8::from(found.fixture));
+        }
+        self.u64(inspected.uninspected.len() as u64);
+        for path in &inspected.uninspected {
+            self.bytes(path.as_bytes());
+        }
+        self.u64(inspected.uninspected_count);
+        self.u64(inspected.inspected_bytes);
+    }
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -301,6 +326,60 @@ impl<'a> Reader<'a> {
             return Err(damage(format!("{count} notes cannot fit in what is left")));
         }
         (0..count).map(|_| self.string()).collect()
+    }
+    fn inspected(&mut self) -> Result<Inspected, Damage> {
+        let count = self.u64()?;
+        // Every hit takes well over eight bytes.
+        if count > (self.0.len() / 8) as u64 {
+            return Err(damage(format!("{count} hits cannot fit in what is left")));
+        }
+        let mut hits = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        for _ in 0..count {
+            let path = self.path()?;
+            let detector = self.string()?;
+            let detector = Detector::from_id(&detector)
+                .ok_or_else(|| damage(format!("unknown detector `{detector}`")))?;
+            let category = self.string()?;
+            let category = Category::from_id(&category)
+                .ok_or_else(|| damage(format!("unknown category `{category}`")))?;
+            let line = self.u32()?;
+            let prefix = self.string()?;
+            let length = usize::try_from(self.u64()?)
+                .map_err(|_| damage("a secret's length does not fit"))?;
+            let hash = self.string()?;
+            let fixture = match self.u8()? {
+                0 => false,
+                1 => true,
+                tag => return Err(damage(format!("unknown fixture tag {tag}"))),
+            };
+            hits.push(ContentHit {
+                path,
+                hit: FileHit {
+                    detector,
+                    category,
+                    line,
+                    shown: Fingerprint {
+                        prefix,
+                        length,
+                        hash,
+                    },
+                },
+                fixture,
+            });
+        }
+        let listed = self.u64()?;
+        if listed > (self.0.len() / 8) as u64 {
+            return Err(damage(format!("{listed} paths cannot fit in what is left")));
+        }
+        let uninspected = (0..listed)
+            .map(|_| self.path())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Inspected {
+            hits,
+            uninspected,
+            uninspected_count: self.u64()?,
+            inspected_bytes: self.u64()?,
+        })
     }
     fn opt<T>(
         &mut self,

@@ -73,6 +73,7 @@ fn assert_same(a: &LayerIndex, b: &LayerIndex) {
     assert_eq!(a.blob_size, b.blob_size);
     assert_eq!(a.uncompressed_size, b.uncompressed_size);
     assert_eq!(a.compression, b.compression);
+    assert_eq!(a.inspected, b.inspected);
 }
 
 fn entry_files(root: &Path) -> Vec<std::path::PathBuf> {
@@ -100,6 +101,47 @@ fn an_entry_gives_back_exactly_what_was_read() {
     };
     assert_same(&back, &index);
     assert!(dir.path().join("CACHEDIR.TAG").is_file());
+}
+
+#[test]
+fn the_secrets_found_in_files_come_back_and_inspection_changes_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = DiskCache::open(dir.path(), 1 << 30).unwrap();
+    let inspecting = rules().with_inspection(imgaudit_layer::Inspection {
+        max_file_size: 1 << 20,
+        // Room for the key and the npmrc, not for the last file: the skipped one comes back.
+        max_layer_bytes: 500,
+    });
+    let blob = gzip(
+        &LayerBuilder::new()
+            .file(
+                "usr/lib/python3.11/test/key.pem",
+                imgaudit_testkit::synthetic_private_key("RSA PRIVATE KEY", 3).as_bytes(),
+            )
+            .file("root/.npmrc", b"_auth=dXNlcjpwYXNz\n")
+            .file("etc/pip.conf", &[b'x'; 200])
+            .finish(),
+    );
+    let index = read(&blob, &inspecting);
+    let inspected = index.inspected.as_ref().unwrap();
+    assert_eq!(inspected.hits.len(), 2, "{inspected:?}");
+    assert!(inspected.hits[0].fixture);
+    assert_eq!(inspected.uninspected_count, 1);
+    let key = key_of(&index, &inspecting);
+    assert_ne!(key, key_of(&index, &rules()));
+    cache.put(&key, &index).unwrap();
+    let Lookup::Hit(back) = cache.get(&key) else {
+        panic!("no hit")
+    };
+    assert_same(&back, &index);
+    // A layer remembered without inspection is not what an inspecting reader asks for.
+    let plain = read(&blob, &rules());
+    assert_eq!(plain.inspected, None);
+    cache.put(&key_of(&plain, &rules()), &plain).unwrap();
+    let Lookup::Hit(back) = cache.get(&key) else {
+        panic!("no hit")
+    };
+    assert!(back.inspected.is_some());
 }
 
 #[test]

@@ -180,6 +180,19 @@ impl<'a> Context<'a> {
             .or_insert((wanted, unjudged));
     }
 
+    /// Remembers a file a domain needed and could not judge for a reason of its own (a
+    /// budget), written by `layer`: never one the loader should read again.
+    pub(crate) fn unjudged_file(
+        &self,
+        path: &ImagePath,
+        reason: UnjudgedReason,
+        detail: String,
+        needed_by: &'static str,
+        layer: usize,
+    ) {
+        self.miss(path, None, None, reason, detail, needed_by, Some(layer));
+    }
+
     pub(crate) fn is_dir(&self, path: &ImagePath) -> bool {
         self.node(path, true)
             .is_some_and(|node| node.kind() == EntryKind::Dir)

@@ -20,15 +20,19 @@ pub enum Domain {
     Python,
     /// Notable files and package caches: `special_files`, `leftovers`, `caches`, `package_db`.
     Files,
+    /// Secrets found in the image: `secret_files` (private keys, credential files and tokens in
+    /// the files of every layer, found while the layers stream past).
+    Secrets,
 }
 
 impl Domain {
     /// Every domain, in document order.
-    pub const ALL: [Domain; 4] = [
+    pub const ALL: [Domain; 5] = [
         Domain::Image,
         Domain::Accounts,
         Domain::Python,
         Domain::Files,
+        Domain::Secrets,
     ];
 
     /// The name rules use (`python`).
@@ -38,6 +42,7 @@ impl Domain {
             Domain::Accounts => "accounts",
             Domain::Python => "python",
             Domain::Files => "files",
+            Domain::Secrets => "secrets",
         }
     }
 
@@ -49,7 +54,7 @@ impl Domain {
     /// The domains whose facts this one's are computed from.
     const fn requires(self) -> &'static [Domain] {
         match self {
-            Domain::Image | Domain::Accounts => &[],
+            Domain::Image | Domain::Accounts | Domain::Secrets => &[],
             // Where pip installs and which user site counts depend on the runtime user; the
             // caches of pip, uv, poetry and npm are in the accounts' homes.
             Domain::Python | Domain::Files => &[Domain::Accounts],
@@ -59,11 +64,18 @@ impl Domain {
     /// The files whose contents this domain reads, as capture globs for the layer reader.
     fn captures(self) -> Vec<&'static str> {
         match self {
-            Domain::Image => Vec::new(),
+            // The secrets domain inspects every file instead (`inspects_files`).
+            Domain::Image | Domain::Secrets => Vec::new(),
             Domain::Accounts => crate::accounts::CAPTURE.to_vec(),
             Domain::Python => crate::python::captures(),
             Domain::Files => crate::files::CAPTURE.to_vec(),
         }
+    }
+
+    /// Whether this domain reads every regular file's content as the layers stream past (the
+    /// content detectors), rather than a few captured files.
+    const fn inspects_files(self) -> bool {
+        matches!(self, Domain::Secrets)
     }
 }
 
@@ -111,6 +123,7 @@ impl Domains {
                 .captures()
                 .iter()
                 .all(|pattern| rules.patterns().iter().any(|p| p == pattern))
+                && (!domain.inspects_files() || rules.inspection().is_some())
         };
         Domains::of(Domain::ALL.into_iter().filter(captured))
     }
@@ -121,6 +134,21 @@ impl Domains {
         patterns.sort_unstable();
         patterns.dedup();
         patterns
+    }
+
+    /// The layer reader's rules for these domains: their capture patterns with `max_size`, and
+    /// file inspection (with the default settings) when the secrets domain is among them. An
+    /// audit whose rules read no secrets reads no file it does not capture.
+    pub fn capture_rules(
+        &self,
+        max_size: u64,
+    ) -> Result<imgaudit_layer::CaptureRules, imgaudit_layer::PatternError> {
+        let rules = imgaudit_layer::CaptureRules::new(&self.capture_patterns(), max_size)?;
+        Ok(if self.iter().any(Domain::inspects_files) {
+            rules.with_inspection(imgaudit_layer::Inspection::default())
+        } else {
+            rules
+        })
     }
 }
 
@@ -136,7 +164,10 @@ mod tests {
             [Domain::Image, Domain::Accounts, Domain::Python]
         );
         assert_eq!(Domains::of([]).iter().collect::<Vec<_>>(), [Domain::Image]);
-        assert_eq!(Domains::of([Domain::Python, Domain::Files]), Domains::all());
+        assert_eq!(
+            Domains::of([Domain::Python, Domain::Files, Domain::Secrets]),
+            Domains::all()
+        );
         assert_eq!(
             Domains::of([Domain::Files]).iter().collect::<Vec<_>>(),
             [Domain::Image, Domain::Accounts, Domain::Files]
@@ -152,7 +183,7 @@ mod tests {
                 serde_json::json!(domain.name())
             );
         }
-        assert_eq!(Domain::from_name("secrets"), None);
+        assert_eq!(Domain::from_name("secret"), None);
     }
 
     #[test]
@@ -169,12 +200,35 @@ mod tests {
         for domains in [
             Domains::of([]),
             Domains::of([Domain::Accounts]),
+            Domains::of([Domain::Secrets]),
             Domains::all(),
         ] {
-            let rules = imgaudit_layer::CaptureRules::new(&domains.capture_patterns(), 10).unwrap();
+            let rules = domains.capture_rules(10).unwrap();
             assert_eq!(Domains::captured_by(&rules), domains);
             let wider = rules.with_paths(&["/opt/bash_env"]).unwrap();
             assert_eq!(Domains::captured_by(&wider), domains);
         }
+    }
+
+    #[test]
+    fn only_the_secrets_domain_inspects_files() {
+        assert!(
+            Domains::of([Domain::Python])
+                .capture_rules(10)
+                .unwrap()
+                .inspection()
+                .is_none()
+        );
+        assert!(
+            Domains::of([Domain::Secrets])
+                .capture_rules(10)
+                .unwrap()
+                .inspection()
+                .is_some()
+        );
+        // Rules without inspection were not made for the secrets domain, whatever they capture.
+        let plain =
+            imgaudit_layer::CaptureRules::new(&Domains::all().capture_patterns(), 10).unwrap();
+        assert!(!Domains::captured_by(&plain).contains(Domain::Secrets));
     }
 }

@@ -8,8 +8,9 @@
 //!
 //! Facts come in [`Domain`]s, each a module with the files it captures and its keys of the
 //! document: the image config ([`image`]), the accounts ([`accounts`]), Python packaging
-//! ([`python`]), notable files and package caches ([`files`]). A domain is collected only when
-//! asked for ([`Domains`]): an audit asks for those its enabled rules read.
+//! ([`python`]), notable files and package caches ([`files`]), secrets found in the layers'
+//! files ([`secrets`]). A domain is collected only when asked for ([`Domains`]): an audit asks
+//! for those its enabled rules read.
 //!
 //! Files are read from the captured contents of the loaded image ([`Domains::capture_patterns`]
 //! says which), never from the host, and links are resolved inside the image root, as the
@@ -28,6 +29,7 @@ pub mod files;
 pub mod image;
 pub mod python;
 pub mod redact;
+pub mod secrets;
 mod unjudged;
 
 use imgaudit_image::ImageMeta;
@@ -42,6 +44,7 @@ pub use files::FilesFacts;
 pub use image::{EnvVar, HistoryFacts, ImageConfigFacts, ImageFacts, LayerFacts};
 pub use imgaudit_finding::Location;
 pub use python::*;
+pub use secrets::{SecretFacts, SecretFile, SecretShown};
 pub use unjudged::{Unjudged, UnjudgedReason};
 
 use crate::context::Context;
@@ -63,6 +66,8 @@ pub struct Facts {
     pub python: Option<PythonFacts>,
     #[serde(flatten)]
     pub files: Option<FilesFacts>,
+    #[serde(flatten)]
+    pub secrets: Option<SecretFacts>,
     /// Files the collected domains needed and could not read (too large, links looping, not
     /// readable from a stream), by path: what they would have told the rules is unknown.
     pub unjudged: Vec<Unjudged>,
@@ -126,6 +131,11 @@ fn collect_in(ctx: &Context<'_>, domains: &Domains) -> Facts {
         }
         _ => None,
     };
+    let secrets = domains.contains(Domain::Secrets).then(|| {
+        let found = secrets::collect(ctx);
+        notes.extend(found.notes);
+        found.facts
+    });
     Facts {
         schema_version: SCHEMA_VERSION,
         domains: domains.iter().collect(),
@@ -133,6 +143,7 @@ fn collect_in(ctx: &Context<'_>, domains: &Domains) -> Facts {
         accounts,
         python,
         files,
+        secrets,
         unjudged: Vec::new(),
         notes: notes.iter().map(|n| redact::redacted(n)).collect(),
     }

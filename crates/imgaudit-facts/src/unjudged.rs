@@ -18,7 +18,7 @@ pub struct Unjudged {
     /// The reason in words.
     pub detail: String,
     /// The facts the file feeds: `pip_config_files`, `startup_files`, `users`, `pythons`,
-    /// `packages`.
+    /// `packages`, `secret_files`.
     pub needed_by: String,
     /// The layer that wrote the file (or, for a loop, the link), and its history step.
     pub origin: Location,
@@ -39,6 +39,8 @@ pub enum UnjudgedReason {
     NotLocated,
     /// Its content was not captured (the image was loaded without reading link targets).
     NotCaptured,
+    /// It was not inspected for secrets: its layer's budget of inspected bytes was spent.
+    NotInspected,
 }
 
 impl UnjudgedReason {

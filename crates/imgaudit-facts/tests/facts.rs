@@ -3,7 +3,7 @@
 
 use imgaudit_facts::{Domains, Facts, PipSetting, Python, PythonFacts, collect, config_paths};
 use imgaudit_image::OpenOptions;
-use imgaudit_layer::{CaptureRules, DEFAULT_MAX_CAPTURE_SIZE};
+use imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE;
 use imgaudit_loader::LoadOptions;
 use imgaudit_testkit::{DEBIAN_MARKER, LayerBuilder, TestImage, debian_python_base};
 
@@ -25,7 +25,8 @@ fn facts_of(image: &TestImage) -> Facts {
     )
     .unwrap();
     let options = LoadOptions {
-        capture: CaptureRules::new(&Domains::all().capture_patterns(), DEFAULT_MAX_CAPTURE_SIZE)
+        capture: Domains::all()
+            .capture_rules(DEFAULT_MAX_CAPTURE_SIZE)
             .unwrap(),
         capture_from_config: Some(config_paths),
         ..LoadOptions::default()

@@ -5,7 +5,7 @@
 
 use imgaudit_facts::{Domains, Facts, Unjudged, collect, config_paths, wanted_files};
 use imgaudit_image::{ImageSpec, OpenOptions};
-use imgaudit_layer::{CaptureRules, DEFAULT_MAX_CAPTURE_SIZE};
+use imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE;
 use imgaudit_loader::LoadOptions;
 use imgaudit_testkit::{LayerBuilder, TestImage, docker_archive_legacy};
 
@@ -17,7 +17,8 @@ fn image(layers: Vec<LayerBuilder>, env: &[&str]) -> TestImage {
 
 fn options() -> LoadOptions {
     LoadOptions {
-        capture: CaptureRules::new(&Domains::all().capture_patterns(), DEFAULT_MAX_CAPTURE_SIZE)
+        capture: Domains::all()
+            .capture_rules(DEFAULT_MAX_CAPTURE_SIZE)
             .unwrap(),
         capture_from_config: Some(config_paths),
         wanted: Some(wanted_files),

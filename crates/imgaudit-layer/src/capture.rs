@@ -2,7 +2,7 @@
 
 use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::ImagePath;
+use crate::{ImagePath, Inspection};
 
 /// The default cap on one captured file: facts need configuration files and package databases,
 /// not binaries. The largest a real image holds is apk's `/lib/apk/db/installed` (every file of
@@ -19,6 +19,8 @@ pub struct CaptureRules {
     patterns: Vec<String>,
     globs: GlobSet,
     max_size: u64,
+    /// Whether (and how much) to look for secrets in every regular file as it streams past.
+    inspection: Option<Inspection>,
 }
 
 /// A capture pattern that is not a valid glob.
@@ -50,6 +52,7 @@ impl CaptureRules {
             patterns: Vec::new(),
             globs: GlobSet::empty(),
             max_size: DEFAULT_MAX_CAPTURE_SIZE,
+            inspection: None,
         }
     }
 
@@ -79,7 +82,20 @@ impl CaptureRules {
             patterns: patterns.iter().map(|p| p.as_ref().to_owned()).collect(),
             globs,
             max_size,
+            inspection: None,
         })
+    }
+
+    /// These rules, also looking for secrets in every regular file (within the settings'
+    /// caps) while the layer streams past: the secrets domain's content detectors.
+    pub fn with_inspection(mut self, inspection: Inspection) -> CaptureRules {
+        self.inspection = Some(inspection);
+        self
+    }
+
+    /// Whether, and how, files are inspected for secrets.
+    pub fn inspection(&self) -> Option<&Inspection> {
+        self.inspection.as_ref()
     }
 
     /// These rules plus exact paths (absolute, as an image names them), whose glob characters
@@ -87,7 +103,9 @@ impl CaptureRules {
     pub fn with_paths<S: AsRef<str>>(&self, paths: &[S]) -> Result<CaptureRules, PatternError> {
         let mut patterns = self.patterns.clone();
         patterns.extend(paths.iter().map(|path| literal(path.as_ref())));
-        CaptureRules::new(&patterns, self.max_size)
+        let mut rules = CaptureRules::new(&patterns, self.max_size)?;
+        rules.inspection = self.inspection;
+        Ok(rules)
     }
 
     pub fn patterns(&self) -> &[String] {
@@ -105,6 +123,14 @@ impl CaptureRules {
         patterns.sort_unstable();
         patterns.dedup();
         let mut text = format!("max-size {}\n", self.max_size);
+        // Rules that inspect files give other indexes: they are remembered apart.
+        if let Some(inspection) = &self.inspection {
+            text.push_str("inspect ");
+            text.push_str(&inspection.max_file_size.to_string());
+            text.push(' ');
+            text.push_str(&inspection.max_layer_bytes.to_string());
+            text.push('\n');
+        }
         for pattern in patterns {
             text.push_str(pattern);
             text.push('\n');
@@ -194,6 +220,15 @@ mod tests {
         let more = a.with_paths(&["/etc/bash_env"]).unwrap();
         assert_ne!(a.fingerprint(), more.fingerprint());
         assert_ne!(a.fingerprint(), CaptureRules::none().fingerprint());
+        let inspecting = a.clone().with_inspection(Inspection::default());
+        assert_ne!(a.fingerprint(), inspecting.fingerprint());
+        let smaller = a.clone().with_inspection(Inspection {
+            max_file_size: 10,
+            ..Inspection::default()
+        });
+        assert_ne!(inspecting.fingerprint(), smaller.fingerprint());
+        let widened = inspecting.with_paths(&["/etc/bash_env"]).unwrap();
+        assert_eq!(widened.inspection(), Some(&Inspection::default()));
     }
 
     #[test]

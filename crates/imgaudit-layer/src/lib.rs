@@ -4,7 +4,8 @@
 //! the bytes' magic rather than the declared media type, a digest of the uncompressed tar (the
 //! diff id), and a walk of its entries. What comes out is a [`LayerIndex`]: for every entry its
 //! metadata, whiteouts and opaque markers turned into typed changes, and the contents of the few
-//! files a [`CaptureRules`] asks for. Nothing is written to disk and nothing is followed: names are
+//! files a [`CaptureRules`] asks for, and, when the rules ask for it ([`Inspection`]), the secrets
+//! found in regular files ([`Inspected`]), looked for in the same pass. Nothing is written to disk and nothing is followed: names are
 //! normalized lexically as container runtimes read them (a leading `/` means the image root, an
 //! entry for the root itself sets the root's metadata), and names whose `..` components climb
 //! above the root are refused. Symlink targets are kept as written, even those that climb above
@@ -14,13 +15,20 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod capture;
+mod inspect;
 mod limits;
 mod path;
 mod read;
 mod zstd_window;
 
 pub use capture::{CaptureRules, DEFAULT_MAX_CAPTURE_SIZE, PatternError};
+pub use imgaudit_secrets::content::{Category, FileHit};
+pub use imgaudit_secrets::{Detector, Fingerprint};
 pub use imgaudit_tar::{MAX_LONG_NAME, MAX_PAX_HEADER};
+pub use inspect::{
+    ContentHit, DEFAULT_MAX_INSPECTED_BYTES, Inspected, Inspection, MAX_HITS_PER_LAYER,
+    MAX_UNINSPECTED_LISTED,
+};
 pub use limits::{
     Budget, DEFAULT_EXPANSION_FLOOR, DEFAULT_MAX_CAPTURED_BYTES, DEFAULT_MAX_ENTRIES,
     DEFAULT_MAX_EXPANSION_RATIO, DEFAULT_MAX_UNCOMPRESSED_BYTES, Exceeded,
@@ -32,7 +40,7 @@ pub use zstd_window::MAX_ZSTD_WINDOW_LOG;
 /// The version of what [`read_layer`] produces. Caches of layer indexes key on it, so the
 /// suffix must be bumped whenever a [`LayerIndex`] of the same bytes could come out different
 /// (a new field, a changed normalization, a fixed bug).
-pub const READER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/2");
+pub const READER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/3");
 
 use std::sync::Arc;
 
@@ -177,6 +185,8 @@ pub struct LayerIndex {
     /// What reading tolerated that a reader may want to know (absolute names, symlinks that
     /// climb above the root), without the layer's number, which only the caller knows.
     pub notes: Vec<String>,
+    /// The secrets found in the layer's files, when the capture rules asked for inspection.
+    pub inspected: Option<Inspected>,
 }
 
 impl LayerIndex {
@@ -225,5 +235,18 @@ impl LayerIndex {
             })
             .sum::<u64>()
             + self.notes.iter().map(|n| n.len() as u64).sum::<u64>()
+            + self.inspected.as_ref().map_or(0, |inspected| {
+                inspected
+                    .hits
+                    .iter()
+                    .map(|h| 128 + h.path.as_bytes().len() as u64)
+                    .chain(
+                        inspected
+                            .uninspected
+                            .iter()
+                            .map(|p| 32 + p.as_bytes().len() as u64),
+                    )
+                    .sum::<u64>()
+            })
     }
 }

@@ -7,10 +7,11 @@ use std::sync::{Arc, mpsc};
 use imgaudit_digest::{Algorithm, DigestReader};
 use tar::EntryType;
 
+use crate::inspect::Inspector;
 use crate::limits::{Counted, Exceeded, Metered};
 use crate::zstd_window::{FrameWatch, MAX_ZSTD_WINDOW, MAX_ZSTD_WINDOW_LOG};
 use crate::{
-    Budget, CaptureRules, Change, Compression, Entry, EntryKind, ImagePath, LayerIndex,
+    Budget, CaptureRules, Change, Compression, Entry, EntryKind, ImagePath, Inspected, LayerIndex,
     PathProblem, escape_bytes,
 };
 use imgaudit_tar::WalkError;
@@ -160,6 +161,7 @@ pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerInd
     let Walked {
         changes,
         notes,
+        inspected,
         diff_id,
         uncompressed_size,
     } = walked?;
@@ -180,6 +182,7 @@ pub fn read_layer<R: Read>(raw: R, options: &ReadOptions<'_>) -> Result<LayerInd
         uncompressed_size,
         changes,
         notes,
+        inspected,
     })
 }
 
@@ -348,6 +351,7 @@ impl Read for ChannelReader {
 struct Walked {
     changes: Vec<Change>,
     notes: Vec<String>,
+    inspected: Option<Inspected>,
     diff_id: Option<imgaudit_digest::Digest>,
     uncompressed_size: u64,
 }
@@ -365,7 +369,7 @@ fn walk_stream(
     let walked = walk(&mut tar_stream, options);
     // The diff id covers the whole uncompressed stream, including the end-of-archive blocks and
     // any padding after them, which the tar reader leaves unread.
-    let (changes, notes) = walked
+    let (changes, notes, inspected) = walked
         .and_then(|walked| {
             io::copy(&mut tar_stream, &mut io::sink())
                 .map(|_| walked)
@@ -385,6 +389,7 @@ fn walk_stream(
     Ok(Walked {
         changes,
         notes,
+        inspected,
         diff_id,
         uncompressed_size,
     })
@@ -424,17 +429,30 @@ fn source_error<R>(
     }
 }
 
+/// What a walk of the entries gives: the changes, the notes, the secrets found in files.
+type Walk = (Vec<Change>, Vec<String>, Option<Inspected>);
+
 /// Walks the tar entries, returning the changes and the layer's notes. I/O errors come back as
 /// [`LayerError::Io`] for the caller to name.
-fn walk<R: Read>(
+fn walk<R: Read>(stream: R, options: &ReadOptions<'_>) -> Result<Walk, LayerError> {
+    std::thread::scope(|scope| walk_in(stream, options, scope))
+}
+
+/// [`walk`], with a scope for the thread that runs the content detectors.
+fn walk_in<'scope, R: Read>(
     stream: R,
     options: &ReadOptions<'_>,
-) -> Result<(Vec<Change>, Vec<String>), LayerError> {
+    scope: &'scope std::thread::Scope<'scope, '_>,
+) -> Result<Walk, LayerError> {
     let mut changes = Vec::new();
     let mut notes = Notes::default();
+    let mut inspector = options
+        .capture
+        .inspection()
+        .map(|settings| Inspector::new(*settings, scope));
     imgaudit_tar::for_each_entry(stream, |entry| -> Result<(), LayerError> {
         options.budget.charge_entry()?;
-        if let Some(change) = read_entry(entry, options, &mut notes)? {
+        if let Some(change) = read_entry(entry, options, &mut notes, inspector.as_mut())? {
             changes.push(change);
         }
         Ok(())
@@ -446,7 +464,13 @@ fn walk<R: Read>(
         }
         WalkError::Visit(e) => e,
     })?;
-    Ok((changes, notes.into_vec()))
+    let mut notes = notes.into_vec();
+    let inspected = inspector.map(|inspector| {
+        let (inspected, note) = inspector.finish();
+        notes.extend(note);
+        inspected
+    });
+    Ok((changes, notes, inspected))
 }
 
 /// What the walk tolerated and a reader of the report may want to know.
@@ -491,6 +515,7 @@ fn read_entry<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     options: &ReadOptions<'_>,
     notes: &mut Notes,
+    inspector: Option<&mut Inspector<'_>>,
 ) -> Result<Option<Change>, LayerError> {
     let name = entry.path_bytes().into_owned();
     let path = tar_name(&name, notes).map_err(|problem| LayerError::UnsafeName {
@@ -626,6 +651,16 @@ fn read_entry<R: Read>(
     } else {
         None
     };
+    if let Some(inspector) = inspector {
+        if kind == EntryKind::File {
+            // The file's bytes pass by once: the captured copy, or the entry itself.
+            inspector
+                .inspect_file(&path, size, content.as_deref(), entry)
+                .map_err(LayerError::Io)?;
+        } else {
+            inspector.replaced(&path);
+        }
+    }
 
     Ok(Some(Change::Add {
         path,

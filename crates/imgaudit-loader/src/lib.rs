@@ -21,6 +21,7 @@
 //! stream, which cannot be read twice) is listed in [`LoadedImage::unread`] with the reason.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod inspection;
 mod progress;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +38,7 @@ use imgaudit_image::{
     BlobStore, ImageError, ImageMeta, ImageSpec, LayerRef, OpenOptions, OpenedImage, Platform,
     read_docker_save_stream,
 };
+pub use inspection::{ImageInspection, LayerHit};
 pub use progress::Progress;
 
 use crate::progress::Counting;
@@ -161,6 +163,9 @@ pub struct LoadedImage {
     /// Files the reader wanted ([`LoadOptions::wanted`]) whose content could not be read, by
     /// their path in the tree (links resolved), with the reason.
     pub unread: BTreeMap<ImagePath, Unread>,
+    /// The secrets found in the layers' files, when the capture rules asked for inspection
+    /// ([`CaptureRules::with_inspection`]); `None` otherwise.
+    pub inspection: Option<ImageInspection>,
 }
 
 /// Why the content of a file a reader wanted was not read.
@@ -297,7 +302,12 @@ pub fn load_opened(opened: OpenedImage, options: &LoadOptions) -> Result<LoadedI
         progress.finish();
     }
     let (indexes, cache_notes) = indexes?;
-    let mut image = finish(opened.meta, &indexes, cache_notes)?;
+    let mut image = finish(
+        opened.meta,
+        &indexes,
+        cache_notes,
+        options.capture.inspection(),
+    )?;
     if let Some(wanted) = options.wanted {
         complete(
             &mut image,
@@ -358,7 +368,7 @@ pub fn load_stream<R: Read>(
             origin: LayerOrigin::Read,
         })
         .collect();
-    let mut image = finish(meta, &indexes, Vec::new())?;
+    let mut image = finish(meta, &indexes, Vec::new(), options.capture.inspection())?;
     if let Some(wanted) = options.wanted {
         complete(&mut image, &indexes, None, options, wanted)?;
     }
@@ -766,6 +776,7 @@ fn finish(
     meta: ImageMeta,
     indexes: &[Obtained],
     cache_notes: Vec<String>,
+    inspection: Option<&imgaudit_layer::Inspection>,
 ) -> Result<LoadedImage, LoadError> {
     let fs =
         Filesystem::assemble(indexes.iter().map(|i| &i.index.changes[..])).map_err(|source| {
@@ -847,6 +858,7 @@ fn finish(
         fs,
         notes,
         unread: BTreeMap::new(),
+        inspection: inspection::gather(inspection, indexes.iter().map(|i| &*i.index)),
     })
 }
 

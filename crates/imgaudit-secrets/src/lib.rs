@@ -29,12 +29,14 @@
 //! patterns run on the `regex` crate (finite automata, no backtracking, with size limits), the
 //! other detectors are single-pass scanners whose look-back and look-ahead are bounded.
 //!
-//! Content detectors that read files (private-key files, credential files) build on the same
-//! [`Secret`] and [`Detector`]: a new detector is a new variant with its id, description and
-//! source, and a scanner that returns ranges.
+//! Files are inspected by [`content`]: private keys (PEM, OpenSSH, PuTTY, PGP, PKCS#12),
+//! credential files (Docker configs, `.npmrc`, `.pypirc`, `.netrc`, `.git-credentials`, AWS
+//! credentials, kubeconfigs) and the token formats above, each hit a [`Detector`] of its own
+//! with a [`content::Category`] and a line.
 
 pub mod assign;
 pub mod command;
+pub mod content;
 mod fingerprint;
 mod pem;
 pub mod tokens;
@@ -84,9 +86,61 @@ pub enum Detector {
     CommandLinePassword,
     AuthorizationHeader,
     SecretAssignment,
+    PrivateKeyFile,
+    PuttyPrivateKey,
+    Pkcs12File,
+    DockerConfigAuth,
+    NpmrcAuth,
+    PypircPassword,
+    NetrcPassword,
+    GitCredentials,
+    AwsCredentialsFile,
+    KubeconfigCredential,
 }
 
 impl Detector {
+    /// Every detector.
+    pub const ALL: &'static [Detector] = &[
+        Self::GithubToken,
+        Self::GithubFineGrainedToken,
+        Self::GitlabToken,
+        Self::SlackToken,
+        Self::SlackWebhook,
+        Self::NpmToken,
+        Self::PypiToken,
+        Self::AwsAccessKeyId,
+        Self::GoogleApiKey,
+        Self::StripeLiveKey,
+        Self::OpenaiApiKey,
+        Self::AnthropicApiKey,
+        Self::HuggingfaceToken,
+        Self::DockerHubToken,
+        Self::DigitaloceanToken,
+        Self::Jwt,
+        Self::PrivateKey,
+        Self::UrlPassword,
+        Self::UrlToken,
+        Self::CommandLineUser,
+        Self::CommandLinePassword,
+        Self::AuthorizationHeader,
+        Self::SecretAssignment,
+        Self::PrivateKeyFile,
+        Self::PuttyPrivateKey,
+        Self::Pkcs12File,
+        Self::DockerConfigAuth,
+        Self::NpmrcAuth,
+        Self::PypircPassword,
+        Self::NetrcPassword,
+        Self::GitCredentials,
+        Self::AwsCredentialsFile,
+        Self::KubeconfigCredential,
+    ];
+
+    /// The detector an id names.
+    pub fn from_id(id: &str) -> Option<Detector> {
+        Self::ALL.iter().copied().find(|d| d.id() == id)
+    }
+
     /// The detector's stable id (`github-token`).
     pub fn id(self) -> &'static str {
         self.about().0
@@ -219,6 +273,56 @@ impl Detector {
                 "value of NAME=value where the name says it is a secret",
                 "imgaudit's own naming rule (is_secret_name)",
             ),
+            Self::PrivateKeyFile => (
+                "private-key-file",
+                "PEM private key block (RSA, EC, DSA, PKCS#8, encrypted, OpenSSH, PGP) with a key body, in a file",
+                "RFC 7468 (textual encodings), OpenSSH PROTOCOL.key, RFC 4880 section 6.2 (armor)",
+            ),
+            Self::PuttyPrivateKey => (
+                "putty-private-key",
+                "PuTTY private key file (PuTTY-User-Key-File-2 or -3, with its Private-Lines)",
+                "PuTTY user manual, appendix C: the PPK file format",
+            ),
+            Self::Pkcs12File => (
+                "pkcs12-file",
+                "PKCS#12 key store, recognised by its DER structure whatever its name",
+                "RFC 7292, section 4 (PFX PDU syntax)",
+            ),
+            Self::DockerConfigAuth => (
+                "docker-config-auth",
+                "registry credential in a Docker client config (auths.*.auth, identitytoken, registrytoken)",
+                "Docker docs, docker login and the CLI config.json",
+            ),
+            Self::NpmrcAuth => (
+                "npmrc-auth",
+                "literal _authToken, _password or _auth in an .npmrc",
+                "npm docs, npmrc: auth-related configuration",
+            ),
+            Self::PypircPassword => (
+                "pypirc-password",
+                "password in a .pypirc",
+                "PyPA specifications, The .pypirc file",
+            ),
+            Self::NetrcPassword => (
+                "netrc-password",
+                "password in a .netrc",
+                "GNU Inetutils manual, The .netrc file",
+            ),
+            Self::GitCredentials => (
+                "git-credentials",
+                "URL with a password or token in git's credential store",
+                "git-credential-store(1)",
+            ),
+            Self::AwsCredentialsFile => (
+                "aws-credentials-file",
+                "aws_secret_access_key in an AWS shared credentials or config file",
+                "AWS SDKs and Tools Reference Guide, the shared config and credentials files",
+            ),
+            Self::KubeconfigCredential => (
+                "kubeconfig-credential",
+                "token, client-key-data or password of a kubeconfig user",
+                "Kubernetes docs, Organizing cluster access using kubeconfig files",
+            ),
         }
     }
 }
@@ -339,6 +443,18 @@ fn ends_word(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detector_ids_are_unique_and_round_trip() {
+        let mut ids: Vec<&str> = Detector::ALL.iter().map(|d| d.id()).collect();
+        for detector in Detector::ALL {
+            assert_eq!(Detector::from_id(detector.id()), Some(*detector));
+            assert!(!detector.description().is_empty() && !detector.source().is_empty());
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), Detector::ALL.len());
+    }
 
     #[test]
     fn masks_keep_the_context_readable() {

@@ -736,3 +736,22 @@ pub fn make_char_device(path: &Path, major: u32, minor: u32) {
         path.display()
     );
 }
+
+/// A synthetic PEM private key (`label` such as `RSA PRIVATE KEY`): a body of varied base64
+/// made up here, which the content detectors take for a key. `seed` varies the body.
+pub fn synthetic_private_key(label: &str, seed: usize) -> String {
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let body: String = (0..6)
+        .map(|line| {
+            let mut text: String = alphabet
+                .chars()
+                .cycle()
+                .skip(line * 7 + seed)
+                .take(64)
+                .collect();
+            text.push('\n');
+            text
+        })
+        .collect();
+    format!("-----BEGIN {label}-----\n{body}-----END {label}-----\n")
+}
