@@ -13,16 +13,25 @@ use serde::Serialize;
 pub enum Domain {
     /// The image's identity and config: `image`, `layers`, `history`, `env`. Always collected.
     Image,
-    /// The accounts and the user the image runs as: `users`, `runtime`.
+    /// The accounts and the user the image runs as: `users`, `groups`, `account_notes`,
+    /// `runtime`.
     Accounts,
     /// Python packaging: `startup_files`, `pip_config_files`, `pip_settings`, `pythons`,
     /// `user_sites`, `shadowed_distributions`, and the Python part of `runtime`.
     Python,
+    /// Secrets the image gives away: `secret_env` (the config's `Env`), `secret_history` (the
+    /// build history).
+    Secrets,
 }
 
 impl Domain {
     /// Every domain, in document order.
-    pub const ALL: [Domain; 3] = [Domain::Image, Domain::Accounts, Domain::Python];
+    pub const ALL: [Domain; 4] = [
+        Domain::Image,
+        Domain::Accounts,
+        Domain::Python,
+        Domain::Secrets,
+    ];
 
     /// The name rules use (`python`).
     pub const fn name(self) -> &'static str {
@@ -30,6 +39,7 @@ impl Domain {
             Domain::Image => "image",
             Domain::Accounts => "accounts",
             Domain::Python => "python",
+            Domain::Secrets => "secrets",
         }
     }
 
@@ -41,7 +51,7 @@ impl Domain {
     /// The domains whose facts this one's are computed from.
     const fn requires(self) -> &'static [Domain] {
         match self {
-            Domain::Image | Domain::Accounts => &[],
+            Domain::Image | Domain::Accounts | Domain::Secrets => &[],
             // Where pip installs and which user site counts depend on the runtime user.
             Domain::Python => &[Domain::Accounts],
         }
@@ -53,6 +63,7 @@ impl Domain {
             Domain::Image => Vec::new(),
             Domain::Accounts => crate::accounts::CAPTURE.to_vec(),
             Domain::Python => crate::python::captures(),
+            Domain::Secrets => crate::secrets::CAPTURE.to_vec(),
         }
     }
 }
@@ -126,7 +137,10 @@ mod tests {
             [Domain::Image, Domain::Accounts, Domain::Python]
         );
         assert_eq!(Domains::of([]).iter().collect::<Vec<_>>(), [Domain::Image]);
-        assert_eq!(Domains::of([Domain::Python]), Domains::all());
+        assert_eq!(
+            Domains::of([Domain::Python]).iter().collect::<Vec<_>>(),
+            [Domain::Image, Domain::Accounts, Domain::Python]
+        );
     }
 
     #[test]
@@ -145,7 +159,7 @@ mod tests {
     fn captures_are_the_domains_own() {
         assert!(Domains::of([]).capture_patterns().is_empty());
         let accounts = Domains::of([Domain::Accounts]).capture_patterns();
-        assert_eq!(accounts, ["/etc/passwd"]);
+        assert_eq!(accounts, ["/etc/group", "/etc/passwd", "/etc/shadow"]);
         let all = Domains::all().capture_patterns();
         assert!(all.contains(&"/etc/passwd") && all.contains(&"**/pip.conf"));
     }
@@ -157,10 +171,16 @@ mod tests {
             Domains::of([Domain::Accounts]),
             Domains::all(),
         ] {
+            // A domain that reads no file is served by any capture.
+            let expected = Domains::of(
+                domains
+                    .iter()
+                    .chain(Domain::ALL.into_iter().filter(|d| d.captures().is_empty())),
+            );
             let rules = imgaudit_layer::CaptureRules::new(&domains.capture_patterns(), 10).unwrap();
-            assert_eq!(Domains::captured_by(&rules), domains);
+            assert_eq!(Domains::captured_by(&rules), expected);
             let wider = rules.with_paths(&["/opt/bash_env"]).unwrap();
-            assert_eq!(Domains::captured_by(&wider), domains);
+            assert_eq!(Domains::captured_by(&wider), expected);
         }
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! Facts come in [`Domain`]s, each a module with the files it captures and its keys of the
 //! document: the image config ([`image`]), the accounts ([`accounts`]), Python packaging
-//! ([`python`]). A domain is collected only when asked for ([`Domains`]): an audit asks for
+//! ([`python`]), secrets ([`secrets`]). A domain is collected only when asked for ([`Domains`]): an audit asks for
 //! those its enabled rules read.
 //!
 //! Files are read from the captured contents of the loaded image ([`Domains::capture_patterns`]
@@ -27,6 +27,7 @@ mod domain;
 pub mod image;
 pub mod python;
 pub mod redact;
+pub mod secrets;
 mod unjudged;
 
 use imgaudit_image::ImageMeta;
@@ -35,11 +36,12 @@ use imgaudit_loader::LoadedImage;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use accounts::{AccountFacts, Runtime, User};
+pub use accounts::{AccountFacts, AccountNote, Group, PasswordState, Runtime, Shadow, User};
 pub use domain::{Domain, Domains};
 pub use image::{EnvVar, HistoryFacts, ImageConfigFacts, ImageFacts, LayerFacts};
 pub use imgaudit_finding::Location;
 pub use python::*;
+pub use secrets::{SecretEnv, SecretFacts, SecretHistory, SecretShown};
 pub use unjudged::{Unjudged, UnjudgedReason};
 
 use crate::context::Context;
@@ -59,6 +61,8 @@ pub struct Facts {
     pub accounts: Option<AccountFacts>,
     #[serde(flatten)]
     pub python: Option<PythonFacts>,
+    #[serde(flatten)]
+    pub secrets: Option<SecretFacts>,
     /// Files the collected domains needed and could not read (too large, links looping, not
     /// readable from a stream), by path: what they would have told the rules is unknown.
     pub unjudged: Vec<Unjudged>,
@@ -103,6 +107,8 @@ fn collect_in(ctx: &Context<'_>, domains: &Domains) -> Facts {
         AccountFacts {
             runtime: found.runtime,
             users: found.users,
+            groups: found.groups,
+            account_notes: found.account_notes,
         }
     });
     let python = match &mut accounts {
@@ -120,6 +126,9 @@ fn collect_in(ctx: &Context<'_>, domains: &Domains) -> Facts {
         image_config: image::collect(ctx),
         accounts,
         python,
+        secrets: domains
+            .contains(Domain::Secrets)
+            .then(|| secrets::collect(ctx)),
         unjudged: Vec::new(),
         notes: notes.iter().map(|n| redact::redacted(n)).collect(),
     }

@@ -1,79 +1,153 @@
-//! Accounts from `/etc/passwd` and the user a container runs as.
+//! Accounts from `/etc/passwd`, `/etc/shadow` and `/etc/group`, and the user a container runs
+//! as.
 
 use crate::Location;
-use crate::accounts::model::{Runtime, User};
+use crate::accounts::model::{AccountNote, Group, Runtime, Shadow, User};
+use crate::accounts::parse::{
+    GroupEntry, Malformed, PasswdEntry, parse_group, parse_passwd, parse_shadow,
+};
 use crate::context::{Context, image_path};
 use crate::redact::redacted;
 
-/// One `/etc/passwd` line: `name:password:uid:gid:gecos:home:shell`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PasswdEntry {
-    pub(crate) name: String,
-    pub(crate) uid: u64,
-    pub(crate) gid: u64,
-    pub(crate) home: String,
-    pub(crate) shell: String,
-    pub(crate) line: u32,
-}
+/// The most skipped lines noted per file: a hostile file of a million bad lines says so in
+/// one more note rather than a million.
+const MAX_NOTED_LINES: usize = 50;
 
-/// Parses passwd text, skipping comments, NIS `+`/`-` lines and malformed lines.
-pub(crate) fn parse_passwd(text: &str) -> Vec<PasswdEntry> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            if line.starts_with('#') || line.starts_with('+') || line.starts_with('-') {
-                return None;
-            }
-            let fields: Vec<&str> = line.split(':').collect();
-            if fields.len() < 7 || fields[0].is_empty() {
-                return None;
-            }
-            Some(PasswdEntry {
-                name: fields[0].to_owned(),
-                uid: fields[2].parse().ok()?,
-                gid: fields[3].parse().ok()?,
-                home: fields[5].to_owned(),
-                shell: fields[6].to_owned(),
-                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            })
-        })
-        .collect()
+/// The config's `User` resolved as runc (and crun) resolve it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Resolved<'p> {
+    pub(crate) uid: Option<u64>,
+    pub(crate) gid: Option<u64>,
+    pub(crate) entry: Option<&'p PasswdEntry>,
+    pub(crate) group: Option<&'p GroupEntry>,
+    /// Why the runtime refuses to start the container.
+    pub(crate) refused: Option<String>,
 }
 
 /// The config's `User` (`""`, `app`, `1000`, `app:staff`, `1000:1000`) resolved against the
-/// passwd entries: the uid, and the entry when there is one.
+/// passwd and group entries, as runc does: a name must have an entry (the first with that
+/// name), a number need not (its primary group is then 0); the group after `:` is a gid or a
+/// group name that must have an entry, else the user's entry's gid.
 pub(crate) fn resolve_user<'p>(
     user: &str,
     passwd: &'p [PasswdEntry],
-) -> (Option<u64>, Option<&'p PasswdEntry>) {
-    let name = user.split(':').next().unwrap_or_default();
-    if name.is_empty() {
-        return (Some(0), passwd.iter().find(|e| e.uid == 0));
-    }
-    if let Ok(uid) = name.parse::<u64>() {
-        return (Some(uid), passwd.iter().find(|e| e.uid == uid));
-    }
-    match passwd.iter().find(|e| e.name == name) {
-        Some(entry) => (Some(entry.uid), Some(entry)),
-        None => (None, None),
+    groups: &'p [GroupEntry],
+) -> Resolved<'p> {
+    let (name, group) = match user.split_once(':') {
+        Some((name, group)) => (name, Some(group)),
+        None => (user, None),
+    };
+    let mut refused = None;
+    let (uid, entry) = if name.is_empty() {
+        (Some(0), passwd.iter().find(|e| e.uid == 0))
+    } else if let Ok(uid) = name.parse::<u64>() {
+        (Some(uid), passwd.iter().find(|e| e.uid == uid))
+    } else {
+        match passwd.iter().find(|e| e.name == name) {
+            Some(entry) => (Some(entry.uid), Some(entry)),
+            None => {
+                refused = Some(format!(
+                    "unable to find user {name}: no matching entries in passwd file"
+                ));
+                (None, None)
+            }
+        }
+    };
+    let (gid, group) = match group.filter(|g| !g.is_empty()) {
+        Some(group) => match group.parse::<u64>() {
+            Ok(gid) => (Some(gid), groups.iter().find(|g| g.gid == gid)),
+            Err(_) => match groups.iter().find(|g| g.name == group) {
+                Some(entry) => (Some(entry.gid), Some(entry)),
+                None => {
+                    refused.get_or_insert_with(|| {
+                        format!("unable to find group {group}: no matching entries in group file")
+                    });
+                    (None, None)
+                }
+            },
+        },
+        None => {
+            let gid = match (entry, uid) {
+                (Some(entry), _) => Some(entry.gid),
+                (None, Some(_)) => Some(0),
+                (None, None) => None,
+            };
+            (
+                gid,
+                gid.and_then(|gid| groups.iter().find(|g| g.gid == gid)),
+            )
+        }
+    };
+    Resolved {
+        uid,
+        gid,
+        entry,
+        group,
+        refused,
     }
 }
 
 pub(crate) struct Accounts {
     pub(crate) users: Vec<User>,
+    pub(crate) groups: Vec<Group>,
     pub(crate) runtime: Runtime,
+    pub(crate) account_notes: Vec<AccountNote>,
     pub(crate) notes: Vec<String>,
+}
+
+/// An account file's text, `None` when absent or unreadable (unjudged then, by the context).
+fn read<'a>(ctx: &Context<'a>, path: &str, needed_by: &'static str) -> Option<String> {
+    let path = image_path(path).expect("a valid path");
+    ctx.content(&path, needed_by)
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// The notes of a file's skipped lines, at most [`MAX_NOTED_LINES`] and one saying how many
+/// more.
+fn note_malformed(ctx: &Context<'_>, path: &str, malformed: &[Malformed]) -> Vec<AccountNote> {
+    let origin = ctx.file_origin(&image_path(path).expect("a valid path"));
+    let mut notes: Vec<AccountNote> = malformed
+        .iter()
+        .take(MAX_NOTED_LINES)
+        .map(|m| AccountNote {
+            problem: format!("line skipped: {}", redacted(&m.problem)),
+            origin: Location {
+                line: Some(m.line),
+                ..origin.clone()
+            },
+        })
+        .collect();
+    if malformed.len() > MAX_NOTED_LINES {
+        notes.push(AccountNote {
+            problem: format!(
+                "{} more lines skipped, not listed",
+                malformed.len() - MAX_NOTED_LINES
+            ),
+            origin,
+        });
+    }
+    notes
 }
 
 pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
     let mut notes = Vec::new();
-    let passwd_path = image_path("/etc/passwd").expect("a valid path");
-    let passwd = if let Some(bytes) = ctx.content(&passwd_path, "users") {
-        parse_passwd(&String::from_utf8_lossy(bytes))
-    } else {
-        notes.push("no /etc/passwd in the image: homes are taken from HOME alone".to_owned());
-        Vec::new()
-    };
+    let passwd_text = read(ctx, "/etc/passwd", "users");
+    if passwd_text.is_none() {
+        notes.push(
+            "no readable /etc/passwd in the image: homes are taken from HOME alone".to_owned(),
+        );
+    }
+    let passwd = passwd_text.as_deref().map(parse_passwd).unwrap_or_default();
+    let shadow = read(ctx, "/etc/shadow", "users")
+        .as_deref()
+        .map(parse_shadow)
+        .unwrap_or_default();
+    let group_text = read(ctx, "/etc/group", "groups");
+    let groups = group_text.as_deref().map(parse_group).unwrap_or_default();
+    let mut account_notes = note_malformed(ctx, "/etc/passwd", &passwd.malformed);
+    account_notes.extend(note_malformed(ctx, "/etc/shadow", &shadow.malformed));
+    account_notes.extend(note_malformed(ctx, "/etc/group", &groups.malformed));
+
     let config_user = ctx
         .image
         .meta
@@ -82,25 +156,80 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
         .as_ref()
         .and_then(|c| c.user().clone())
         .unwrap_or_default();
-    let (uid, entry) = resolve_user(&config_user, &passwd);
-    if uid.is_none() {
-        notes.push(format!(
-            "the config's User `{config_user}` is not in /etc/passwd: the container would not start"
-        ));
+    let resolved = resolve_user(&config_user, &passwd.entries, &groups.entries);
+    if let Some(why) = &resolved.refused {
+        // Without the file the facts cannot tell a missing entry from an unread one.
+        let known = passwd_text.is_some() && (group_text.is_some() || !why.contains("group"));
+        notes.push(if known {
+            format!(
+                "the config's User `{config_user}` cannot be resolved: {why}; the container would not start"
+            )
+        } else {
+            format!(
+                "the config's User `{config_user}` could not be resolved: the account files were not read"
+            )
+        });
     }
-    let file_origin = ctx.file_origin(&passwd_path);
+
+    let passwd_origin = ctx.file_origin(&image_path("/etc/passwd").expect("a valid path"));
+    let shadow_origin = ctx.file_origin(&image_path("/etc/shadow").expect("a valid path"));
+    let group_origin = ctx.file_origin(&image_path("/etc/group").expect("a valid path"));
     let users = passwd
+        .entries
         .iter()
-        .map(|e| User {
-            name: e.name.clone(),
-            uid: e.uid,
-            gid: e.gid,
-            home: e.home.clone(),
-            shell: e.shell.clone(),
-            runtime: entry.is_some_and(|r| r.line == e.line),
+        .map(|e| {
+            // glibc's getspnam returns the first entry with the name.
+            let shadow = shadow
+                .entries
+                .iter()
+                .find(|s| s.name == e.name)
+                .map(|s| Shadow {
+                    password: s.password.clone(),
+                    last_change: s.last_change,
+                    min_days: s.min_days,
+                    max_days: s.max_days,
+                    warn_days: s.warn_days,
+                    inactive_days: s.inactive_days,
+                    expire: s.expire,
+                    origin: Location {
+                        line: Some(s.line),
+                        ..shadow_origin.clone()
+                    },
+                });
+            let password = match &e.password {
+                crate::accounts::PasswordState::Shadowed => {
+                    shadow.as_ref().map(|s| s.password.clone())
+                }
+                other => Some(other.clone()),
+            };
+            User {
+                name: redacted(&e.name),
+                uid: e.uid,
+                gid: e.gid,
+                gecos: redacted(&e.gecos),
+                home: redacted(&e.home),
+                shell: redacted(&e.shell),
+                passwd_password: e.password.clone(),
+                shadow,
+                password,
+                runtime: resolved.entry.is_some_and(|r| r.line == e.line),
+                origin: Location {
+                    line: Some(e.line),
+                    ..passwd_origin.clone()
+                },
+            }
+        })
+        .collect();
+    let group_facts = groups
+        .entries
+        .iter()
+        .map(|g| Group {
+            name: redacted(&g.name),
+            gid: g.gid,
+            members: g.members.iter().map(|m| redacted(m)).collect(),
             origin: Location {
-                line: Some(e.line),
-                ..file_origin.clone()
+                line: Some(g.line),
+                ..group_origin.clone()
             },
         })
         .collect();
@@ -108,22 +237,45 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
     // there is no entry).
     let home = match ctx.env_var("HOME") {
         Some(home) if !home.is_empty() => home.to_owned(),
-        _ => entry.map_or_else(|| "/".to_owned(), |e| e.home.clone()),
+        _ => resolved
+            .entry
+            .map_or_else(|| "/".to_owned(), |e| e.home.clone()),
     };
     Accounts {
         users,
+        groups: group_facts,
         runtime: Runtime {
-            uid,
-            gid: config_user
-                .split_once(':')
-                .and_then(|(_, group)| group.parse().ok())
-                .or_else(|| entry.map(|e| e.gid)),
-            user_name: entry.map(|e| e.name.clone()),
-            is_root: uid == Some(0),
+            uid: resolved.uid,
+            gid: resolved.gid,
+            user_name: resolved.entry.map(|e| redacted(&e.name)),
+            group_name: resolved.group.map(|g| redacted(&g.name)),
+            is_root: resolved.uid == Some(0),
+            start_refused: resolved.refused.as_deref().map(redacted),
             home: redacted(&home),
+            origin: user_origin(ctx),
             python: None,
         },
+        account_notes,
         notes,
+    }
+}
+
+/// The last history step that is a `USER` instruction (`USER app` as BuildKit records it,
+/// `/bin/sh -c #(nop) USER app` as the classic builder and buildah do).
+fn user_origin(ctx: &Context<'_>) -> Location {
+    let step = ctx.image.history.iter().rposition(|h| {
+        h.created_by.as_deref().is_some_and(|command| {
+            let command = command.trim_start();
+            let command = command
+                .strip_prefix("/bin/sh -c #(nop)")
+                .map_or(command, str::trim_start);
+            command.starts_with("USER ")
+        })
+    });
+    Location {
+        history_step: step,
+        created_by: ctx.step_command(step),
+        ..Location::default()
     }
 }
 
@@ -136,35 +288,77 @@ mod tests {
         daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
         broken line\n\
         app:x:1000:1000:,,,:/home/app:/bin/sh\n\
+        toor:x:0:0:second root:/root:/bin/sh\n\
         nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
 
-    #[test]
-    fn parses_passwd_lines_with_their_line_numbers() {
-        let entries = parse_passwd(PASSWD);
-        let names: Vec<_> = entries.iter().map(|e| (e.name.as_str(), e.line)).collect();
-        assert_eq!(
-            names,
-            [("root", 1), ("daemon", 3), ("app", 5), ("nobody", 6)]
-        );
-        assert_eq!(entries[2].home, "/home/app");
-        assert_eq!(entries[2].uid, 1000);
-    }
+    const GROUP: &str = "root:x:0:\nstaff:x:50:app\napp:x:1000:\n";
 
     #[test]
-    fn resolves_the_config_user() {
-        let entries = parse_passwd(PASSWD);
-        for (user, uid, name) in [
-            ("", Some(0), Some("root")),
-            ("root", Some(0), Some("root")),
-            ("app", Some(1000), Some("app")),
-            ("app:app", Some(1000), Some("app")),
-            ("1000:1000", Some(1000), Some("app")),
-            ("4242", Some(4242), None),
-            ("ghost", None, None),
+    fn resolves_the_config_user_as_runc_does() {
+        let passwd = parse_passwd(PASSWD).entries;
+        let groups = parse_group(GROUP).entries;
+        for (user, uid, gid, name, group, refused) in [
+            ("", Some(0), Some(0), Some("root"), Some("root"), false),
+            ("root", Some(0), Some(0), Some("root"), Some("root"), false),
+            // A name that maps to uid 0 is root.
+            ("toor", Some(0), Some(0), Some("toor"), Some("root"), false),
+            (
+                "app",
+                Some(1000),
+                Some(1000),
+                Some("app"),
+                Some("app"),
+                false,
+            ),
+            (
+                "app:staff",
+                Some(1000),
+                Some(50),
+                Some("app"),
+                Some("staff"),
+                false,
+            ),
+            (
+                "app:50",
+                Some(1000),
+                Some(50),
+                Some("app"),
+                Some("staff"),
+                false,
+            ),
+            (
+                "1000:1000",
+                Some(1000),
+                Some(1000),
+                Some("app"),
+                Some("app"),
+                false,
+            ),
+            (
+                "0:1000",
+                Some(0),
+                Some(1000),
+                Some("root"),
+                Some("app"),
+                false,
+            ),
+            // A number without an entry is that uid, in group 0.
+            ("4242", Some(4242), Some(0), None, Some("root"), false),
+            ("4242:4242", Some(4242), Some(4242), None, None, false),
+            // A name without an entry: the runtime refuses to start.
+            ("ghost", None, None, None, None, true),
+            ("app:ghosts", Some(1000), None, Some("app"), None, true),
         ] {
-            let (got_uid, entry) = resolve_user(user, &entries);
-            assert_eq!(got_uid, uid, "{user}");
-            assert_eq!(entry.map(|e| e.name.as_str()), name, "{user}");
+            let got = resolve_user(user, &passwd, &groups);
+            assert_eq!(got.uid, uid, "{user}");
+            assert_eq!(got.gid, gid, "{user}");
+            assert_eq!(got.entry.map(|e| e.name.as_str()), name, "{user}");
+            assert_eq!(got.group.map(|g| g.name.as_str()), group, "{user}");
+            assert_eq!(got.refused.is_some(), refused, "{user}: {:?}", got.refused);
         }
+        assert_eq!(
+            resolve_user("ghost", &passwd, &groups).refused.as_deref(),
+            Some("unable to find user ghost: no matching entries in passwd file")
+        );
     }
 }
