@@ -287,19 +287,19 @@ fn each_rule_fires_where_intended_and_nowhere_else() {
 #[test]
 fn a_non_root_user_with_locked_accounts_has_no_finding() {
     for user in ["app", "10001", "10001:10001", "app:10001"] {
-        let report = report(&clean_image(user), &[]);
-        assert_eq!(finding_ids(&report), [] as [&str; 0], "{user}: {report:#}");
+        let clean = report(&clean_image(user), &[]);
+        assert_eq!(finding_ids(&clean), [] as [&str; 0], "{user}: {clean:#}");
     }
     // A name that passwd maps to uid 0 is root; so are `0` and `root:…`.
     for user in ["root", "0", "0:10001", "root:app"] {
-        let report = report(&clean_image(user), &[]);
-        assert_eq!(finding_ids(&report), ["IMG001"], "{user}");
+        let root = report(&clean_image(user), &[]);
+        assert_eq!(finding_ids(&root), ["IMG001"], "{user}");
     }
     let toor = "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\n";
     let mut image = clean_image("toor");
     image.layers = vec![accounts(toor, "").finish()];
-    let report = report(&image, &["--disable", "ACC002"]);
-    let img001 = of(&report, "IMG001");
+    let toor_report = report(&image, &["--disable", "ACC002"]);
+    let img001 = of(&toor_report, "IMG001");
     assert_eq!(img001.len(), 1);
     assert!(
         message(img001[0]).starts_with("the config's User `toor` is uid 0 in /etc/passwd line 2, so the container runs as root (uid 0) (history step 2: /bin/sh -c #(nop)  USER app)"),
@@ -307,8 +307,8 @@ fn a_non_root_user_with_locked_accounts_has_no_finding() {
         message(img001[0])
     );
     // A user the image does not have: the runtime refuses to start, nothing runs as root.
-    let report = report(&clean_image("ghost"), &[]);
-    assert_eq!(finding_ids(&report), [] as [&str; 0]);
+    let ghost = report(&clean_image("ghost"), &[]);
+    assert_eq!(finding_ids(&ghost), [] as [&str; 0]);
 }
 
 #[test]

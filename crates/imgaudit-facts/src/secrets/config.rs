@@ -40,9 +40,9 @@ pub struct SecretEnv {
 /// A credential recorded in the build history.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SecretHistory {
-    /// `build_arg`: a build argument recorded in front of a `RUN` (`|1 TOKEN=…`); `command`:
-    /// in the recorded command itself (a URL's password, `-u user:pass`, `--password …`,
-    /// `ARG TOKEN=default`).
+    /// `build_arg`: a build argument recorded in front of a `RUN` (`|1 NAME=value /bin/sh -c
+    /// …`); `command`: in the recorded command itself (a URL's password, `-u user:pass`, a
+    /// password option, an `ARG` default).
     pub kind: SecretHistoryKind,
     /// The build argument's or the assigned variable's name, when there is one.
     pub variable: Option<String>,
