@@ -28,9 +28,19 @@ fn domains(auditor: &Auditor) -> Vec<Domain> {
 
 #[test]
 fn the_python_rules_read_python_and_what_it_needs() {
-    let all = [Domain::Image, Domain::Accounts, Domain::Python];
-    assert_eq!(domains(&auditor(&[], None).unwrap()), all);
-    assert_eq!(domains(&auditor(&["PIP001"], None).unwrap()), all);
+    assert_eq!(domains(&auditor(&[], None).unwrap()), Domain::ALL);
+    assert_eq!(
+        domains(&auditor(&["PIP001"], None).unwrap()),
+        [Domain::Image, Domain::Accounts, Domain::Python]
+    );
+    assert_eq!(
+        domains(&auditor(&["secrets"], None).unwrap()),
+        [Domain::Image, Domain::Secrets]
+    );
+    assert_eq!(
+        domains(&auditor(&["hygiene"], None).unwrap()),
+        [Domain::Image, Domain::Accounts]
+    );
 }
 
 #[test]
@@ -55,10 +65,7 @@ fn a_user_rule_that_names_no_domain_may_read_any() {
     let dir = tempfile::tempdir().unwrap();
     user_rule(dir.path(), None);
     let auditor = auditor(&["USR001"], Some(dir.path())).unwrap();
-    assert_eq!(
-        domains(&auditor),
-        [Domain::Image, Domain::Accounts, Domain::Python]
-    );
+    assert_eq!(domains(&auditor), Domain::ALL);
 }
 
 #[test]

@@ -42,41 +42,36 @@ pub(crate) fn resolve_user<'p>(
         (Some(0), passwd.iter().find(|e| e.uid == 0))
     } else if let Ok(uid) = name.parse::<u64>() {
         (Some(uid), passwd.iter().find(|e| e.uid == uid))
+    } else if let Some(entry) = passwd.iter().find(|e| e.name == name) {
+        (Some(entry.uid), Some(entry))
     } else {
-        match passwd.iter().find(|e| e.name == name) {
-            Some(entry) => (Some(entry.uid), Some(entry)),
-            None => {
-                refused = Some(format!(
-                    "unable to find user {name}: no matching entries in passwd file"
-                ));
-                (None, None)
-            }
-        }
+        refused = Some(format!(
+            "unable to find user {name}: no matching entries in passwd file"
+        ));
+        (None, None)
     };
-    let (gid, group) = match group.filter(|g| !g.is_empty()) {
-        Some(group) => match group.parse::<u64>() {
-            Ok(gid) => (Some(gid), groups.iter().find(|g| g.gid == gid)),
-            Err(_) => match groups.iter().find(|g| g.name == group) {
-                Some(entry) => (Some(entry.gid), Some(entry)),
-                None => {
-                    refused.get_or_insert_with(|| {
-                        format!("unable to find group {group}: no matching entries in group file")
-                    });
-                    (None, None)
-                }
-            },
-        },
-        None => {
-            let gid = match (entry, uid) {
-                (Some(entry), _) => Some(entry.gid),
-                (None, Some(_)) => Some(0),
-                (None, None) => None,
-            };
-            (
-                gid,
-                gid.and_then(|gid| groups.iter().find(|g| g.gid == gid)),
-            )
+    let (gid, group) = if let Some(group) = group.filter(|g| !g.is_empty()) {
+        if let Ok(gid) = group.parse::<u64>() {
+            (Some(gid), groups.iter().find(|g| g.gid == gid))
+        } else if let Some(entry) = groups.iter().find(|g| g.name == group) {
+            (Some(entry.gid), Some(entry))
+        } else {
+            refused.get_or_insert_with(|| {
+                format!("unable to find group {group}: no matching entries in group file")
+            });
+            (None, None)
         }
+    } else {
+        // A number without an entry runs in group 0, as runc's default.
+        let gid = match (entry, uid) {
+            (Some(entry), _) => Some(entry.gid),
+            (None, Some(_)) => Some(0),
+            (None, None) => None,
+        };
+        (
+            gid,
+            gid.and_then(|gid| groups.iter().find(|g| g.gid == gid)),
+        )
     };
     Resolved {
         uid,
@@ -96,7 +91,7 @@ pub(crate) struct Accounts {
 }
 
 /// An account file's text, `None` when absent or unreadable (unjudged then, by the context).
-fn read<'a>(ctx: &Context<'a>, path: &str, needed_by: &'static str) -> Option<String> {
+fn read(ctx: &Context<'_>, path: &str, needed_by: &'static str) -> Option<String> {
     let path = image_path(path).expect("a valid path");
     ctx.content(&path, needed_by)
         .map(|bytes| String::from_utf8_lossy(bytes).into_owned())

@@ -76,7 +76,7 @@ pub(crate) fn literal_secret(name: &str, value: &str) -> Option<(Detector, Range
         return Some((found.detector, found.range));
     }
     (is_secret_name(name) && !names_no_secret(name, value) && looks_like_secret(value))
-        .then(|| (Detector::SecretAssignment, 0..value.len()))
+        .then_some((Detector::SecretAssignment, 0..value.len()))
 }
 
 /// Whether a detection of [`imgaudit_secrets::find`] in `text` is a secret by itself: a secret
@@ -226,9 +226,9 @@ fn is_identifier(name: &str) -> bool {
 fn reads(command: &str, name: &str) -> bool {
     command.match_indices(name).any(|(at, _)| {
         let before = &command[..at];
-        let after = command[at + name.len()..].as_bytes().first().copied();
+        let after = command.as_bytes().get(at + name.len()).copied();
         let ends = after.is_none_or(|b| !(b.is_ascii_alphanumeric() || b == b'_'));
-        (before.ends_with('$') && ends) || (before.ends_with("${") && ends)
+        ends && (before.ends_with('$') || before.ends_with("${"))
     })
 }
 
