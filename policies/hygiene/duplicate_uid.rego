@@ -22,17 +22,20 @@ package imgaudit.rules.acc002
 import rego.v1
 
 deny contains finding if {
-	some uid in {u.uid | some u in input.users}
-	sharing := [u | some u in input.users; u.uid == uid]
-	count(sharing) > 1
-	names := [sprintf("%s (/etc/passwd line %d)", [u.name, u.origin.line]) | some u in sharing]
+	some shared in input.shared_uids
+	names := [sprintf("%s (/etc/passwd line %d)", [name, shared.origins[i].line]) | some i, name in shared.accounts]
 	finding := {
-		"msg": sprintf("%d accounts have uid %d: %s. %s", [count(sharing), uid, concat(", ", names), advice(uid)]),
-		"severity": severity(uid),
-		"evidence": {"path": "/etc/passwd", "uid": uid, "accounts": [u.name | some u in sharing]},
-		"locations": [u.origin | some u in sharing],
+		"msg": sprintf("%d accounts have uid %d: %s%s. %s", [shared.count, shared.uid, concat(", ", names), more(shared), advice(shared.uid)]),
+		"severity": severity(shared.uid),
+		"evidence": {"path": "/etc/passwd", "uid": shared.uid, "accounts": shared.accounts},
+		"locations": shared.origins,
 	}
 }
+
+# ` and 3 more` when the facts list only the first accounts.
+more(shared) := sprintf(" and %d more", [shared.count - count(shared.accounts)]) if {
+	shared.count > count(shared.accounts)
+} else := ""
 
 advice(uid) := "Every one of them is root: delete the extra accounts (`userdel`) rather than hide root under another name." if {
 	uid == 0

@@ -36,7 +36,9 @@ use imgaudit_loader::LoadedImage;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use accounts::{AccountFacts, AccountNote, Group, PasswordState, Runtime, Shadow, User};
+pub use accounts::{
+    AccountFacts, AccountNote, Group, PasswordState, Runtime, Shadow, SharedUid, User,
+};
 pub use domain::{Domain, Domains};
 pub use image::{EnvVar, HistoryFacts, ImageConfigFacts, ImageFacts, LayerFacts};
 pub use imgaudit_finding::Location;
@@ -108,6 +110,7 @@ fn collect_in(ctx: &Context<'_>, domains: &Domains) -> Facts {
             runtime: found.runtime,
             users: found.users,
             groups: found.groups,
+            shared_uids: found.shared_uids,
             account_notes: found.account_notes,
         }
     });

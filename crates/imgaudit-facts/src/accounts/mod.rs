@@ -5,7 +5,9 @@ mod model;
 mod parse;
 mod users;
 
-pub use model::{AccountFacts, AccountNote, Group, PasswordState, Runtime, Shadow, User};
+pub use model::{
+    AccountFacts, AccountNote, Group, PasswordState, Runtime, Shadow, SharedUid, User,
+};
 pub(crate) use users::collect;
 
 /// The files the accounts domain reads.

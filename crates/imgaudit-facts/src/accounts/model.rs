@@ -14,6 +14,9 @@ pub struct AccountFacts {
     pub users: Vec<User>,
     /// `/etc/group`'s groups, in file order.
     pub groups: Vec<Group>,
+    /// Each uid that two or more `users` share, by uid (computed here so that a rule reading it
+    /// stays linear on a passwd file of a million lines).
+    pub shared_uids: Vec<SharedUid>,
     /// Lines of `/etc/passwd`, `/etc/shadow` and `/etc/group` that were skipped, and why.
     pub account_notes: Vec<AccountNote>,
 }
@@ -96,6 +99,18 @@ pub struct Shadow {
     pub inactive_days: Option<i64>,
     pub expire: Option<i64>,
     pub origin: Location,
+}
+
+/// A uid that several accounts share.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SharedUid {
+    pub uid: u64,
+    /// How many accounts have it.
+    pub count: usize,
+    /// The first of them (at most 20), in file order.
+    pub accounts: Vec<String>,
+    /// Their passwd lines, in the same order.
+    pub origins: Vec<Location>,
 }
 
 /// An `/etc/group` entry.

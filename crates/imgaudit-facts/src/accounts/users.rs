@@ -2,7 +2,7 @@
 //! as.
 
 use crate::Location;
-use crate::accounts::model::{AccountNote, Group, Runtime, Shadow, User};
+use crate::accounts::model::{AccountNote, Group, Runtime, Shadow, SharedUid, User};
 use crate::accounts::parse::{
     GroupEntry, Malformed, PasswdEntry, parse_group, parse_passwd, parse_shadow,
 };
@@ -85,6 +85,7 @@ pub(crate) fn resolve_user<'p>(
 pub(crate) struct Accounts {
     pub(crate) users: Vec<User>,
     pub(crate) groups: Vec<Group>,
+    pub(crate) shared_uids: Vec<SharedUid>,
     pub(crate) runtime: Runtime,
     pub(crate) account_notes: Vec<AccountNote>,
     pub(crate) notes: Vec<String>,
@@ -169,7 +170,7 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
     let passwd_origin = ctx.file_origin(&image_path("/etc/passwd").expect("a valid path"));
     let shadow_origin = ctx.file_origin(&image_path("/etc/shadow").expect("a valid path"));
     let group_origin = ctx.file_origin(&image_path("/etc/group").expect("a valid path"));
-    let users = passwd
+    let users: Vec<User> = passwd
         .entries
         .iter()
         .map(|e| {
@@ -236,9 +237,11 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
             .entry
             .map_or_else(|| "/".to_owned(), |e| e.home.clone()),
     };
+    let shared_uids = shared_uids(&users);
     Accounts {
         users,
         groups: group_facts,
+        shared_uids,
         runtime: Runtime {
             uid: resolved.uid,
             gid: resolved.gid,
@@ -253,6 +256,35 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
         account_notes,
         notes,
     }
+}
+
+/// The most accounts a shared uid lists.
+const MAX_SHARED_LISTED: usize = 20;
+
+/// The uids several accounts have, in uid order.
+fn shared_uids(users: &[User]) -> Vec<SharedUid> {
+    let mut by_uid: std::collections::BTreeMap<u64, Vec<&User>> = std::collections::BTreeMap::new();
+    for user in users {
+        by_uid.entry(user.uid).or_default().push(user);
+    }
+    by_uid
+        .into_iter()
+        .filter(|(_, accounts)| accounts.len() > 1)
+        .map(|(uid, accounts)| SharedUid {
+            uid,
+            count: accounts.len(),
+            accounts: accounts
+                .iter()
+                .take(MAX_SHARED_LISTED)
+                .map(|u| u.name.clone())
+                .collect(),
+            origins: accounts
+                .iter()
+                .take(MAX_SHARED_LISTED)
+                .map(|u| u.origin.clone())
+                .collect(),
+        })
+        .collect()
 }
 
 /// The last history step that is a `USER` instruction (`USER app` as BuildKit records it,
@@ -355,5 +387,70 @@ mod tests {
             resolve_user("ghost", &passwd, &groups).refused.as_deref(),
             Some("unable to find user ghost: no matching entries in passwd file")
         );
+    }
+
+    fn user(name: &str, uid: u64, line: u32) -> User {
+        User {
+            name: name.to_owned(),
+            uid,
+            gid: uid,
+            gecos: String::new(),
+            home: "/".to_owned(),
+            shell: "/bin/sh".to_owned(),
+            passwd_password: crate::accounts::PasswordState::Shadowed,
+            shadow: None,
+            password: None,
+            runtime: false,
+            origin: Location {
+                line: Some(line),
+                ..Location::default()
+            },
+        }
+    }
+
+    #[test]
+    fn shared_uids_group_accounts_by_uid_in_one_pass() {
+        let users = [
+            user("root", 0, 1),
+            user("app", 1000, 2),
+            user("toor", 0, 3),
+            user("web", 1000, 4),
+            user("solo", 7, 5),
+        ];
+        let shared = shared_uids(&users);
+        let summary: Vec<_> = shared
+            .iter()
+            .map(|s| {
+                (
+                    s.uid,
+                    s.count,
+                    s.accounts.clone(),
+                    s.origins.iter().map(|o| o.line).collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    0,
+                    2,
+                    vec!["root".to_owned(), "toor".to_owned()],
+                    vec![Some(1), Some(3)]
+                ),
+                (
+                    1000,
+                    2,
+                    vec!["app".to_owned(), "web".to_owned()],
+                    vec![Some(2), Some(4)]
+                ),
+            ]
+        );
+        // A hostile file: 200 000 accounts of one uid are counted, and 20 listed.
+        let many: Vec<User> = (0..200_000).map(|i| user("x", 0, i)).collect();
+        let started = std::time::Instant::now();
+        let shared = shared_uids(&many);
+        assert_eq!((shared[0].count, shared[0].accounts.len()), (200_000, 20));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }
