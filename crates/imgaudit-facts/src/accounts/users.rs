@@ -2,9 +2,9 @@
 //! as.
 
 use crate::Location;
-use crate::accounts::model::{AccountNote, Group, Runtime, Shadow, SharedUid, User};
+use crate::accounts::model::{AccountNote, Group, PasswordState, Runtime, Shadow, SharedUid, User};
 use crate::accounts::parse::{
-    GroupEntry, Malformed, PasswdEntry, parse_group, parse_passwd, parse_shadow,
+    GroupEntry, Malformed, PasswdEntry, ShadowEntry, parse_group, parse_passwd, parse_shadow,
 };
 use crate::context::{Context, image_path};
 use crate::redact::redacted;
@@ -170,34 +170,45 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
     let passwd_origin = ctx.file_origin(&image_path("/etc/passwd").expect("a valid path"));
     let shadow_origin = ctx.file_origin(&image_path("/etc/shadow").expect("a valid path"));
     let group_origin = ctx.file_origin(&image_path("/etc/group").expect("a valid path"));
-    let users: Vec<User> = passwd
-        .entries
-        .iter()
+    // glibc's getspnam returns the first entry with the name.
+    let mut shadow_by_name: std::collections::HashMap<&str, &ShadowEntry> =
+        std::collections::HashMap::new();
+    for entry in &shadow.entries {
+        shadow_by_name.entry(entry.name.as_str()).or_insert(entry);
+    }
+    let is_runtime = |e: &PasswdEntry| resolved.entry.is_some_and(|r| r.line == e.line);
+    let password_of = |e: &PasswdEntry| match &e.password {
+        PasswordState::Shadowed => shadow_by_name
+            .get(e.name.as_str())
+            .map(|s| s.password.clone()),
+        other => Some(other.clone()),
+    };
+    let shared_uids = shared_uids(&passwd.entries, &passwd_origin);
+    let (kept, total) = bounded(passwd.entries.iter().collect(), |e| {
+        is_runtime(e) || password_of(e) == Some(PasswordState::Empty)
+    });
+    if total > kept.len() {
+        notes.push(format!(
+            "/etc/passwd has {total} accounts: `users` lists the first {MAX_ACCOUNTS} and, past them, only the runtime user and accounts with an empty password ({} in all)",
+            kept.len()
+        ));
+    }
+    let users: Vec<User> = kept
+        .into_iter()
         .map(|e| {
-            // glibc's getspnam returns the first entry with the name.
-            let shadow = shadow
-                .entries
-                .iter()
-                .find(|s| s.name == e.name)
-                .map(|s| Shadow {
-                    password: s.password.clone(),
-                    last_change: s.last_change,
-                    min_days: s.min_days,
-                    max_days: s.max_days,
-                    warn_days: s.warn_days,
-                    inactive_days: s.inactive_days,
-                    expire: s.expire,
-                    origin: Location {
-                        line: Some(s.line),
-                        ..shadow_origin.clone()
-                    },
-                });
-            let password = match &e.password {
-                crate::accounts::PasswordState::Shadowed => {
-                    shadow.as_ref().map(|s| s.password.clone())
-                }
-                other => Some(other.clone()),
-            };
+            let shadow = shadow_by_name.get(e.name.as_str()).map(|s| Shadow {
+                password: s.password.clone(),
+                last_change: s.last_change,
+                min_days: s.min_days,
+                max_days: s.max_days,
+                warn_days: s.warn_days,
+                inactive_days: s.inactive_days,
+                expire: s.expire,
+                origin: Location {
+                    line: Some(s.line),
+                    ..shadow_origin.clone()
+                },
+            });
             User {
                 name: redacted(&e.name),
                 uid: e.uid,
@@ -207,8 +218,8 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
                 shell: redacted(&e.shell),
                 passwd_password: e.password.clone(),
                 shadow,
-                password,
-                runtime: resolved.entry.is_some_and(|r| r.line == e.line),
+                password: password_of(e),
+                runtime: is_runtime(e),
                 origin: Location {
                     line: Some(e.line),
                     ..passwd_origin.clone()
@@ -216,9 +227,16 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
             }
         })
         .collect();
-    let group_facts = groups
+    if groups.entries.len() > MAX_ACCOUNTS {
+        notes.push(format!(
+            "/etc/group has {} groups: only the first {MAX_ACCOUNTS} are listed in `groups`",
+            groups.entries.len()
+        ));
+    }
+    let group_facts: Vec<Group> = groups
         .entries
         .iter()
+        .take(MAX_ACCOUNTS)
         .map(|g| Group {
             name: redacted(&g.name),
             gid: g.gid,
@@ -237,7 +255,6 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
             .entry
             .map_or_else(|| "/".to_owned(), |e| e.home.clone()),
     };
-    let shared_uids = shared_uids(&users);
     Accounts {
         users,
         groups: group_facts,
@@ -258,31 +275,53 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Accounts {
     }
 }
 
+/// The most accounts (and groups) the document lists: real systems have hundreds, and each
+/// costs the policy engine kilobytes, so a hostile passwd file of a million lines must not
+/// become a million accounts to judge.
+const MAX_ACCOUNTS: usize = 10_000;
+
+/// The first [`MAX_ACCOUNTS`] of `items`, and past them those `judged_alone` (at most
+/// [`MAX_ACCOUNTS`] more), with how many there were.
+fn bounded<T>(mut items: Vec<T>, judged_alone: impl Fn(&T) -> bool) -> (Vec<T>, usize) {
+    let total = items.len();
+    if total > MAX_ACCOUNTS {
+        let rest = items.split_off(MAX_ACCOUNTS);
+        items.extend(
+            rest.into_iter()
+                .filter(|item| judged_alone(item))
+                .take(MAX_ACCOUNTS),
+        );
+    }
+    (items, total)
+}
+
 /// The most accounts a shared uid lists.
 const MAX_SHARED_LISTED: usize = 20;
 
-/// The uids several accounts have, in uid order.
-fn shared_uids(users: &[User]) -> Vec<SharedUid> {
-    let mut by_uid: std::collections::BTreeMap<u64, Vec<&User>> = std::collections::BTreeMap::new();
-    for user in users {
-        by_uid.entry(user.uid).or_default().push(user);
+/// The uids several accounts have, in uid order, over every entry (listed or not).
+fn shared_uids(entries: &[PasswdEntry], origin: &Location) -> Vec<SharedUid> {
+    let mut by_uid: std::collections::BTreeMap<u64, Vec<&PasswdEntry>> =
+        std::collections::BTreeMap::new();
+    for entry in entries {
+        by_uid.entry(entry.uid).or_default().push(entry);
     }
     by_uid
         .into_iter()
         .filter(|(_, accounts)| accounts.len() > 1)
-        .map(|(uid, accounts)| SharedUid {
-            uid,
-            count: accounts.len(),
-            accounts: accounts
-                .iter()
-                .take(MAX_SHARED_LISTED)
-                .map(|u| u.name.clone())
-                .collect(),
-            origins: accounts
-                .iter()
-                .take(MAX_SHARED_LISTED)
-                .map(|u| u.origin.clone())
-                .collect(),
+        .map(|(uid, accounts)| {
+            let listed = &accounts[..accounts.len().min(MAX_SHARED_LISTED)];
+            SharedUid {
+                uid,
+                count: accounts.len(),
+                accounts: listed.iter().map(|e| redacted(&e.name)).collect(),
+                origins: listed
+                    .iter()
+                    .map(|e| Location {
+                        line: Some(e.line),
+                        ..origin.clone()
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }
@@ -389,44 +428,34 @@ mod tests {
         );
     }
 
-    fn user(name: &str, uid: u64, line: u32) -> User {
-        User {
+    fn entry(name: &str, uid: u64, line: u32) -> PasswdEntry {
+        PasswdEntry {
             name: name.to_owned(),
+            password: PasswordState::Shadowed,
             uid,
             gid: uid,
             gecos: String::new(),
             home: "/".to_owned(),
             shell: "/bin/sh".to_owned(),
-            passwd_password: crate::accounts::PasswordState::Shadowed,
-            shadow: None,
-            password: None,
-            runtime: false,
-            origin: Location {
-                line: Some(line),
-                ..Location::default()
-            },
+            line,
         }
     }
 
     #[test]
     fn shared_uids_group_accounts_by_uid_in_one_pass() {
-        let users = [
-            user("root", 0, 1),
-            user("app", 1000, 2),
-            user("toor", 0, 3),
-            user("web", 1000, 4),
-            user("solo", 7, 5),
+        let entries = [
+            entry("root", 0, 1),
+            entry("app", 1000, 2),
+            entry("toor", 0, 3),
+            entry("web", 1000, 4),
+            entry("solo", 7, 5),
         ];
-        let shared = shared_uids(&users);
+        let shared = shared_uids(&entries, &Location::default());
         let summary: Vec<_> = shared
             .iter()
             .map(|s| {
-                (
-                    s.uid,
-                    s.count,
-                    s.accounts.clone(),
-                    s.origins.iter().map(|o| o.line).collect::<Vec<_>>(),
-                )
+                let lines: Vec<_> = s.origins.iter().map(|o| o.line).collect();
+                (s.uid, s.count, s.accounts.clone(), lines)
             })
             .collect();
         assert_eq!(
@@ -447,10 +476,20 @@ mod tests {
             ]
         );
         // A hostile file: 200 000 accounts of one uid are counted, and 20 listed.
-        let many: Vec<User> = (0..200_000).map(|i| user("x", 0, i)).collect();
+        let many: Vec<PasswdEntry> = (0..200_000).map(|i| entry("x", 0, i)).collect();
         let started = std::time::Instant::now();
-        let shared = shared_uids(&many);
+        let shared = shared_uids(&many, &Location::default());
         assert_eq!((shared[0].count, shared[0].accounts.len()), (200_000, 20));
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_document_lists_a_bounded_number_of_accounts() {
+        let (kept, total) = bounded((0..200_000).collect(), |i| *i == 150_000 || *i == 150_001);
+        assert_eq!(total, 200_000);
+        assert_eq!(kept.len(), MAX_ACCOUNTS + 2);
+        assert_eq!(kept[MAX_ACCOUNTS..], [150_000, 150_001]);
+        let (few, total) = bounded(vec![1, 2, 3], |_| false);
+        assert_eq!((few, total), (vec![1, 2, 3], 3));
     }
 }
