@@ -13,7 +13,6 @@
 #   name: private-key-in-image
 #   severity: critical
 #   domains: [secrets]
-#   aliases: [CIS-DI-0010]
 #   remediation: >-
 #     Treat the key as compromised: revoke or rotate it. Mount keys at build time with
 #     `RUN --mount=type=secret` or `RUN --mount=type=ssh`, or build with them in an earlier stage

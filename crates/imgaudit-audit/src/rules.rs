@@ -37,8 +37,8 @@ pub struct Selection {
 
 impl Selection {
     /// Resolves the configuration's rule settings, then `select` (when given, only those rules),
-    /// then `disable`. Keys are ids, names or aliases (any case), or prefixes of ids (`PIP`),
-    /// as in `imgaudit.toml`; one that selects no rule is an error, before any image is read.
+    /// then `disable`. Keys are ids, names or aliases (any case), packs (`hygiene`), or prefixes
+    /// of ids (`PIP`), as in `imgaudit.toml`; one that selects no rule is an error, before any image is read.
     pub fn new(set: &PolicySet, settings: &AuditSettings) -> anyhow::Result<Selection> {
         let mut disabled: Vec<String> = Vec::new();
         let mut severity = BTreeMap::new();
@@ -50,6 +50,7 @@ impl Selection {
                     id: &rule.id,
                     name: &rule.name,
                     aliases: &rule.aliases,
+                    pack: &rule.pack,
                 })
                 .collect();
             let resolved = config.resolve_rules(&known)?;
@@ -101,7 +102,7 @@ impl Selection {
     }
 }
 
-/// The rules `key` selects (an id, name or alias, any case, or a prefix of ids); an error
+/// The rules `key` selects (an id, name or alias, any case, a pack, or a prefix of ids); an error
 /// listing the known ids when it selects none.
 fn select<'a>(set: &'a PolicySet, key: &str) -> Result<Vec<&'a Rule>, PolicyError> {
     let rules = set.select(key);

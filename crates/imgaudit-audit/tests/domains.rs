@@ -29,13 +29,7 @@ fn domains(auditor: &Auditor) -> Vec<Domain> {
 #[test]
 fn the_python_rules_read_python_and_what_it_needs() {
     let python = [Domain::Image, Domain::Accounts, Domain::Python];
-    let all = [
-        Domain::Image,
-        Domain::Accounts,
-        Domain::Python,
-        Domain::Secrets,
-    ];
-    assert_eq!(domains(&auditor(&[], None).unwrap()), all);
+    assert_eq!(domains(&auditor(&[], None).unwrap()), Domain::ALL);
     let pip = auditor(&["PIP001"], None).unwrap();
     assert_eq!(domains(&pip), python);
     // An audit without the secrets rules reads no file it does not capture.
@@ -48,6 +42,20 @@ fn the_secrets_rules_inspect_every_file_and_capture_nothing() {
     assert_eq!(domains(&sec), [Domain::Image, Domain::Secrets]);
     assert!(sec.capture().patterns().is_empty());
     assert!(sec.capture().inspection().is_some());
+    assert_eq!(
+        domains(&auditor(&["secrets"], None).unwrap()),
+        [Domain::Image, Domain::Secrets]
+    );
+}
+
+#[test]
+fn the_hygiene_pack_reads_accounts_and_files() {
+    let hygiene = auditor(&["hygiene"], None).unwrap();
+    assert_eq!(
+        domains(&hygiene),
+        [Domain::Image, Domain::Accounts, Domain::Files]
+    );
+    assert!(hygiene.capture().inspection().is_none());
 }
 
 #[test]
@@ -72,15 +80,7 @@ fn a_user_rule_that_names_no_domain_may_read_any() {
     let dir = tempfile::tempdir().unwrap();
     user_rule(dir.path(), None);
     let auditor = auditor(&["USR001"], Some(dir.path())).unwrap();
-    assert_eq!(
-        domains(&auditor),
-        [
-            Domain::Image,
-            Domain::Accounts,
-            Domain::Python,
-            Domain::Secrets
-        ]
-    );
+    assert_eq!(domains(&auditor), Domain::ALL);
 }
 
 #[test]

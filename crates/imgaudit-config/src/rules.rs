@@ -41,6 +41,8 @@ pub struct RuleKey<'a> {
     pub name: &'a str,
     /// Other tools' ids for the same check (`CIS-DI-0001`).
     pub aliases: &'a [String],
+    /// The pack the rule belongs to (`hygiene`: the directory of its file), empty for none.
+    pub pack: &'a str,
 }
 
 /// `[rules]` applied to the known rules.
@@ -77,14 +79,14 @@ impl RuleSelector {
         self.value.trim()
     }
 
-    /// Whether this selects `rule`: equal to its name, or a prefix of its id (the whole id
-    /// included), ignoring case.
+    /// Whether this selects `rule`: equal to its id, name or an alias, or a prefix of its id,
+    /// or its pack's name (`hygiene`), ignoring case.
     pub fn matches(&self, rule: RuleKey<'_>) -> bool {
         self.specificity(rule).is_some()
     }
 
     /// How precisely this selects `rule`, if it does: the whole id or name beats any prefix,
-    /// a longer prefix beats a shorter one.
+    /// a longer prefix beats a shorter one, and any prefix beats a pack.
     fn specificity(&self, rule: RuleKey<'_>) -> Option<(bool, usize)> {
         let text = self.as_str();
         if text.is_empty() {
@@ -96,6 +98,8 @@ impl RuleSelector {
             Some((true, 0))
         } else if starts_with_ignore_case(rule.id, text) {
             Some((false, text.len()))
+        } else if !rule.pack.is_empty() && rule.pack.eq_ignore_ascii_case(text) {
+            Some((false, 0))
         } else {
             None
         }
@@ -107,8 +111,9 @@ impl Config {
     /// `enable`, `disable` and `severity`, and every `[[suppress]]` rule, names at least one of
     /// them.
     ///
-    /// Selectors match ignoring case: a rule name, a whole id, or a prefix of ids (`PIP`
-    /// selects `PIP001`, `PIP002`, …). `disable` wins over `enable`. When several `severity`
+    /// Selectors match ignoring case: a rule name, a whole id, an alias, a prefix of ids
+    /// (`PIP` selects `PIP001`, `PIP002`, …), or a pack (`hygiene` selects every rule of
+    /// `policies/hygiene/`). `disable` wins over `enable`. When several `severity`
     /// keys select a rule, a whole id or name wins over a prefix and a longer prefix over a
     /// shorter one; two keys as specific as each other (the id and the name of one rule) that
     /// set different severities are an error. A `[[suppress]]` rule must be one rule's id or name, not a prefix.

@@ -282,31 +282,37 @@ const KNOWN: &[RuleKey<'static>] = &[
         id: "PIP001",
         name: "pip-user-enabled",
         aliases: &[],
+        pack: "",
     },
     RuleKey {
         id: "PIP002",
         name: "pip-break-system-packages",
         aliases: &[],
+        pack: "",
     },
     RuleKey {
         id: "PY001",
         name: "user-site-packages-present",
         aliases: &[],
+        pack: "",
     },
     RuleKey {
         id: "PY002",
         name: "pip-installed-into-distro-python",
         aliases: &[],
+        pack: "",
     },
     RuleKey {
         id: "PY004",
         name: "something-else",
         aliases: &[],
+        pack: "",
     },
     RuleKey {
         id: "PY010",
         name: "tenth",
         aliases: &[],
+        pack: "",
     },
 ];
 
@@ -332,6 +338,7 @@ fn resolve_rules_with_prefixes_ids_and_names() {
         id: "PY003",
         name: "third",
         aliases: &[],
+        pack: "",
     });
     let resolved = config.resolve_rules(&known).unwrap();
     // enable = ["PIP", "PY001", "user-site-packages-present"], disable = ["PY004"]
@@ -392,6 +399,7 @@ fn selectors_match() {
         id,
         name,
         aliases: &[],
+        pack: "",
     };
     assert!(enable[0].matches(rule("PY001", "x")));
     assert!(enable[0].matches(rule("py004", "x")));
@@ -410,9 +418,61 @@ fn selectors_match() {
         id: "IMG001",
         name: "runs-as-root",
         aliases: &aliases,
+        pack: "hygiene",
     };
     assert!(disable[0].matches(aliased));
     assert!(!disable[1].matches(aliased), "aliases are not prefixes");
+}
+
+#[test]
+fn a_pack_selects_its_rules_and_ranks_below_prefixes() {
+    let config = parse(
+        "[rules]\nenable = [\"Hygiene\"]\ndisable = [\"ACC002\"]\nseverity = { hygiene = \"low\", ACC = \"high\" }\n",
+    );
+    let hygiene = |id, name| RuleKey {
+        id,
+        name,
+        aliases: &[],
+        pack: "hygiene",
+    };
+    let known = [
+        hygiene("IMG001", "runs-as-root"),
+        hygiene("ACC001", "account-without-password"),
+        hygiene("ACC002", "duplicate-uid"),
+        RuleKey {
+            id: "SEC003",
+            name: "secret-in-env",
+            aliases: &[],
+            pack: "secrets",
+        },
+        RuleKey {
+            id: "PY001",
+            name: "user-site-packages-present",
+            aliases: &[],
+            pack: "",
+        },
+    ];
+    let resolved = config.resolve_rules(&known).unwrap();
+    assert_eq!(
+        resolved
+            .disabled
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        ["ACC002", "PY001", "SEC003"]
+    );
+    // A prefix is more precise than a pack.
+    assert_eq!(
+        resolved.severity_of("IMG001", Severity::Info),
+        Severity::Low
+    );
+    assert_eq!(
+        resolved.severity_of("ACC001", Severity::Info),
+        Severity::High
+    );
+    // A pack name is matched whole: `hyg` is neither a pack nor an id prefix.
+    let config = parse("[rules]\nenable = [\"hyg\"]\n");
+    assert!(config.resolve_rules(&known).is_err());
 }
 
 #[test]

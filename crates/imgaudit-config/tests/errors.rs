@@ -365,11 +365,13 @@ const KNOWN: &[RuleKey<'static>] = &[
         id: "PY001",
         name: "user-site-packages-present",
         aliases: &[],
+        pack: "",
     },
     RuleKey {
         id: "PY002",
         name: "pip-installed-into-distro-python",
         aliases: &[],
+        pack: "",
     },
 ];
 

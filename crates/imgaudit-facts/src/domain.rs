@@ -13,15 +13,17 @@ use serde::Serialize;
 pub enum Domain {
     /// The image's identity and config: `image`, `layers`, `history`, `env`. Always collected.
     Image,
-    /// The accounts and the user the image runs as: `users`, `runtime`.
+    /// The accounts and the user the image runs as: `users`, `groups`, `account_notes`,
+    /// `runtime`.
     Accounts,
     /// Python packaging: `startup_files`, `pip_config_files`, `pip_settings`, `pythons`,
     /// `user_sites`, `shadowed_distributions`, and the Python part of `runtime`.
     Python,
     /// Notable files and package caches: `special_files`, `leftovers`, `caches`, `package_db`.
     Files,
-    /// Secrets found in the image: `secret_files` (private keys, credential files and tokens in
-    /// the files of every layer, found while the layers stream past).
+    /// Secrets the image gives away: `secret_files` (private keys, credential files and tokens in
+    /// the files of every layer, found while the layers stream past), `secret_env` (the config's
+    /// `Env`), `secret_history` (the build history).
     Secrets,
 }
 
@@ -190,7 +192,7 @@ mod tests {
     fn captures_are_the_domains_own() {
         assert!(Domains::of([]).capture_patterns().is_empty());
         let accounts = Domains::of([Domain::Accounts]).capture_patterns();
-        assert_eq!(accounts, ["/etc/passwd"]);
+        assert_eq!(accounts, ["/etc/group", "/etc/passwd", "/etc/shadow"]);
         let all = Domains::all().capture_patterns();
         assert!(all.contains(&"/etc/passwd") && all.contains(&"**/pip.conf"));
     }
@@ -206,7 +208,7 @@ mod tests {
             let rules = domains.capture_rules(10).unwrap();
             assert_eq!(Domains::captured_by(&rules), domains);
             let wider = rules.with_paths(&["/opt/bash_env"]).unwrap();
-            assert_eq!(Domains::captured_by(&wider), domains);
+            assert_eq!(Domains::captured_by(&wider), expected);
         }
     }
 

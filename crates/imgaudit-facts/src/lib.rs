@@ -8,8 +8,8 @@
 //!
 //! Facts come in [`Domain`]s, each a module with the files it captures and its keys of the
 //! document: the image config ([`image`]), the accounts ([`accounts`]), Python packaging
-//! ([`python`]), notable files and package caches ([`files`]), secrets found in the layers'
-//! files ([`secrets`]). A domain is collected only when asked for ([`Domains`]): an audit asks
+//! ([`python`]), notable files and package caches ([`files`]), secrets in files, `Env` and history
+//! ([`secrets`]). A domain is collected only when asked for ([`Domains`]): an audit asks
 //! for those its enabled rules read.
 //!
 //! Files are read from the captured contents of the loaded image ([`Domains::capture_patterns`]
@@ -38,13 +38,15 @@ use imgaudit_loader::LoadedImage;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use accounts::{AccountFacts, Runtime, User};
+pub use accounts::{
+    AccountFacts, AccountNote, Group, PasswordState, Runtime, Shadow, SharedUid, User,
+};
 pub use domain::{Domain, Domains};
 pub use files::FilesFacts;
 pub use image::{EnvVar, HistoryFacts, ImageConfigFacts, ImageFacts, LayerFacts};
 pub use imgaudit_finding::Location;
 pub use python::*;
-pub use secrets::{SecretFacts, SecretFile, SecretShown};
+pub use secrets::{SecretEnv, SecretFacts, SecretFile, SecretHistory, SecretShown};
 pub use unjudged::{Unjudged, UnjudgedReason};
 
 use crate::context::Context;
@@ -112,6 +114,9 @@ fn collect_in(ctx: &Context<'_>, domains: &Domains) -> Facts {
         AccountFacts {
             runtime: found.runtime,
             users: found.users,
+            groups: found.groups,
+            shared_uids: found.shared_uids,
+            account_notes: found.account_notes,
         }
     });
     let python = match &mut accounts {

@@ -21,7 +21,7 @@ pub fn has_credentials(text: &str) -> bool {
         })
 }
 
-fn looks_like_token(text: &str) -> bool {
+pub(crate) fn looks_like_token(text: &str) -> bool {
     const PREFIXES: [&str; 8] = [
         "ghp_",
         "gho_",

@@ -11,7 +11,8 @@
 //! ## Files
 //!
 //! A policy directory holds rules as trios of files side by side, possibly in sub-folders (one
-//! folder per domain: `pip/`, `python/`…):
+//! folder per pack: `pip/`, `python/`, `hygiene/`, `secrets/`…; the first folder below the
+//! policy directory is the rule's [`Rule::pack`], which `--select hygiene` selects whole):
 //!
 //! - `NAME.rego`: the rule;
 //! - `NAME_test.rego`: its tests, `test_*` rules (any package; usually

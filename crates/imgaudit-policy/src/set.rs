@@ -75,6 +75,10 @@ pub struct Rule {
     /// facts of a domain no enabled rule reads are not collected. Empty when the rule does not
     /// say: then it may read any.
     pub domains: Vec<String>,
+    /// The pack the rule belongs to: the directory its file sits in below the policy directory
+    /// (`hygiene` for `policies/hygiene/runs_as_root.rego`); empty for a file at the top.
+    /// `--select hygiene` selects every rule of the pack.
+    pub pack: String,
     /// One line.
     pub title: String,
     /// One paragraph.
@@ -263,8 +267,9 @@ impl PolicySet {
     }
 
     /// The rules a selector names, as `--select` and `imgaudit.toml`'s `[rules]` read it: the
-    /// rule whose id, name or alias it is (any case), else every rule whose id starts with it
-    /// (`PIP`, `PY00`). Empty when it names none.
+    /// rule whose id, name or alias it is (any case), else every rule of the pack it names
+    /// (`hygiene`, `secrets`: the rules under `policies/hygiene/`), else every rule whose id
+    /// starts with it (`PIP`, `PY00`). Empty when it names none.
     pub fn select(&self, key: &str) -> Vec<&Rule> {
         if let Some(rule) = self.find_rule(key) {
             return vec![rule];
@@ -272,6 +277,14 @@ impl PolicySet {
         let key = key.trim();
         if key.is_empty() {
             return Vec::new();
+        }
+        let pack: Vec<&Rule> = self
+            .rules
+            .iter()
+            .filter(|rule| !rule.pack.is_empty() && rule.pack.eq_ignore_ascii_case(key))
+            .collect();
+        if !pack.is_empty() {
+            return pack;
         }
         self.rules
             .iter()
@@ -505,6 +518,10 @@ fn load(existing: &[Rule], sources: Vec<Source>) -> Result<Loaded, Vec<Problem>>
             rules.push(Rule {
                 id: metadata.id,
                 name: metadata.name,
+                pack: path
+                    .rsplit_once('/')
+                    .map_or("", |(dir, _)| dir.split('/').next().unwrap_or_default())
+                    .to_owned(),
                 title: metadata.title,
                 description: metadata.description,
                 severity: metadata.severity,

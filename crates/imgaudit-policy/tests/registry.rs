@@ -103,3 +103,68 @@ fn every_rule_file_in_the_repository_is_embedded() {
         "the built-in rule ids differ from the `id:` lines of policies/*.rego"
     );
 }
+
+#[test]
+fn a_pack_selects_every_rule_of_its_directory() {
+    let set = builtin();
+    for pack in ["hygiene", "secrets", "python", "pip"] {
+        let expected: Vec<&str> = set
+            .rules()
+            .iter()
+            .filter(|rule| rule.path.starts_with(&format!("policies/{pack}/")))
+            .map(|rule| rule.id.as_str())
+            .collect();
+        assert!(!expected.is_empty(), "{pack}");
+        for key in [
+            pack.to_owned(),
+            pack.to_ascii_uppercase(),
+            format!(" {pack} "),
+        ] {
+            let selected: Vec<&str> = set.select(&key).iter().map(|r| r.id.as_str()).collect();
+            assert_eq!(selected, expected, "{key:?}");
+        }
+    }
+    let hygiene: Vec<&str> = set
+        .select("hygiene")
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    for id in ["IMG001", "ACC001", "ACC002"] {
+        assert!(hygiene.contains(&id), "{id} not in {hygiene:?}");
+    }
+    // A rule's own keys come first: another tool's id names one rule, not its pack.
+    let by_alias: Vec<&str> = set
+        .select("cis-di-0001")
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(by_alias, ["IMG001"]);
+    // A pack is matched whole, and a prefix of ids still works beside packs.
+    assert!(set.select("hyg").is_empty());
+    let acc: Vec<&str> = set.select("ACC").iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(acc, ["ACC001", "ACC002"]);
+}
+
+#[test]
+fn a_user_rule_belongs_to_the_folder_below_its_policy_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |id: &str, name: &str| {
+        format!(
+            "# METADATA\n# title: t\n# description: d\n# custom:\n#   id: {id}\n#   name: {name}\n#   severity: low\n#   remediation: r\npackage imgaudit.rules.{}\n\nimport rego.v1\n\ndeny contains {{\"msg\": \"m\"}} if false\n",
+            id.to_ascii_lowercase()
+        )
+    };
+    fs::create_dir_all(dir.path().join("team/deep")).unwrap();
+    fs::write(
+        dir.path().join("team/deep/a.rego"),
+        rule("ORG001", "org-one"),
+    )
+    .unwrap();
+    fs::write(dir.path().join("top.rego"), rule("ORG002", "org-two")).unwrap();
+    let mut set = builtin();
+    set.add_dir(dir.path()).unwrap();
+    assert_eq!(set.find_rule("ORG001").unwrap().pack, "team");
+    assert_eq!(set.find_rule("ORG002").unwrap().pack, "");
+    let team: Vec<&str> = set.select("team").iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(team, ["ORG001"]);
+}

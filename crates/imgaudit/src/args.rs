@@ -366,11 +366,12 @@ pub(crate) struct PolicyArgs {
     /// rule` and docs/policy-input.md). Repeatable.
     #[arg(long = "policy", value_name = "DIR")]
     pub(crate) policy_dirs: Vec<std::path::PathBuf>,
-    /// Evaluate only these rules: an id, name or alias (any case), or an id prefix (`PIP`, `PY`).
-    /// Repeatable.
+    /// Evaluate only these rules: an id, name or alias (any case), a pack (`hygiene`, `secrets`,
+    /// `python`: the rules of `policies/<pack>/`), or an id prefix (`PIP`, `PY`). Repeatable.
     #[arg(long, value_name = "ID")]
     pub(crate) select: Vec<String>,
-    /// Do not evaluate these rules: an id, name or alias (any case), or an id prefix. Repeatable.
+    /// Do not evaluate these rules: an id, name or alias (any case), a pack, or an id prefix.
+    /// Repeatable.
     #[arg(long, value_name = "ID")]
     pub(crate) disable: Vec<String>,
 }

@@ -3,28 +3,18 @@
 use crate::Location;
 use crate::context::{Context, display};
 use crate::redact::redacted;
-use crate::secrets::model::{SecretFacts, SecretFile, SecretShown};
+use crate::secrets::model::{SecretFile, SecretShown};
 use crate::unjudged::UnjudgedReason;
 
-/// What the secrets domain found.
-pub(crate) struct Collected {
-    pub(crate) facts: SecretFacts,
-    pub(crate) notes: Vec<String>,
-}
-
-pub(crate) fn collect(ctx: &Context<'_>) -> Collected {
+/// The secrets found in the layers' files, and notes on what was not inspected.
+pub(crate) fn collect(ctx: &Context<'_>) -> (Vec<SecretFile>, Vec<String>) {
     let mut notes = Vec::new();
     let Some(inspection) = &ctx.image.inspection else {
         notes.push(
             "the image was loaded without inspecting its files for secrets: secret_files is empty"
                 .to_owned(),
         );
-        return Collected {
-            facts: SecretFacts {
-                secret_files: Vec::new(),
-            },
-            notes,
-        };
+        return (Vec::new(), notes);
     };
     let secret_files = inspection
         .hits
@@ -80,8 +70,5 @@ pub(crate) fn collect(ctx: &Context<'_>) -> Collected {
             inspection.uninspected_count
         ));
     }
-    Collected {
-        facts: SecretFacts { secret_files },
-        notes,
-    }
+    (secret_files, notes)
 }

@@ -11,6 +11,10 @@ pub struct SecretFacts {
     /// Every secret found in a file of any layer, in layer order, whether or not a later layer
     /// removed the file.
     pub secret_files: Vec<SecretFile>,
+    /// Secrets in the config's `Env`.
+    pub secret_env: Vec<crate::secrets::SecretEnv>,
+    /// Secrets recorded in the history's `created_by`.
+    pub secret_history: Vec<crate::secrets::SecretHistory>,
 }
 
 /// How a found secret is shown: enough to find it and to match it against a rotated
@@ -24,6 +28,13 @@ pub struct SecretShown {
     pub length: usize,
     /// The first 8 hex digits of the SHA-256 of the value.
     pub hash: String,
+}
+
+impl SecretShown {
+    /// How `value` is shown.
+    pub fn of(value: &str) -> SecretShown {
+        SecretShown::from(&imgaudit_secrets::Fingerprint::of(value))
+    }
 }
 
 impl From<&imgaudit_secrets::Fingerprint> for SecretShown {
