@@ -86,19 +86,22 @@ fn a_user_rule_that_names_no_domain_may_read_any() {
 #[test]
 fn an_unknown_domain_is_an_error_naming_the_rule_file() {
     let dir = tempfile::tempdir().unwrap();
-    user_rule(dir.path(), Some("[files]"));
+    user_rule(dir.path(), Some("[network]"));
     let error = auditor(&[], Some(dir.path())).unwrap_err().to_string();
     assert!(error.contains("user_rule.rego"), "{error}");
-    assert!(error.contains("`files`"), "{error}");
-    assert!(error.contains("image, accounts, python"), "{error}");
+    assert!(error.contains("`network`"), "{error}");
+    assert!(
+        error.contains("image, accounts, python, files, secrets"),
+        "{error}"
+    );
 }
 
 #[test]
 fn a_disabled_rule_with_an_unknown_domain_is_still_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    user_rule(dir.path(), Some("[files]"));
+    user_rule(dir.path(), Some("[network]"));
     let error = auditor(&["PIP001"], Some(dir.path()))
         .unwrap_err()
         .to_string();
-    assert!(error.contains("`files`"), "{error}");
+    assert!(error.contains("`network`"), "{error}");
 }
