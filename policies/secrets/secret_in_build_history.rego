@@ -26,7 +26,7 @@ deny contains finding if {
 		"msg": sprintf("history step %d records %s (%s, shown masked)%s; anyone who can pull the image reads it with `docker history --no-trunc`. Rotate it and pass it with RUN --mount=type=secret instead.", [s.origin.history_step, what(s), shown(s.shown), others(s)]),
 		"severity": severity(s),
 		"precision": precision(s),
-		"evidence": {"variable": variable(s), "kind": s.kind, "detector": s.detector, "shown": s.shown, "steps": s.steps},
+		"evidence": evidence(s),
 		"locations": [s.origin],
 	}
 }
@@ -46,9 +46,12 @@ others(s) := sprintf(" (also in steps %s)", [concat(", ", [sprintf("%d", [n]) | 
 	count(s.steps) > 1
 } else := ""
 
-variable(s) := s.variable if {
+# A command's credential has no variable: the evidence then names none (an empty one would
+# show as `$` in the reports).
+evidence(s) := object.union(base, {"variable": s.variable}) if {
+	base := {"kind": s.kind, "detector": s.detector, "shown": s.shown, "steps": s.steps}
 	s.variable != null
-} else := ""
+} else := {"kind": s.kind, "detector": s.detector, "shown": s.shown, "steps": s.steps}
 
 severity(s) := "high" if {
 	s.detector == "secret-assignment"

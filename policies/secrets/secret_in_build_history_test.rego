@@ -35,7 +35,7 @@ test_a_credential_in_a_command_is_critical if {
 	some f in sec005.deny with input as {"secret_history": [s]}
 	startswith(f.msg, "history step 3 records a credential (command-line-user) in its command: /bin/sh -c curl -u admin:**** https://x/ (")
 	f.severity == "critical"
-	f.evidence.variable == ""
+	not "variable" in object.keys(f.evidence)
 }
 
 test_no_credential_no_finding if {

@@ -23,7 +23,8 @@ pub fn is_secret_name(name: &str) -> bool {
 }
 
 /// The values of secret-named assignments in `text`: a value runs to a blank, a quote, `;`,
-/// `&` or `\`, past one opening quote. A `$VAR` reference is not a value.
+/// `&` or `\`, past one opening quote. A `$VAR` reference is not a value, nor is a value masked
+/// already (masking a text twice must not eat what follows the mask: `TOKEN=****)`).
 pub fn find(text: &str) -> Vec<Secret> {
     let bytes = text.as_bytes();
     let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
@@ -49,7 +50,7 @@ pub fn find(text: &str) -> Vec<Secret> {
         let end = text[value..]
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '\\'))
             .map_or(text.len(), |n| value + n);
-        if end > value && bytes[value] != b'$' {
+        if end > value && bytes[value] != b'$' && !text[value..].starts_with(crate::MASK) {
             found.push(Secret {
                 range: value..end,
                 detector: Detector::SecretAssignment,
@@ -104,6 +105,7 @@ mod tests {
             "x=y",
             "DB_PASSWORD=$DB_PASSWORD_FROM_SECRET",
             "API_TOKEN=${TOKEN}",
+            "(step 3: ENV GITHUB_TOKEN=****)",
         ] {
             assert!(matches!(mask(clean), Cow::Borrowed(_)), "{clean}");
         }

@@ -97,7 +97,7 @@ fn offending_layer() -> LayerBuilder {
         .file("app/.git/config", b"[core]\n")
         .file("app/.env", b"DEBUG=1\n")
         .file(
-            "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease",
+            "var/lib/apt/lists/mirror.example_debian_dists_bookworm_InRelease",
             &[b'x'; 1000],
         )
         .file("root/.cache/pip/http/a/b", &[b'y'; 500])

@@ -153,7 +153,7 @@ mod tests {
     #[test]
     fn apt_lists_count_neither_the_lock_nor_partial_downloads() {
         let file = EntryKind::File;
-        assert!(Select::AptLists.counts(b"deb.debian.org_debian_dists_bookworm_InRelease", file));
+        assert!(Select::AptLists.counts(b"mirror.example_debian_dists_bookworm_InRelease", file));
         assert!(!Select::AptLists.counts(b"lock", file));
         assert!(!Select::AptLists.counts(b"partial/x_Packages.xz", file));
         assert!(!Select::AptLists.counts(b"auxfiles/x", file));
