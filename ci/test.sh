@@ -54,7 +54,8 @@ step "end-to-end tests again, with a throw-away rule that fires on every image"
 # A test that breaks here depends on rules outside the pack it is about: it should --select
 # that pack. These are the targets that run without --ignored.
 IMGAUDIT_TEST_EXTRA_POLICY="$PWD/crates/imgaudit/tests/data/throwaway-policy" \
-  cargo test -p imgaudit --locked --test rules --test reports --test cli --test cache --test links --test secrets
+  cargo test -p imgaudit --locked --test rules --test reports --test cli --test cache --test links --test secrets \
+    --test hygiene_accounts --test hygiene_files --test secret_files
 
 step "real images (buildah, skopeo, umoci)"
 reports=$(mktemp -d -t imgaudit-reports.XXXXXX)
