@@ -33,11 +33,13 @@ fuzz_target!(|data: &[u8]| {
             id: "PIP001",
             name: "user-install-forced",
             aliases: &aliases,
+            pack: "pip",
         },
         RuleKey {
             id: "PY002",
             name: "user-site-packages-present",
             aliases: &[],
+            pack: "python",
         },
     ];
     match config.resolve_rules(&known) {
