@@ -201,13 +201,31 @@ const PREFILTER: &[&str] = &[
     "dor_v1_",
 ];
 
-static PREFILTER_SEARCH: LazyLock<AhoCorasick> =
-    LazyLock::new(|| AhoCorasick::new(PREFILTER).expect("the prefilter literals are valid"));
+/// The prefilter's searcher: the SIMD multi-literal search (Teddy) where the CPU has it, which
+/// scans text several times faster than an automaton (on the benchmark image the automaton was a
+/// tenth of the whole scan's CPU); the automaton elsewhere.
+enum Prefilter {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+static PREFILTER_SEARCH: LazyLock<Prefilter> = LazyLock::new(|| {
+    let mut packed = aho_corasick::packed::Config::new().builder();
+    match packed.extend(PREFILTER).build() {
+        Some(searcher) => Prefilter::Packed(searcher),
+        None => Prefilter::Automaton(
+            AhoCorasick::new(PREFILTER).expect("the prefilter literals are valid"),
+        ),
+    }
+});
 
 /// Whether a text may hold a private key or a token: one multi-literal pass, after which the
 /// patterns run only on the files that can match them.
 pub fn may_hold_secret(content: &[u8]) -> bool {
-    PREFILTER_SEARCH.is_match(content)
+    match &*PREFILTER_SEARCH {
+        Prefilter::Packed(searcher) => searcher.find(content).is_some(),
+        Prefilter::Automaton(automaton) => automaton.is_match(content),
+    }
 }
 
 /// The 1-based line of a byte offset.
@@ -1008,6 +1026,27 @@ mod tests {
             assert!(!tokens::find(&sample).is_empty(), "{sample}");
         }
         assert!(!may_hold_secret(b"import os\nprint('hello')\n"));
+    }
+
+    #[test]
+    fn the_automaton_prefilter_agrees_with_the_packed_one() {
+        // CPUs without the SIMD search take the automaton: it must pass exactly the same texts.
+        let automaton = AhoCorasick::new(PREFILTER).unwrap();
+        let filler = "x = compute(value)\n".repeat(200);
+        for literal in PREFILTER {
+            for text in [
+                format!("{filler}{literal}"),
+                format!("{literal}{filler}"),
+                format!("{filler}{literal}{filler}"),
+            ] {
+                assert!(automaton.is_match(&text), "{literal}");
+                assert!(may_hold_secret(text.as_bytes()), "{literal}");
+            }
+        }
+        for clean in [filler.as_str(), "", "PRIVATE KE", "gh_p", "xo x"] {
+            assert!(!automaton.is_match(clean), "{clean}");
+            assert!(!may_hold_secret(clean.as_bytes()), "{clean}");
+        }
     }
 
     #[test]
