@@ -13,7 +13,7 @@ mod common;
 
 use common::{
     TempLayout, assert_no_secret, everything_written, fails, finding_ids, json_of_success, run_in,
-    stdout_of_success,
+    scan_report, stdout_of_success,
 };
 
 /// The rules these tests are about, selected by pack.
@@ -136,18 +136,7 @@ fn clean_image(user: &str) -> TestImage {
 }
 
 fn report(image: &TestImage, extra: &[&str]) -> Value {
-    let layout = TempLayout::new(image);
-    let mut args = vec![
-        "scan",
-        layout.arg.as_str(),
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ];
-    args.extend(PACKS);
-    args.extend_from_slice(extra);
-    json_of_success(&args)
+    scan_report(image, &[PACKS.as_slice(), extra].concat())
 }
 
 fn of<'r>(report: &'r Value, rule: &str) -> Vec<&'r Value> {

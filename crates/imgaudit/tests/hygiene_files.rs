@@ -12,7 +12,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{TempLayout, finding_ids, json_of_success};
+use common::{TempLayout, finding_ids, json_of_success, scan_report};
 
 const FILE_RULES: [&str; 4] = ["--select", "FILE", "--select", "PKG"];
 
@@ -116,17 +116,7 @@ fn image(layers: Vec<Vec<u8>>) -> TestImage {
 }
 
 fn report(image: &TestImage) -> Value {
-    let layout = TempLayout::new(image);
-    let mut args = vec![
-        "scan",
-        layout.arg.as_str(),
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ];
-    args.extend(FILE_RULES);
-    json_of_success(&args)
+    scan_report(image, &FILE_RULES)
 }
 
 fn findings_of<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {

@@ -13,8 +13,8 @@ mod common;
 
 use common::{
     PYTHON_RULES, TempLayout, builtin_rule_ids, example_layout, fails, finding_ids,
-    json_of_success, python_rule_ids, rule_ids, run, stderr, stdout, stdout_of_success, succeeds,
-    with_python_rules,
+    json_of_success, python_rule_ids, rule_ids, run, scan_report, stderr, stdout,
+    stdout_of_success, succeeds, with_python_rules,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -115,19 +115,7 @@ fn image(layers: Vec<LayerBuilder>, env: &[&str]) -> TestImage {
 
 /// `scan --format json`'s report on `image`, the Python rules selected, `extra` arguments added.
 fn python_report(image: &TestImage, extra: &[&str]) -> Value {
-    let layout = TempLayout::new(image);
-    // The build gate is tested on its own; here only the report matters.
-    let mut args = vec![
-        "scan",
-        layout.arg.as_str(),
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ];
-    args.extend(PYTHON_RULES);
-    args.extend_from_slice(extra);
-    let report = json_of_success(&args);
+    let report = scan_report(image, &[PYTHON_RULES.as_slice(), extra].concat());
     assert_eq!(report["schema_version"], 1);
     report
 }

@@ -275,6 +275,23 @@ impl TempLayout {
     }
 }
 
+/// `scan --format json --fail-on none` of `image` (written as a temporary layout) with `args`
+/// (the rules selected, other flags): the report, whatever the findings (the build gate is tested
+/// on its own).
+pub(crate) fn scan_report(image: &TestImage, args: &[&str]) -> Value {
+    let layout = TempLayout::new(image);
+    let mut all = vec![
+        "scan",
+        layout.arg.as_str(),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ];
+    all.extend_from_slice(args);
+    json_of_success(&all)
+}
+
 /// The directory of real images `tests/real-images/build.sh` made (`IMGAUDIT_REAL_IMAGES`);
 /// tests that need it fail loudly without it.
 pub(crate) fn images_dir() -> PathBuf {
