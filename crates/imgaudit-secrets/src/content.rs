@@ -324,34 +324,27 @@ fn private_keys(text: &str, hits: &mut Vec<FileHit>) -> Vec<(u32, u32)> {
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i].text.trim();
-        if let Some(label) = begin_label(line) {
-            if let Some((body, end)) = pem_body(&lines[i + 1..], label) {
-                hits.push(FileHit {
-                    detector: Detector::PrivateKeyFile,
-                    category: Category::PrivateKey,
-                    line: lines[i].number,
-                    shown: Fingerprint::of(&body),
-                });
-                ranges.push((lines[i].number, lines[i + 1 + end].number));
-                i += 2 + end;
-                continue;
-            }
+        let found = if let Some(label) = begin_label(line) {
+            pem_body(&lines[i + 1..], label).map(|found| (Detector::PrivateKeyFile, found))
         } else if line.starts_with("PuTTY-User-Key-File-2:")
             || line.starts_with("PuTTY-User-Key-File-3:")
         {
-            if let Some((body, end)) = putty_body(&lines[i + 1..]) {
-                hits.push(FileHit {
-                    detector: Detector::PuttyPrivateKey,
-                    category: Category::PrivateKey,
-                    line: lines[i].number,
-                    shown: Fingerprint::of(&body),
-                });
-                ranges.push((lines[i].number, lines[i + 1 + end].number));
-                i += 2 + end;
-                continue;
-            }
-        }
-        i += 1;
+            putty_body(&lines[i + 1..]).map(|found| (Detector::PuttyPrivateKey, found))
+        } else {
+            None
+        };
+        let Some((detector, (body, end))) = found else {
+            i += 1;
+            continue;
+        };
+        hits.push(FileHit {
+            detector,
+            category: Category::PrivateKey,
+            line: lines[i].number,
+            shown: Fingerprint::of(&body),
+        });
+        ranges.push((lines[i].number, lines[i + 1 + end].number));
+        i += 2 + end;
     }
     ranges
 }
