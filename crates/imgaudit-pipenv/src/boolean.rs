@@ -39,7 +39,9 @@ pub struct FlagValue {
 /// Classifies `raw` as the given pipenv version reads the variable of a flag (§1).
 pub fn parse_flag_env(raw: &str, version: PipenvVersion) -> FlagValue {
     let (value, invalid_effect) = match version.flag_parser() {
-        FlagParser::Click { empty_is_unset } => (click_bool(raw, empty_is_unset), FlagEffect::Abort),
+        FlagParser::Click { empty_is_unset } => {
+            (click_bool(raw, empty_is_unset), FlagEffect::Abort)
+        }
         FlagParser::EnvToBool => (env_to_bool(raw), FlagEffect::Off),
     };
     let effect = match value {
@@ -116,7 +118,11 @@ mod tests {
     fn env_to_bool_ignores_what_it_does_not_know() {
         assert_eq!(parse_flag_env("Yes", ARGPARSE).effect, FlagEffect::On);
         for raw in ["t", "y", " 1", "2", "garbage", ""] {
-            assert_eq!(parse_flag_env(raw, ARGPARSE).effect, FlagEffect::Off, "{raw:?}");
+            assert_eq!(
+                parse_flag_env(raw, ARGPARSE).effect,
+                FlagEffect::Off,
+                "{raw:?}"
+            );
         }
         assert_eq!(parse_flag_env(" 1", ARGPARSE).value, BoolValue::Invalid);
     }

@@ -202,7 +202,10 @@ mod tests {
 
     #[test]
     fn parses_dated_debian_and_legacy_versions() {
-        assert_eq!("2022.12.19+ds".parse(), Ok(PipenvVersion::new(2022, 12, 19)));
+        assert_eq!(
+            "2022.12.19+ds".parse(),
+            Ok(PipenvVersion::new(2022, 12, 19))
+        );
         assert_eq!("2026.10.3".parse(), Ok(PipenvVersion::new(2026, 10, 3)));
         assert_eq!("2024.0.0rc1".parse(), Ok(PipenvVersion::new(2024, 0, 0)));
         assert_eq!("11.10.4".parse(), Ok(PipenvVersion::new(11, 10, 4)));
@@ -214,9 +217,15 @@ mod tests {
     #[test]
     fn change_points_fall_between_their_brackets() {
         let v = |s: &str| s.parse::<PipenvVersion>().expect("version");
-        assert_eq!(v("2022.8.5").system_target(), SystemTarget::PipenvInterpreter);
+        assert_eq!(
+            v("2022.8.5").system_target(),
+            SystemTarget::PipenvInterpreter
+        );
         assert_eq!(v("2022.8.13").system_target(), SystemTarget::PythonOnPath);
-        assert_eq!(v("11.10.4").system_target(), SystemTarget::PipenvInterpreter);
+        assert_eq!(
+            v("11.10.4").system_target(),
+            SystemTarget::PipenvInterpreter
+        );
         assert_eq!(v("2023.2.4").bundled_pip_enforces_marker(), Some(false));
         assert_eq!(v("2023.2.18").bundled_pip_enforces_marker(), Some(true));
         assert_eq!(v("2022.1.8").bundled_pip_enforces_marker(), None);
