@@ -15,7 +15,7 @@ Rerunnable by hand (NOT run by CI). It:
   5. writes <out> (default: pipenv-truth.json beside this script).
 
 Usage: python3 measure-pipenv.py [--lab /tmp/pipenv-lab] [--out FILE] [--versions V,V,...]
-Needs: Linux, `setpriv` (util-linux) for the non-root case, and a CPython 3.11 to copy.
+Needs: Linux, root, and a CPython 3.11 to copy (`setpriv` only for a case given a `uid`).
 """
 
 import argparse
@@ -406,7 +406,7 @@ def main():
     args = ap.parse_args()
     versions = args.versions.split(",")
     if os.geteuid() != 0:
-        raise SystemExit("run as root (the non-root case switches to uid 65534 with setpriv)")
+        raise SystemExit("run as root (the runs write into the copied interpreters and switch users)")
     lab = os.path.abspath(args.lab)
     os.makedirs(lab, exist_ok=True)
     global TOOLS

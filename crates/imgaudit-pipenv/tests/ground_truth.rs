@@ -100,10 +100,9 @@ fn observed(rec: &Value) -> String {
 
 fn predicted(outcome: &Outcome, in_target: bool) -> String {
     let target = |t: &Target| match t {
-        Target::PathPython => "path-python",
-        // The lab activates the target venv, so it is also the PATH's.
-        Target::ActiveVirtualenv => "path-python",
-        // Run under the target interpreter, pipenv's own interpreter is the one on PATH.
+        // The lab activates the target venv, so it is also the PATH's; run under the target
+        // interpreter, pipenv's own interpreter is the one on PATH.
+        Target::PathPython | Target::ActiveVirtualenv => "path-python",
         Target::PipenvPython if in_target => "path-python",
         Target::PipenvPython => "pipenv-python",
         Target::NewVirtualenv { in_project: false } => "new-virtualenv",

@@ -18,8 +18,8 @@ use imgaudit_pipenv::{
 };
 
 use super::{
-    InstallResult, InstalledTool, Tool, ToolFound, ToolInput, ToolOutcome, ToolSetting,
-    ToolSettingSource, ToolValue, ToolVariable,
+    InstallResult, InstalledTool, Tool, ToolFound, ToolInput, ToolOutcome, ToolSetting, ToolValue,
+    ToolVariable,
 };
 use crate::context::image_path;
 use crate::python::{IndexUrl, MarkerState, Python, PythonKind};
