@@ -178,11 +178,16 @@ pub(crate) fn builtin_rule_ids() -> Vec<String> {
         .rule_ids()
 }
 
-/// The ids of the rules [`PYTHON_RULES`] selects, sorted.
+/// The ids of the rules [`PYTHON_RULES`] selects, sorted: the `PIP` and `PY` packs (not
+/// `PIPENV`, whose ids also start with `PIP`).
 pub(crate) fn python_rule_ids() -> Vec<String> {
+    let in_pack = |id: &str, pack: &str| {
+        id.strip_prefix(pack)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    };
     builtin_rule_ids()
         .into_iter()
-        .filter(|id| id.starts_with("PIP") || id.starts_with("PY"))
+        .filter(|id| in_pack(id, "PIP") || in_pack(id, "PY"))
         .collect()
 }
 
