@@ -32,8 +32,10 @@ VERSIONS = ["0.1.45", "0.2.37", "0.4.30", "0.5.31", "0.6.17", "0.8.24", "0.13.9"
 BASE = sys.base_prefix
 PYVER = "python%d.%d" % sys.version_info[:2]
 
-LAB = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "/tmp/uvlab"
-OUT = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else os.path.join(LAB, "uv-truth.json")
+if len(sys.argv) < 3:
+    sys.exit(__doc__)
+LAB = os.path.abspath(sys.argv[1])
+OUT = os.path.abspath(sys.argv[2])
 if len(sys.argv) > 3:
     VERSIONS = sys.argv[3:]
 
@@ -595,6 +597,27 @@ def cases(version):
     return out
 
 
+def probe_schema(version):
+    """The keys uv accepts at the top level and in `[pip]` of a uv.toml, as its own error lists them."""
+    import re
+    schema = {}
+    for table, text in (("top_level", "zzz-unknown = 1\n"), ("pip", "[pip]\nzzz-unknown = 1\n")):
+        d = os.path.join(LAB, "runs", "schema")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        with open(os.path.join(d, "uv.toml"), "w") as f:
+            f.write(text)
+        p = subprocess.run([os.path.join(LAB, "tools", version, "bin", "uv"), "pip", "install", "x",
+                            "--no-index", "--python", os.path.join(ENVS, "venv", "bin", "python")],
+                           cwd=d, env={"HOME": d, "PATH": os.path.join(LAB, "empty-bin"), "NO_COLOR": "1"},
+                           capture_output=True, text=True, timeout=60)
+        flat = " ".join(l.strip() for l in p.stderr.splitlines())
+        m = re.search(r"expected one of (.*)", flat)
+        schema[table] = re.findall(r"`([a-z0-9-]+)`", m.group(1)) if m else None
+        shutil.rmtree(d, ignore_errors=True)
+    return schema
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("measure-uv.py needs root (unshare -m and a bind mount over /etc/uv)")
@@ -644,7 +667,7 @@ def main():
                     rec_case["pre_venv"] = case["pre_venv"]
                 vres[cid] = {"inputs": rec_case, "outcome": outcome}
                 total += 1
-            result["versions"][version] = {"cases": vres}
+            result["versions"][version] = {"uv_toml_keys": probe_schema(version), "cases": vres}
             print("uv %s: %d cases, %.0fs so far" % (version, len(vres), time.time() - t0), flush=True)
     finally:
         if created_etc_uv:
