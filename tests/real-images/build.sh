@@ -303,6 +303,34 @@ export_python_fixtures() {
   done
 }
 
+# The Python-tools fixtures: real uv, poetry and pipenv releases from PyPI (pinned: the newest when
+# the fixtures were written), downloaded on the host with their dependencies.
+TOOL_FIXTURES=(python-tools python-tools-traps)
+TOOL_RELEASES=(uv==0.13.9 poetry==2.5.1 pipenv==2026.10.3)
+build_tool_fixtures() {
+  local wheels=$WORK/tool-wheels name ctx
+  safe_rm "$wheels"; mkdir -p "$wheels"
+  python3 -m pip download --quiet --only-binary=:all: -d "$wheels" "${TOOL_RELEASES[@]}" \
+    || die "pip download of ${TOOL_RELEASES[*]} failed"
+  for name in "${TOOL_FIXTURES[@]}"; do
+    ctx=$WORK/$name-ctx
+    safe_rm "$ctx"; mkdir -p "$ctx"
+    cp -a "$SCRIPT_DIR/$name/." "$ctx/"
+    cp -a "$wheels" "$ctx/wheels"
+    bah bud --isolation chroot --network host --layers --format oci \
+      -f "$ctx/Dockerfile" -t "$LOCAL/$name:test" "$ctx" >&2
+  done
+}
+
+export_tool_fixtures() {
+  local name
+  for name in "${TOOL_FIXTURES[@]}"; do
+    safe_rm "$OUT/$name"; mkdir -p "$OUT/$name"
+    log "$name: oci-gzip"
+    sko copy --quiet "$(cs_ovl "$LOCAL/$name:test")" "oci:$OUT/$name/oci:test"
+  done
+}
+
 # The hygiene and secrets pack's fixtures (secrets-hygiene: every rule fires once, beside its
 # traps; hygiene-clean: nothing fires). What must not be committed is made here, on the host, into
 # the build context: private keys, certificates and public keys (fresh each build, by ssh-keygen
@@ -685,6 +713,10 @@ write_images_json() {
   } | jq -s --arg ns "$NS" --argjson mt "$(repo_tags "$OUT/multi-image.docker-archive.tar")" '{images: .,
       multiarch: {oci: "multiarch/oci", ref: "test", platforms: ["linux/amd64", "linux/arm64/v8"]},
       python_fixtures: {"python-rules": "python-rules/oci:test", "python-traps": "python-traps/oci:test"},
+      tool_fixtures: {"python-tools": {oci: "python-tools/oci:test",
+                                       dockerfile: "tests/real-images/python-tools/Dockerfile"},
+                      "python-tools-traps": {oci: "python-tools-traps/oci:test",
+                                             dockerfile: "tests/real-images/python-tools-traps/Dockerfile"}},
       pack_fixtures: {"secrets-hygiene": {oci: "secrets-hygiene/oci:test", keys: "secrets-hygiene/keys",
                                           dockerfile: "tests/real-images/secrets-hygiene/Dockerfile"},
                       "hygiene-clean": {oci: "hygiene-clean/oci:test",
@@ -709,7 +741,7 @@ main() {
   # Start clean: a half-finished earlier run must not look cached.
   rm -f "$OUT/images.json" "$OUT/.inputs-hash"
   release_storage
-  safe_rm "$WORK" "$STORE" "$OUT"/{base,hygiene,hygiene-vfs,umoci-edit,multiarch,python-rules,python-traps,secrets-hygiene,hygiene-clean} \
+  safe_rm "$WORK" "$STORE" "$OUT"/{base,hygiene,hygiene-vfs,umoci-edit,multiarch,python-rules,python-traps,python-tools,python-tools-traps,secrets-hygiene,hygiene-clean} \
     "$OUT/multi-image.docker-archive.tar" "$OUT/whiteouts.txt"
   mkdir -p "$WORK" "$STORE"
   printf '%s\n' '{"default": [{"type": "insecureAcceptAnything"}]}' >"$POLICY"
@@ -728,6 +760,7 @@ main() {
                              export_image hygiene "$(cs_ovl "$LOCAL/hygiene:test")"
   phase python-fixtures;     build_python_fixtures; export_python_fixtures
   phase pack-fixtures;       build_pack_fixtures; export_pack_fixtures
+  phase tool-fixtures;       build_tool_fixtures; export_tool_fixtures
   phase umoci-edit;          build_umoci_edit
   phase multiarch;           build_multiarch
   phase multi-image-archive; build_multi_image_archive
