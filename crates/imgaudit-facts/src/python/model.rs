@@ -406,7 +406,8 @@ pub enum PythonKind {
     /// A conda environment (`conda-meta/`).
     Conda,
     Pyenv,
-    /// A Python uv installed.
+    /// A Python uv installed (`~/.local/share/uv/python/…`, or directly under
+    /// `UV_PYTHON_INSTALL_DIR`).
     Uv,
     Other,
 }
