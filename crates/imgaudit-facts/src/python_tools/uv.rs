@@ -40,8 +40,10 @@ impl FileLookup for ImageFiles<'_, '_> {
 }
 
 pub(crate) fn collect(input: &ToolInput<'_>) -> ToolFound {
-    let mut found = ToolFound::default();
-    found.installed = installations(input);
+    let mut found = ToolFound {
+        installed: installations(input),
+        ..ToolFound::default()
+    };
     let known: Vec<UvVersion> = found
         .installed
         .iter()
@@ -91,8 +93,8 @@ pub(crate) fn collect(input: &ToolInput<'_>) -> ToolFound {
             file,
         };
         let mut shown = config_file(input, &candidate, &home, &cwd);
-        shown.kind = "other".to_owned();
-        shown.scope = "none".to_owned();
+        "other".clone_into(&mut shown.kind);
+        "none".clone_into(&mut shown.scope);
         found.config_files.push(shown);
         found
             .settings
@@ -269,7 +271,7 @@ fn table_name(format: FileFormat, table: Table) -> &'static str {
 fn shown(key: &str, value: &ConfigValue) -> String {
     let text = match value {
         ConfigValue::Bool(b) => b.to_string(),
-        ConfigValue::Text(t) => t.clone(),
+        ConfigValue::Text(t) | ConfigValue::Other(t) => t.clone(),
         ConfigValue::List(items) => format!("[{}]", items.join(", ")),
         ConfigValue::Indexes(list) => list
             .iter()
@@ -279,7 +281,6 @@ fn shown(key: &str, value: &ConfigValue) -> String {
             })
             .collect::<Vec<_>>()
             .join(" "),
-        ConfigValue::Other(t) => t.clone(),
     };
     redacted_value(key, &text)
 }
@@ -400,13 +401,7 @@ fn parsed_of(option: &str, raw: &str) -> ToolValue {
 }
 
 /// Why a variable does not count (empty when it does).
-fn variable_ignored(
-    option: &str,
-    name: &str,
-    raw: &str,
-    version: UvVersion,
-    resolved: &Resolved,
-) -> Vec<String> {
+fn variable_ignored(option: &str, name: &str, raw: &str, version: UvVersion) -> Vec<String> {
     let mut why = Vec::new();
     let named = matches!(
         option,
@@ -434,14 +429,6 @@ fn variable_ignored(
         ),
         _ => {}
     }
-    if option == "default-index"
-        && resolved
-            .indexes
-            .iter()
-            .any(|i| matches!(&i.source, SettingSource::Env { name } if name == "UV_INDEX_URL"))
-    {
-        why.push("UV_INDEX_URL takes precedence over UV_DEFAULT_INDEX".to_owned());
-    }
     why
 }
 
@@ -453,7 +440,7 @@ fn variable_setting(
 ) -> ToolSetting {
     let option = option_of(v.name, version).unwrap_or_default();
     let mut ignored_because = v.ignored_because.clone();
-    ignored_because.extend(variable_ignored(&option, v.name, v.raw, version, resolved));
+    ignored_because.extend(variable_ignored(&option, v.name, v.raw, version));
     let parsed = parsed_of(&option, v.raw);
     let counts = ignored_because.is_empty();
     let has_creds = match option.as_str() {
