@@ -19,6 +19,9 @@ pub enum Domain {
     /// Python packaging: `startup_files`, `pip_config_files`, `pip_settings`, `pythons`,
     /// `user_sites`, `shadowed_distributions`, and the Python part of `runtime`.
     Python,
+    /// Python packaging tools besides pip (uv, poetry, pipenv): `tools`, `tool_config_files`,
+    /// `tool_settings`.
+    PythonTools,
     /// Notable files and package caches: `special_files`, `leftovers`, `caches`, `package_db`.
     Files,
     /// Secrets the image gives away: `secret_files` (private keys, credential files and tokens in
@@ -29,10 +32,11 @@ pub enum Domain {
 
 impl Domain {
     /// Every domain, in document order.
-    pub const ALL: [Domain; 5] = [
+    pub const ALL: [Domain; 6] = [
         Domain::Image,
         Domain::Accounts,
         Domain::Python,
+        Domain::PythonTools,
         Domain::Files,
         Domain::Secrets,
     ];
@@ -43,6 +47,7 @@ impl Domain {
             Domain::Image => "image",
             Domain::Accounts => "accounts",
             Domain::Python => "python",
+            Domain::PythonTools => "python_tools",
             Domain::Files => "files",
             Domain::Secrets => "secrets",
         }
@@ -60,6 +65,9 @@ impl Domain {
             // Where pip installs and which user site counts depend on the runtime user; the
             // caches of pip, uv, poetry and npm are in the accounts' homes.
             Domain::Python | Domain::Files => &[Domain::Accounts],
+            // The tools install into the interpreters the Python domain finds, and read the
+            // same start-up files.
+            Domain::PythonTools => &[Domain::Python],
         }
     }
 
@@ -70,6 +78,7 @@ impl Domain {
             Domain::Image | Domain::Secrets => Vec::new(),
             Domain::Accounts => crate::accounts::CAPTURE.to_vec(),
             Domain::Python => crate::python::captures(),
+            Domain::PythonTools => crate::python_tools::captures(),
             Domain::Files => crate::files::CAPTURE.to_vec(),
         }
     }
@@ -120,14 +129,20 @@ impl Domains {
 
     /// The domains whose files `rules` capture: those an image loaded with them was loaded for.
     pub fn captured_by(rules: &imgaudit_layer::CaptureRules) -> Domains {
-        let captured = |domain: &Domain| {
+        // A domain was captured for when its own files and those of every domain it needs
+        // were (a domain that captures nothing of its own is not there by default).
+        fn captured(domain: Domain, rules: &imgaudit_layer::CaptureRules) -> bool {
             domain
                 .captures()
                 .iter()
                 .all(|pattern| rules.patterns().iter().any(|p| p == pattern))
                 && (!domain.inspects_files() || rules.inspection().is_some())
-        };
-        Domains::of(Domain::ALL.into_iter().filter(captured))
+                && domain
+                    .requires()
+                    .iter()
+                    .all(|&needed| captured(needed, rules))
+        }
+        Domains::of(Domain::ALL.into_iter().filter(|&d| captured(d, rules)))
     }
 
     /// Files whose contents these domains read, as capture globs for the layer reader.
@@ -167,8 +182,19 @@ mod tests {
         );
         assert_eq!(Domains::of([]).iter().collect::<Vec<_>>(), [Domain::Image]);
         assert_eq!(
-            Domains::of([Domain::Python, Domain::Files, Domain::Secrets]),
+            Domains::of([Domain::PythonTools, Domain::Files, Domain::Secrets]),
             Domains::all()
+        );
+        assert_eq!(
+            Domains::of([Domain::PythonTools])
+                .iter()
+                .collect::<Vec<_>>(),
+            [
+                Domain::Image,
+                Domain::Accounts,
+                Domain::Python,
+                Domain::PythonTools
+            ]
         );
         assert_eq!(
             Domains::of([Domain::Files]).iter().collect::<Vec<_>>(),
@@ -203,6 +229,8 @@ mod tests {
             Domains::of([]),
             Domains::of([Domain::Accounts]),
             Domains::of([Domain::Secrets]),
+            Domains::of([Domain::Python]),
+            Domains::of([Domain::PythonTools]),
             Domains::all(),
         ] {
             let rules = domains.capture_rules(10).unwrap();

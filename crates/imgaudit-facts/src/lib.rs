@@ -8,7 +8,7 @@
 //!
 //! Facts come in [`Domain`]s, each a module with the files it captures and its keys of the
 //! document: the image config ([`image`]), the accounts ([`accounts`]), Python packaging
-//! ([`python`]), notable files and package caches ([`files`]), secrets in files, `Env` and history
+//! ([`python`]), the packaging tools besides pip ([`python_tools`]), notable files and package caches ([`files`]), secrets in files, `Env` and history
 //! ([`secrets`]). A domain is collected only when asked for ([`Domains`]): an audit asks
 //! for those its enabled rules read.
 //!
@@ -28,6 +28,7 @@ mod domain;
 pub mod files;
 pub mod image;
 pub mod python;
+pub mod python_tools;
 pub mod redact;
 pub mod secrets;
 mod unjudged;
@@ -46,6 +47,7 @@ pub use files::FilesFacts;
 pub use image::{EnvVar, HistoryFacts, ImageConfigFacts, ImageFacts, LayerFacts};
 pub use imgaudit_finding::Location;
 pub use python::*;
+pub use python_tools::PythonToolsFacts;
 pub use secrets::{SecretEnv, SecretFacts, SecretFile, SecretHistory, SecretShown};
 pub use unjudged::{Unjudged, UnjudgedReason};
 
@@ -66,6 +68,8 @@ pub struct Facts {
     pub accounts: Option<AccountFacts>,
     #[serde(flatten)]
     pub python: Option<PythonFacts>,
+    #[serde(flatten)]
+    pub python_tools: Option<PythonToolsFacts>,
     #[serde(flatten)]
     pub files: Option<FilesFacts>,
     #[serde(flatten)]
@@ -128,6 +132,14 @@ fn collect_in(ctx: &Context<'_>, domains: &Domains) -> Facts {
         }
         _ => None,
     };
+    let python_tools = match (&accounts, &python) {
+        (Some(accounts), Some(python)) if domains.contains(Domain::PythonTools) => {
+            let found = python_tools::collect(ctx, &accounts.users, &accounts.runtime, python);
+            notes.extend(found.notes);
+            Some(found.facts)
+        }
+        _ => None,
+    };
     let files = match &accounts {
         Some(accounts) if domains.contains(Domain::Files) => {
             let found = files::collect(ctx, &accounts.users);
@@ -147,6 +159,7 @@ fn collect_in(ctx: &Context<'_>, domains: &Domains) -> Facts {
         image_config: image::collect(ctx),
         accounts,
         python,
+        python_tools,
         files,
         secrets,
         unjudged: Vec::new(),

@@ -533,6 +533,32 @@ fn credentials_never_reach_the_document() {
 }
 
 #[test]
+fn tool_variables_in_start_up_files_are_listed_and_masked_by_name() {
+    // A password that is no URL is masked because its variable's name says it is one.
+    let layer = LayerBuilder::new().file(
+        "etc/profile.d/tools.sh",
+        b"export POETRY_HTTP_BASIC_PRIVATE_PASSWORD=hunter2hunter2\nexport UV_SYSTEM_PYTHON=1\n",
+    );
+    let facts = facts_of(&image(vec![debian_python_base(), layer], &[]));
+    let text = serde_json::to_string(&facts).unwrap();
+    assert!(!text.contains("hunter2"), "the password leaked: {text}");
+    let file = py(&facts)
+        .startup_files
+        .iter()
+        .find(|f| f.path == "/etc/profile.d/tools.sh")
+        .expect("the start-up file is read");
+    let names: Vec<_> = file.assignments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["POETRY_HTTP_BASIC_PRIVATE_PASSWORD", "UV_SYSTEM_PYTHON"]
+    );
+    assert!(
+        facts.python_tools.is_some(),
+        "every domain is collected here"
+    );
+}
+
+#[test]
 fn env_variables_link_to_their_history_step() {
     let facts = facts_of(&imgaudit_testkit::example_image());
     let var = facts

@@ -4,15 +4,17 @@
 //! it, and what pip would decide for the runtime user.
 
 mod decide;
+mod index_url;
 mod model;
 mod packages;
 mod pipconf;
 mod pythons;
 mod settings;
-mod startup;
+pub(crate) mod startup;
 
 use imgaudit_image::ImageMeta;
 
+pub use index_url::IndexUrl;
 pub use model::*;
 
 use crate::accounts::{Runtime, User};

@@ -49,8 +49,13 @@ pub struct StartupFile {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct StartupAssignment {
     pub name: String,
-    /// The value after quote removal and expansion, when it can be known.
+    /// The value after quote removal and expansion, when it can be known (secrets masked).
     pub value: Option<String>,
+    /// The same value unmasked, for the facts computed from it; never serialized.
+    #[serde(skip)]
+    #[schemars(skip)]
+    #[allow(dead_code)] // Read by the Python-tools modules as they are filled in.
+    pub(crate) raw_value: Option<String>,
     /// False when the value depends on something outside the file (`${A:-x}` with `A` unknown).
     pub certain: bool,
     /// Inside an `if`, `case`, loop, function, or after `&&`/`||`.

@@ -5,11 +5,11 @@ use imgaudit_pip::{BoolValue, PipVersion, ValueOrigin};
 
 use crate::Location;
 use crate::context::Context;
-use crate::python::RuntimeView;
 use crate::python::model::{
     Effect, Parsed, PipConfigFile, PipConfigKind, PipOption, PipSetting, Python, SettingSource,
-    StartupFile, StartupKind,
+    StartupFile,
 };
+use crate::python::{RuntimeView, startup};
 use crate::redact::{has_credentials, redacted};
 use imgaudit_finding::Precision;
 
@@ -130,28 +130,6 @@ impl Builder<'_> {
     }
 }
 
-/// Whether the image's entry point is a login shell (`bash -l`, `bash -lc`, `su -`...), which
-/// reads `/etc/profile` and the home's profile files.
-fn starts_login_shell(ctx: &Context<'_>) -> bool {
-    let config = ctx.image.meta.config.config().as_ref();
-    let words: Vec<String> = config
-        .and_then(|c| c.entrypoint().clone())
-        .unwrap_or_default()
-        .into_iter()
-        .chain(config.and_then(|c| c.cmd().clone()).unwrap_or_default())
-        .collect();
-    let shell = words
-        .iter()
-        .any(|w| w.ends_with("sh") || w == "su" || w == "sudo" || w == "runuser");
-    shell
-        && words.iter().any(|w| {
-            w == "--login"
-                || w == "-"
-                || w == "-i"
-                || (w.starts_with('-') && !w.starts_with("--") && w.contains('l'))
-        })
-}
-
 pub(crate) fn collect(
     ctx: &Context<'_>,
     startup_files: &[StartupFile],
@@ -188,7 +166,7 @@ pub(crate) fn collect(
             has_credentials(value),
         );
     }
-    let login_entrypoint = starts_login_shell(ctx);
+    let login_entrypoint = startup::starts_login_shell(ctx);
     for file in startup_files {
         for a in &file.assignments {
             let Some(value) = &a.value else { continue };
@@ -198,20 +176,7 @@ pub(crate) fn collect(
             else {
                 continue;
             };
-            // Start-up files are conditional sources (§5.2, §5.3): low, medium when the
-            // image's own entry point is a login shell or the file is $BASH_ENV (every
-            // `bash -c`); low again inside a shell conditional or with a guessed value.
-            let reaches_entrypoint = file.kind == StartupKind::BashEnvFile
-                || (login_entrypoint && a.readers.iter().any(|r| r.ends_with("_login")));
-            let precision = if a.conditional || !a.certain || !reaches_entrypoint {
-                Precision::Low
-            } else {
-                Precision::Medium
-            };
-            let mut ignored = Vec::new();
-            if a.readers.is_empty() {
-                ignored.push("no shell entry point reads this line".to_owned());
-            }
+            let (precision, ignored) = startup::judge(file, a, login_entrypoint);
             builder.push(
                 SettingSource::StartupFile,
                 &a.name,

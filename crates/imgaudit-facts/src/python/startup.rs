@@ -3,11 +3,13 @@
 
 use imgaudit_shell::{Assignment, ShellFile, StartupFile as Kind, Value};
 
+use imgaudit_finding::Precision;
+
 use crate::Location;
 use crate::accounts::User;
 use crate::context::{Context, display, image_path};
 use crate::python::model::{StartupAssignment, StartupFile};
-use crate::redact::{has_credentials, redacted};
+use crate::redact::{has_credentials, redacted, redacted_value};
 
 /// The capture patterns this module reads; `$BASH_ENV` comes from [`crate::config_paths`].
 pub(crate) const CAPTURE: &[&str] = &[
@@ -22,12 +24,17 @@ pub(crate) const CAPTURE: &[&str] = &[
     "**/.zshenv",
 ];
 
-/// Variables that steer pip or the interpreter's user site; the rest of a start-up file is
-/// not the auditor's business.
+/// Variables that steer pip, uv, poetry, pipenv or the interpreter's user site, and the XDG
+/// directories their configuration files are found through; the rest of a start-up file is not
+/// the auditor's business.
 pub(crate) fn relevant(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     upper.starts_with("PIP_")
         || upper.starts_with("PYTHON")
+        || upper.starts_with("UV_")
+        || upper.starts_with("POETRY_")
+        || upper.starts_with("PIPENV_")
+        || upper.starts_with("XDG_")
         || upper == "BASH_ENV"
         || upper == "DEB_PYTHON_INSTALL_LAYOUT"
 }
@@ -142,10 +149,12 @@ fn assignment(
         Value::Unknown { .. } => (None, false),
     };
     let has_credentials = value.is_some_and(has_credentials);
-    let value = value.map(redacted);
+    let raw_value = value.map(str::to_owned);
+    let value = value.map(|v| redacted_value(&a.name, v));
     StartupAssignment {
         name: a.name.clone(),
         value,
+        raw_value,
         certain,
         conditional: a.conditional,
         after_interactive_guard: a.after_interactive_guard,
@@ -168,4 +177,49 @@ fn name_of<T: serde::Serialize>(value: &T) -> String {
         Ok(serde_json::Value::String(name)) => name,
         _ => String::new(),
     }
+}
+
+/// Whether the image's entry point is a login shell (`bash -l`, `bash -lc`, `su -`...), which
+/// reads `/etc/profile` and the home's profile files.
+pub(crate) fn starts_login_shell(ctx: &Context<'_>) -> bool {
+    let config = ctx.image.meta.config.config().as_ref();
+    let words: Vec<String> = config
+        .and_then(|c| c.entrypoint().clone())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(config.and_then(|c| c.cmd().clone()).unwrap_or_default())
+        .collect();
+    let shell = words
+        .iter()
+        .any(|w| w.ends_with("sh") || w == "su" || w == "sudo" || w == "runuser");
+    shell
+        && words.iter().any(|w| {
+            w == "--login"
+                || w == "-"
+                || w == "-i"
+                || (w.starts_with('-') && !w.starts_with("--") && w.contains('l'))
+        })
+}
+
+/// How sure a setting from a start-up file line is, and why it may not count at all.
+/// Start-up files are conditional sources (PIP-SEMANTICS.md §5.2, §5.3): low, medium when the
+/// image's own entry point is a login shell (`login_entrypoint`) or the file is `$BASH_ENV`
+/// (every `bash -c`); low again inside a shell conditional or with a guessed value.
+pub(crate) fn judge(
+    file: &StartupFile,
+    a: &StartupAssignment,
+    login_entrypoint: bool,
+) -> (Precision, Vec<String>) {
+    let reaches_entrypoint = file.kind == Kind::BashEnvFile
+        || (login_entrypoint && a.readers.iter().any(|r| r.ends_with("_login")));
+    let precision = if a.conditional || !a.certain || !reaches_entrypoint {
+        Precision::Low
+    } else {
+        Precision::Medium
+    };
+    let mut ignored = Vec::new();
+    if a.readers.is_empty() {
+        ignored.push("no shell entry point reads this line".to_owned());
+    }
+    (precision, ignored)
 }

@@ -1,0 +1,11 @@
+//! uv: its installation, configuration files and settings (filled in with the measured
+//! semantics of `imgaudit-uv`).
+
+use super::{ToolFound, ToolInput};
+
+/// The capture patterns this module reads.
+pub(crate) const CAPTURE: &[&str] = &["/etc/uv/uv.toml"];
+
+pub(crate) fn collect(_input: &ToolInput<'_>) -> ToolFound {
+    ToolFound::default()
+}
