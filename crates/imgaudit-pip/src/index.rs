@@ -5,6 +5,7 @@
 //! `no-index`) are resolved with the other options by [`crate::resolve_settings`]; this module
 //! says what pip does with the resolved values.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use serde::Serialize;
@@ -144,84 +145,132 @@ impl OriginVerdict {
 }
 
 /// The origins pip accepts whatever it is told (`SECURE_ORIGINS`, unchanged from 9.0 to 26.3):
-/// (scheme, host or network, port) with `*` for any and `None` for "no port check".
-const SECURE_ORIGINS: [(&str, &str, Option<PortSpec>); 6] = [
-    ("https", "*", Some(PortSpec::Any)),
-    ("*", "localhost", Some(PortSpec::Any)),
-    ("*", "127.0.0.0/8", Some(PortSpec::Any)),
-    ("*", "::1/128", Some(PortSpec::Any)),
-    ("file", "*", None),
-    ("ssh", "*", Some(PortSpec::Any)),
+/// (scheme, host or network), `*` for any. Their ports are all `*` or unchecked (`file`).
+const SECURE_ORIGINS: [(&str, &str); 6] = [
+    ("https", "*"),
+    ("*", "localhost"),
+    ("*", "127.0.0.0/8"),
+    ("*", "::1/128"),
+    ("file", "*"),
+    ("ssh", "*"),
 ];
 
 /// `is_secure_origin` / `_validate_secure_origin`: whether pip reads `url`, given the trusted
-/// hosts in effect.
+/// hosts in effect. For many URLs, build [`TrustedHosts`] once instead.
 pub fn secure_origin(url: &str, trusted: &[TrustedHost]) -> OriginVerdict {
-    let origin = UrlOrigin::parse(url);
-    // Only the last scheme counts (`git+ssh` is `ssh`).
-    let protocol = origin.scheme.rsplit('+').next().unwrap_or_default();
-    for (scheme, host, port) in SECURE_ORIGINS {
-        if origin_matches(&origin, protocol, scheme, Some(host), port) {
-            return if scheme == "*" {
-                OriginVerdict::Loopback
-            } else {
-                OriginVerdict::SecureScheme
-            };
+    TrustedHosts::new(trusted).verdict(url)
+}
+
+/// Trusted-host entries indexed for lookup, so judging many URLs against many entries (a hostile
+/// configuration can hold tens of thousands of each) stays linear in practice: names by their
+/// lower-case text, IP networks by prefix length and masked address.
+#[derive(Debug, Clone)]
+pub struct TrustedHosts<'a> {
+    entries: &'a [TrustedHost],
+    /// Entries that are not IP networks, by lower-case host (`*` matches every host).
+    names: HashMap<String, Vec<usize>>,
+    /// (IPv4?, prefix length) → masked network address → entries.
+    networks: HashMap<(bool, u8), HashMap<u128, Vec<usize>>>,
+    /// The first entry without a port: what a URL without a host part matches.
+    first_without_port: Option<usize>,
+}
+
+impl<'a> TrustedHosts<'a> {
+    pub fn new(entries: &'a [TrustedHost]) -> Self {
+        let mut names: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut networks: HashMap<(bool, u8), HashMap<u128, Vec<usize>>> = HashMap::new();
+        for (index, entry) in entries.iter().enumerate() {
+            // A missing host compares as "" (pip's `secure_host` is then empty).
+            let host = entry.host.as_deref().unwrap_or("");
+            match ip_network(host) {
+                Some(network) => networks
+                    .entry((network.address.is_ipv4(), network.prefix))
+                    .or_default()
+                    .entry(masked(network.address, network.prefix))
+                    .or_default()
+                    .push(index),
+                None => names.entry(host.to_lowercase()).or_default().push(index),
+            }
+        }
+        let first_without_port = entries.iter().position(|e| e.port.is_none());
+        Self {
+            entries,
+            names,
+            networks,
+            first_without_port,
         }
     }
-    for entry in trusted {
-        let port = match entry.port {
-            Some(p) => PortSpec::Exact(p),
-            None => PortSpec::Any,
+
+    /// Whether pip reads `url`, and why.
+    pub fn verdict(&self, url: &str) -> OriginVerdict {
+        let origin = UrlOrigin::parse(url);
+        // Only the last scheme counts (`git+ssh` is `ssh`).
+        let protocol = origin.scheme.rsplit('+').next().unwrap_or_default();
+        for (scheme, host) in SECURE_ORIGINS {
+            if origin_matches(&origin, protocol, scheme, host) {
+                return if scheme == "*" {
+                    OriginVerdict::Loopback
+                } else {
+                    OriginVerdict::SecureScheme
+                };
+            }
+        }
+        self.first_match(&origin)
+            .map_or(OriginVerdict::Insecure, |index| OriginVerdict::Trusted {
+                entry: self.entries[index].entry.clone(),
+            })
+    }
+
+    /// The first entry (in list order, as pip tries them) matching the origin's host and port.
+    fn first_match(&self, origin: &UrlOrigin) -> Option<usize> {
+        let Some(host) = origin.host.as_deref() else {
+            // pip compares hosts only when the URL has one.
+            return self.first_without_port;
         };
-        if origin_matches(&origin, protocol, "*", entry.host.as_deref(), Some(port)) {
-            return OriginVerdict::Trusted {
-                entry: entry.entry.clone(),
-            };
-        }
+        let port_ok = |index: &usize| match self.entries[*index].port {
+            None => true,
+            Some(port) => origin.port == Some(port),
+        };
+        let lower = host.to_lowercase();
+        let named = [lower.as_str(), "*"]
+            .into_iter()
+            .filter_map(|key| self.names.get(key))
+            .flatten()
+            .copied();
+        let contained: Vec<usize> = match parse_ip(host) {
+            Some(address) => self
+                .networks
+                .iter()
+                .filter(|((v4, _), _)| *v4 == address.is_ipv4())
+                .filter_map(|((_, prefix), by_address)| by_address.get(&masked(address, *prefix)))
+                .flatten()
+                .copied()
+                .collect(),
+            None => Vec::new(),
+        };
+        named.chain(contained).filter(port_ok).min()
     }
-    OriginVerdict::Insecure
 }
 
-#[derive(Debug, Clone, Copy)]
-enum PortSpec {
-    Any,
-    Exact(u16),
-}
-
+/// One built-in origin's scheme and host test (pip's loop body, less the port test).
 fn origin_matches(
     origin: &UrlOrigin,
     protocol: &str,
     secure_scheme: &str,
-    secure_host: Option<&str>,
-    secure_port: Option<PortSpec>,
+    secure_host: &str,
 ) -> bool {
     if protocol != secure_scheme && secure_scheme != "*" {
         return false;
     }
-    // A trusted entry without a host part (`:8080`) compares as "" against the URL's host.
-    let secure_host = secure_host.unwrap_or("");
     let address = origin.host.as_deref().and_then(parse_ip);
     match (address, ip_network(secure_host)) {
-        (Some(address), Some(network)) => {
-            if !network.contains(address) {
-                return false;
+        (Some(address), Some(network)) => network.contains(address),
+        _ => match origin.host.as_deref() {
+            Some(host) if !host.is_empty() => {
+                secure_host == "*" || host.to_lowercase() == secure_host.to_lowercase()
             }
-        }
-        _ => {
-            if let Some(host) = origin.host.as_deref() {
-                if !host.is_empty()
-                    && host.to_lowercase() != secure_host.to_lowercase()
-                    && secure_host != "*"
-                {
-                    return false;
-                }
-            }
-        }
-    }
-    match secure_port {
-        None | Some(PortSpec::Any) => true,
-        Some(PortSpec::Exact(port)) => origin.port == Some(port),
+            _ => true,
+        },
     }
 }
 
@@ -234,6 +283,20 @@ fn parse_ip(host: &str) -> Option<IpAddr> {
 struct Network {
     address: IpAddr,
     prefix: u8,
+}
+
+/// The address with its bits past `prefix` cleared, as a number (IPv4 in the low 32 bits).
+fn masked(address: IpAddr, prefix: u8) -> u128 {
+    match address {
+        IpAddr::V4(a) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            u128::from(u32::from(a) & mask)
+        }
+        IpAddr::V6(a) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            u128::from(a) & mask
+        }
+    }
 }
 
 impl Network {
@@ -353,8 +416,9 @@ pub fn index_plan(settings: &ResolvedSettings, version: PipVersion) -> IndexPlan
         .map(|entry| TrustedHost::parse(entry, version))
         .collect();
     let no_index = settings.no_index.value == Some(true);
+    let trusted = TrustedHosts::new(&trusted_hosts);
+    let verdict = |url: &str| trusted.verdict(url);
     let mut locations = Vec::new();
-    let verdict = |url: &str| secure_origin(url, &trusted_hosts);
     for url in settings.find_links.value.iter().flatten() {
         locations.push(Location {
             role: LocationRole::FindLinks,
@@ -383,6 +447,7 @@ pub fn index_plan(settings: &ResolvedSettings, version: PipVersion) -> IndexPlan
             });
         }
     }
+    drop(trusted);
     IndexPlan {
         locations,
         trusted_hosts,
@@ -490,6 +555,9 @@ mod tests {
         assert!(secure_origin("http://10.1.2.3/", &cidr).accepted());
         let cidr = [TrustedHost::parse("10.0.0.0/8", v("19.3.1"))];
         assert!(!secure_origin("http://10.1.2.3/", &cidr).accepted());
+        // `*` is compared as a host name, and pip's rule lets `*` match any host.
+        let any = [TrustedHost::parse("*", v("26.3"))];
+        assert!(secure_origin("http://anything.example/", &any).accepted());
         let port = [TrustedHost::parse("10.0.0.1:81", v("24.0"))];
         assert!(secure_origin("http://10.0.0.1:81/", &port).accepted());
         assert!(!secure_origin("http://10.0.0.1:82/", &port).accepted());

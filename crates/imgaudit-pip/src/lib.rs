@@ -45,8 +45,8 @@ pub use environ::{
     Launch, env_option_name, messages_language, user_base, user_site, user_site_disabled,
 };
 pub use index::{
-    Found, IndexPlan, Location, LocationRole, OriginVerdict, TrustedHost, UrlOrigin, index_plan,
-    pick, secure_origin, split_list,
+    Found, IndexPlan, Location, LocationRole, OriginVerdict, TrustedHost, TrustedHosts, UrlOrigin,
+    index_plan, pick, secure_origin, split_list,
 };
 pub use marker::{MarkerRead, MarkerState, marker_error_keys, read_marker};
 pub use settings::{
