@@ -880,7 +880,10 @@ fn index_settings_with_their_urls_and_overrides() {
         .collect();
     assert_eq!(
         hosts,
-        [(Some("pkgs.example"), false, false), (Some("localhost"), true, true)]
+        [
+            (Some("pkgs.example"), false, false),
+            (Some("localhost"), true, true)
+        ]
     );
 
     let file_extra = setting(&facts, "extra-index-url");
@@ -907,5 +910,8 @@ fn index_settings_with_their_urls_and_overrides() {
     assert!(links.urls[0].loopback);
 
     let no_index = setting(&facts, "PIP_NO_INDEX");
-    assert_eq!((name(&no_index.parsed), name(&no_index.effect)), ("false", "none"));
+    assert_eq!(
+        (name(&no_index.parsed), name(&no_index.effect)),
+        ("false", "none")
+    );
 }
