@@ -9,7 +9,9 @@ use serde_json::Value;
 
 mod common;
 
-use common::{TempLayout, assert_no_secret, everything_written, finding_ids, scan_report};
+use common::{
+    TempLayout, assert_no_secret, everything_written, finding_ids, json_of_success, scan_report,
+};
 
 const RULES: [&str; 6] = [
     "--select", "PIP004", "--select", "PIP005", "--select", "PIP006",
@@ -128,8 +130,48 @@ fn each_rule_fires_where_intended() {
 
 #[test]
 fn the_traps_stay_quiet() {
-    let report = scan_report(&quiet_image(), &RULES);
+    let image = quiet_image();
+    let report = scan_report(&image, &RULES);
     assert!(finding_ids(&report).is_empty(), "{report:#}");
+
+    // Quiet for the right reasons: the settings are there, read as pip reads them.
+    let layout = TempLayout::new(&image);
+    let facts = json_of_success(&["facts", layout.arg.as_str()]);
+    let settings = facts["pip_settings"].as_array().expect("pip_settings");
+    let find = |name: &str| {
+        settings
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {facts:#}"))
+    };
+    let extra = find("PIP_EXTRA_INDEX_URL");
+    assert_eq!(extra["urls"][0]["host"], "nexus.example");
+    assert_eq!(extra["ignored_because"], Value::Array(Vec::new()));
+    let links = find("PIP_FIND_LINKS");
+    assert_eq!(
+        links["urls"].as_array().unwrap().len(),
+        1,
+        "/wheels is no URL"
+    );
+    assert_eq!(
+        (
+            &links["urls"][0]["plain_http"],
+            &links["urls"][0]["loopback"]
+        ),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+    let replaced = find("index-url");
+    assert!(
+        replaced["ignored_because"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("overridden by PIP_INDEX_URL="),
+        "{replaced:#}"
+    );
+    assert_eq!(
+        find("PIP_TRUSTED_HOST")["ignored_because"][0],
+        "empty: pip ignores it"
+    );
 }
 
 #[test]
