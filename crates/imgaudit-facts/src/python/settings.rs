@@ -76,12 +76,12 @@ impl Builder<'_> {
                 BoolValue::Invalid => Parsed::Invalid,
             };
             let effect = match (option, value) {
-                (_, BoolValue::Empty) => Effect::None,
+                // An empty value is ignored; `no-index = false` leaves the indexes as they are.
+                (_, BoolValue::Empty) | (PipOption::NoIndex, BoolValue::False) => Effect::None,
                 (_, BoolValue::Invalid) => Effect::Abort,
                 (PipOption::BreakSystemPackages, BoolValue::True) => Effect::BypassPep668,
                 (PipOption::BreakSystemPackages, BoolValue::False) => Effect::KeepPep668,
                 (PipOption::NoIndex, BoolValue::True) => Effect::NoIndex,
-                (PipOption::NoIndex, BoolValue::False) => Effect::None,
                 // `user` and `no-user` share one destination and neither inverts the value
                 // from the environment or a file (PIP-SEMANTICS.md §1.1, §1.3).
                 (_, BoolValue::True) => Effect::UserInstall,
