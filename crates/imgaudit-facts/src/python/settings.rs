@@ -76,6 +76,7 @@ impl Builder<'_> {
                 BoolValue::Invalid => Parsed::Invalid,
             };
             let effect = match (option, value) {
+                // An empty value is ignored; `no-index = false` leaves the indexes as they are.
                 (_, BoolValue::Empty) | (PipOption::NoIndex, BoolValue::False) => Effect::None,
                 (_, BoolValue::Invalid) => Effect::Abort,
                 (PipOption::BreakSystemPackages, BoolValue::True) => Effect::BypassPep668,
