@@ -385,9 +385,10 @@ fn python_rules_fire_exactly_where_the_fixtures_say() {
         let path = catalog["python_fixtures"][name].as_str().unwrap();
         format!("oci:{}", dir.join(path).display())
     };
+    // PIP005: python-rules' extra index sits beside pip's default public index.
     let expected_rules = [
-        "PIP001", "PIP001", "PIP001", "PIP002", "PIP003", "PIP004", "PY001", "PY002", "PY003",
-        "PY004", "PY005",
+        "PIP001", "PIP001", "PIP001", "PIP002", "PIP003", "PIP004", "PIP005", "PY001", "PY002",
+        "PY003", "PY004", "PY005",
     ];
     assert_eq!(
         python_rule_findings(&fixture("python-rules")),
@@ -677,6 +678,7 @@ fn reports_point_at_the_dockerfile_and_match_their_snapshots() {
         at("PIP002", "RUN printf 'export PIP_USER=enabled"),
         at("PIP003", "ENV PIP_BREAK_SYSTEM_PACKAGES=1"),
         at("PIP004", "ENV PIP_EXTRA_INDEX_URL="),
+        at("PIP005", "ENV PIP_EXTRA_INDEX_URL="),
         at("PY001", "RUN rm /usr/lib/python3.11/EXTERNALLY-MANAGED"),
         at("PY002", "RUN pip install --user"),
         at("PY003", "RUN pip install --user"),
@@ -862,10 +864,21 @@ fn place(finding: &Value) -> Place {
 /// The fixtures of the pack from `images.json`: `(oci argument, Dockerfile path in the
 /// repository, keys directory if any)`.
 fn pack_fixture(dir: &Path, catalog: &Value, name: &str) -> (String, String, Option<PathBuf>) {
-    let fixture = &catalog["pack_fixtures"][name];
+    fixture_in(dir, catalog, "pack_fixtures", name)
+}
+
+/// A fixture of `images.json`'s `group` (`pack_fixtures`, `tool_fixtures`): `(oci argument,
+/// Dockerfile path in the repository, keys directory if any)`.
+fn fixture_in(
+    dir: &Path,
+    catalog: &Value,
+    group: &str,
+    name: &str,
+) -> (String, String, Option<PathBuf>) {
+    let fixture = &catalog[group][name];
     assert!(
         fixture.is_object(),
-        "images.json has no pack fixture {name}: rebuild with tests/real-images/build.sh"
+        "images.json has no {group} fixture {name}: rebuild with tests/real-images/build.sh"
     );
     (
         format!(
@@ -881,6 +894,17 @@ fn pack_fixture(dir: &Path, catalog: &Value, name: &str) -> (String, String, Opt
 /// SARIF and Code Quality reports into `out` as `NAME.*` and the text report to stdout. Returns
 /// the process output and the JSON report.
 fn scan_with_pack(image: &str, dockerfile: &str, out: &Path, name: &str) -> (Output, Value) {
+    scan_fixture(image, dockerfile, out, name, &HYGIENE_AND_SECRETS_RULES)
+}
+
+/// [`scan_with_pack`] with the rules `select` chooses.
+fn scan_fixture(
+    image: &str,
+    dockerfile: &str,
+    out: &Path,
+    name: &str,
+    select: &[&str],
+) -> (Output, Value) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let report = |extension: &str| {
         out.join(format!("{name}.{extension}"))
@@ -901,7 +925,7 @@ fn scan_with_pack(image: &str, dockerfile: &str, out: &Path, name: &str) -> (Out
         "--output",
         "text=-",
     ];
-    args.extend(HYGIENE_AND_SECRETS_RULES);
+    args.extend(select);
     for output in &outputs {
         args.extend(["--output", output.as_str()]);
     }
@@ -1182,6 +1206,14 @@ fn no_fake_secret_of_the_fixture_appears_in_any_output() {
     let (image, dockerfile, keys) = pack_fixture(&dir, &catalog, "secrets-hygiene");
     let secrets = planted_secrets(&keys.expect("images.json names the fixture's keys"));
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_secret_in_any_output(&image, &dockerfile, &secrets);
+}
+
+/// Runs every command that prints something of `image` (a scan with every rule in every report
+/// format, `facts`, `inspect`, `files`) and asserts none of `secrets` appears in what it wrote.
+fn assert_no_secret_in_any_output(image: &str, dockerfile: &str, secrets: &[&str]) {
+    let image = image.to_owned();
+    let dockerfile = dockerfile.to_owned();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
 
     // Every report format of a scan with every rule, and the commands that print facts.
@@ -1226,6 +1258,105 @@ fn no_fake_secret_of_the_fixture_appears_in_any_output() {
             String::from_utf8_lossy(&output.stderr)
         );
         let written = common::everything_written(&output, Some(reports.path()));
-        common::assert_no_secret(&format!("{args:?}"), &written, &secrets);
+        common::assert_no_secret(&format!("{args:?}"), &written, secrets);
     }
+}
+
+/// The Python-tools rules: uv's, poetry's and pipenv's packs and pip's index rules.
+const PYTHON_TOOLS_RULES: [&str; 10] = [
+    "--select", "uv", "--select", "poetry", "--select", "pipenv", "--select", "PIP005", "--select",
+    "PIP006",
+];
+
+/// The credentials tests/real-images/python-tools plants.
+const PLANTED_TOOL_SECRETS: [&str; 2] = ["Planted-uv-Secret-0123", "Planted-Poetry-Secret-0456"];
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn python_tools_rules_fire_exactly_where_the_fixture_says() {
+    // tests/real-images/python-tools/Dockerfile: real uv, poetry and pipenv releases, each rule's
+    // hazard at one step (the poetry password written by `poetry config` itself).
+    let (dir, catalog) = catalog();
+    let (image, dockerfile_path, _) = fixture_in(&dir, &catalog, "tool_fixtures", "python-tools");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dockerfile = std::fs::read_to_string(root.join(&dockerfile_path)).unwrap();
+    let (out, _keep) = reports_dir();
+    let (output, report) = scan_fixture(
+        &image,
+        &dockerfile_path,
+        &out,
+        "python-tools",
+        &PYTHON_TOOLS_RULES,
+    );
+    let at = |rule: &str, what: &str, instruction: &str| -> Place {
+        (
+            rule.to_owned(),
+            what.to_owned(),
+            Some(line_of(&dockerfile, instruction)),
+        )
+    };
+    let expected: std::collections::BTreeSet<Place> = [
+        at("UV001", "UV_SYSTEM_PYTHON", "ENV UV_SYSTEM_PYTHON=1"),
+        at("UV002", "/etc/uv/uv.toml", "RUN mkdir -p /etc/uv"),
+        at("UV003", "UV_INDEX_URL", "ENV UV_INDEX_URL="),
+        at("PIP005", "UV_INDEX_STRATEGY", "ENV UV_INDEX_STRATEGY="),
+        at(
+            "PIP005",
+            "/etc/pip.conf",
+            "RUN printf '[global]\\nextra-index-url",
+        ),
+        at("PIP006", "PIP_TRUSTED_HOST", "ENV PIP_TRUSTED_HOST="),
+        at("PIP006", "UV_EXTRA_INDEX_URL", "ENV UV_EXTRA_INDEX_URL="),
+        at(
+            "POETRY001",
+            "POETRY_VIRTUALENVS_CREATE",
+            "ENV POETRY_VIRTUALENVS_CREATE=false",
+        ),
+        at(
+            "POETRY002",
+            "/root/.config/pypoetry/auth.toml",
+            "RUN POETRY_KEYRING_ENABLED=false poetry config",
+        ),
+        at("PIPENV001", "PIPENV_SYSTEM", "ENV PIPENV_SYSTEM=1"),
+    ]
+    .into_iter()
+    .collect();
+    let findings = report["findings"].as_array().unwrap();
+    let actual: std::collections::BTreeSet<Place> = findings.iter().map(place).collect();
+    let missing: Vec<&Place> = expected.difference(&actual).collect();
+    let unexpected: Vec<&Place> = actual.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "python-tools: missing {missing:#?}\nunexpected {unexpected:#?}\n(rule, subject, \
+         Dockerfile line) of every finding: {:#?}",
+        findings.iter().map(place).collect::<Vec<_>>()
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_no_secret_in_any_output(&image, &dockerfile_path, &PLANTED_TOOL_SECRETS);
+}
+
+#[test]
+#[ignore = "needs real images: run ci/test.sh (or set IMGAUDIT_REAL_IMAGES)"]
+fn python_tools_traps_stay_quiet() {
+    // tests/real-images/python-tools-traps/Dockerfile: false values, a uv project environment
+    // that is a venv uv made, a uv.toml uv does not read, an extra index on the index's host,
+    // plain http to localhost, a poetry user name.
+    let (dir, catalog) = catalog();
+    let (image, dockerfile, _) = fixture_in(&dir, &catalog, "tool_fixtures", "python-tools-traps");
+    let (out, _keep) = reports_dir();
+    let (output, report) = scan_fixture(
+        &image,
+        &dockerfile,
+        &out,
+        "python-tools-traps",
+        &PYTHON_TOOLS_RULES,
+    );
+    let places: Vec<Place> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(place)
+        .collect();
+    assert_eq!(places, Vec::<Place>::new(), "python-tools-traps");
+    assert_eq!(output.status.code(), Some(0));
 }
