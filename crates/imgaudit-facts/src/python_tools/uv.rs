@@ -54,11 +54,6 @@ pub(crate) fn collect(input: &ToolInput<'_>) -> ToolFound {
         .copied()
         .max()
         .unwrap_or(UvVersion::NEWEST_MEASURED);
-    if known.is_empty() {
-        found.notes.push(format!(
-            "uv: no installed version known; its settings are read as uv {version} reads them"
-        ));
-    }
 
     let ctx = input.ctx;
     let cwd = working_dir(input);
@@ -114,6 +109,12 @@ pub(crate) fn collect(input: &ToolInput<'_>) -> ToolFound {
         .collect();
     settings.append(&mut found.settings);
     found.settings = settings;
+    // Only worth saying where there is something uv would read.
+    if known.is_empty() && !(found.settings.is_empty() && found.config_files.is_empty()) {
+        found.notes.push(format!(
+            "uv: no installed version known; its settings are read as uv {version} reads them"
+        ));
+    }
     found
 }
 
