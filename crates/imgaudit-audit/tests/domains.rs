@@ -29,14 +29,20 @@ fn domains(auditor: &Auditor) -> Vec<Domain> {
 #[test]
 fn the_python_rules_read_python_and_what_it_needs() {
     let python = [Domain::Image, Domain::Accounts, Domain::Python];
-    // No built-in rule reads the Python tools yet (issue 16 adds them).
-    let read_by_builtin_rules: Vec<Domain> = Domain::ALL
-        .into_iter()
-        .filter(|&d| d != Domain::PythonTools)
-        .collect();
-    assert_eq!(domains(&auditor(&[], None).unwrap()), read_by_builtin_rules);
+    // The built-in rules read every domain (PIP005/PIP006 read the Python tools' settings).
+    assert_eq!(domains(&auditor(&[], None).unwrap()), Domain::ALL);
     let pip = auditor(&["PIP001"], None).unwrap();
     assert_eq!(domains(&pip), python);
+    let index_rules = auditor(&["PIP005", "PIP006"], None).unwrap();
+    assert_eq!(
+        domains(&index_rules),
+        [
+            Domain::Image,
+            Domain::Accounts,
+            Domain::Python,
+            Domain::PythonTools
+        ]
+    );
     // An audit without the secrets rules reads no file it does not capture.
     assert!(pip.capture().inspection().is_none());
 }

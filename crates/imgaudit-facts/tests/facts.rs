@@ -849,3 +849,69 @@ fn a_user_install_setting_knows_where_pip_refuses_it() {
         .collect();
     assert_eq!(outcomes, ["error"]);
 }
+
+#[test]
+fn index_settings_with_their_urls_and_overrides() {
+    // PIP-INDEX-SEMANTICS.md §2.1: lists split on whitespace; §2.2: a variable replaces a
+    // file's list, `[install]` replaces `[global]`; empty variables are ignored (pip >= 10).
+    let layer = LayerBuilder::new().file(
+        "etc/pip.conf",
+        b"[global]\nindex-url = https://nexus.example/repository/pypi/simple\n\
+          extra-index-url = http://10.0.0.5:8080/simple\ntrusted-host = 10.0.0.5:8080\n\
+          [install]\nfind-links =\n    /wheels\n    http://127.0.0.1:8000/links/\n",
+    );
+    let facts = facts_of(&image(
+        vec![debian_python_base(), layer],
+        &[
+            "PIP_EXTRA_INDEX_URL=https://u:secret@pkgs.example/simple   http://localhost:3141/root/dev",
+            "PIP_TRUSTED_HOST=",
+            "PIP_NO_INDEX=0",
+        ],
+    ));
+    let env_extra = setting(&facts, "PIP_EXTRA_INDEX_URL");
+    assert_eq!(name(&env_extra.option), "extra-index-url");
+    assert!(env_extra.ignored_because.is_empty(), "{env_extra:?}");
+    assert!(env_extra.has_credentials);
+    assert!(!env_extra.value.contains("secret"));
+    let hosts: Vec<(Option<&str>, bool, bool)> = env_extra
+        .urls
+        .iter()
+        .map(|u| (u.host.as_deref(), u.plain_http, u.loopback))
+        .collect();
+    assert_eq!(
+        hosts,
+        [
+            (Some("pkgs.example"), false, false),
+            (Some("localhost"), true, true)
+        ]
+    );
+
+    let file_extra = setting(&facts, "extra-index-url");
+    assert!(
+        file_extra.ignored_because[0].contains("overridden by PIP_EXTRA_INDEX_URL="),
+        "{file_extra:?}"
+    );
+    let index = setting(&facts, "index-url");
+    assert!(index.ignored_because.is_empty());
+    assert_eq!(index.urls[0].host.as_deref(), Some("nexus.example"));
+
+    // An empty PIP_TRUSTED_HOST leaves the file's trusted host in force.
+    let trusted = setting(&facts, "trusted-host");
+    assert!(trusted.ignored_because.is_empty(), "{trusted:?}");
+    assert!(trusted.urls.is_empty());
+    assert_eq!(
+        setting(&facts, "PIP_TRUSTED_HOST").ignored_because,
+        ["empty: pip ignores it"]
+    );
+
+    // find-links: the local directory is not a URL; the loopback http page is.
+    let links = setting(&facts, "find-links");
+    assert_eq!(links.urls.len(), 1);
+    assert!(links.urls[0].loopback);
+
+    let no_index = setting(&facts, "PIP_NO_INDEX");
+    assert_eq!(
+        (name(&no_index.parsed), name(&no_index.effect)),
+        ("false", "none")
+    );
+}

@@ -286,6 +286,17 @@ pub struct ResolvedSettings {
     pub root: Resolution<String>,
     /// `--report` (json_report_file).
     pub report: Resolution<String>,
+    /// `index-url` (PIP-INDEX-SEMANTICS.md): `None` is pip's built-in default index.
+    pub index_url: Resolution<String>,
+    /// `extra-index-url`, `find-links`, `trusted-host`: lists. A value from a file or the
+    /// environment is split on whitespace and *replaces* the list so far; each command-line
+    /// occurrence is *appended* to the list the files and environment gave. `decided_by` is
+    /// the setting that gave the base list (or the last command-line one when none did).
+    pub extra_index_urls: Resolution<Vec<String>>,
+    pub find_links: Resolution<Vec<String>>,
+    pub trusted_hosts: Resolution<Vec<String>>,
+    /// `no-index`.
+    pub no_index: Resolution<bool>,
     /// The first thing that makes pip exit before the command runs.
     pub abort: Option<Abort>,
     /// Command-line arguments this model does not interpret (other pip options, abbreviations).
@@ -319,13 +330,23 @@ enum Dest {
     Prefix,
     Root,
     Report,
+    IndexUrl,
+    ExtraIndexUrls,
+    FindLinks,
+    TrustedHosts,
+    NoIndex,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
     StoreTrue,
     StoreFalse,
-    Store { path: bool },
+    Store {
+        path: bool,
+    },
+    /// optparse `append`: env/config values are whitespace-split lists that replace the
+    /// default; each command-line occurrence appends one item.
+    Append,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -344,6 +365,11 @@ fn tracked_dest(name: &str) -> Option<Dest> {
         "prefix" => Dest::Prefix,
         "root" => Dest::Root,
         "report" => Dest::Report,
+        "index-url" => Dest::IndexUrl,
+        "extra-index-url" => Dest::ExtraIndexUrls,
+        "find-links" => Dest::FindLinks,
+        "trusted-host" => Dest::TrustedHosts,
+        "no-index" => Dest::NoIndex,
         _ => return None,
     })
 }
@@ -365,6 +391,12 @@ fn lookup_option(name: &str, version: PipVersion, command: PipCommand) -> Option
         (PipCommand::Install, "report") if version.has_dry_run() => {
             spec(Dest::Report, Action::Store { path: false })
         }
+        (PipCommand::Install, "index-url") => spec(Dest::IndexUrl, Action::Store { path: false }),
+        (PipCommand::Install, "extra-index-url") => spec(Dest::ExtraIndexUrls, Action::Append),
+        (PipCommand::Install, "find-links") => spec(Dest::FindLinks, Action::Append),
+        (PipCommand::Install, "no-index") => spec(Dest::NoIndex, Action::StoreTrue),
+        // A general option: every command has it.
+        (_, "trusted-host") => spec(Dest::TrustedHosts, Action::Append),
         (PipCommand::Install | PipCommand::Uninstall, "break-system-packages")
             if version.honours_break_system_packages() =>
         {
@@ -457,10 +489,17 @@ struct Cand {
 impl Cand {
     fn parsed(&self) -> Option<BoolValue> {
         match tracked_dest(&self.option)? {
-            Dest::UseUserSite | Dest::BreakSystemPackages | Dest::DryRun => {
+            Dest::UseUserSite | Dest::BreakSystemPackages | Dest::DryRun | Dest::NoIndex => {
                 Some(parse_bool(&self.value, self.origin))
             }
-            Dest::Target | Dest::Prefix | Dest::Root | Dest::Report => None,
+            Dest::Target
+            | Dest::Prefix
+            | Dest::Root
+            | Dest::Report
+            | Dest::IndexUrl
+            | Dest::ExtraIndexUrls
+            | Dest::FindLinks
+            | Dest::TrustedHosts => None,
         }
     }
 }
@@ -496,6 +535,11 @@ pub fn resolve_settings(input: &SettingsInput<'_>) -> ResolvedSettings {
         prefix: Resolution::default(),
         root: Resolution::default(),
         report: Resolution::default(),
+        index_url: Resolution::default(),
+        extra_index_urls: Resolution::default(),
+        find_links: Resolution::default(),
+        trusted_hosts: Resolution::default(),
+        no_index: Resolution::default(),
         abort: None,
         unmodelled_args: Vec::new(),
     };
@@ -971,6 +1015,7 @@ struct Values {
 enum Value {
     Bool(bool),
     Text(String),
+    List(Vec<String>),
 }
 
 /// `_update_defaults`: converts the ordered settings, aborting at the first invalid boolean.
@@ -1002,6 +1047,12 @@ fn apply_defaults(
                 }
             },
             Action::Store { path } => Value::Text(path_value(input, &cands[i].value, path)),
+            Action::Append => Value::List(
+                crate::index::split_list(&cands[i].value)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            ),
         };
         values.assigned.push((spec.dest, i, value));
     }
@@ -1110,7 +1161,7 @@ fn parse_cli(
                     }
                     Value::Bool(spec.action == Action::StoreTrue)
                 }
-                Action::Store { path } => {
+                Action::Store { .. } | Action::Append => {
                     let raw = if let Some(v) = inline {
                         v.to_owned()
                     } else {
@@ -1128,7 +1179,10 @@ fn parse_cli(
                         };
                         next.clone()
                     };
-                    Value::Text(path_value(input, &raw, path))
+                    match spec.action {
+                        Action::Store { path } => Value::Text(path_value(input, &raw, path)),
+                        _ => Value::List(vec![raw]),
+                    }
                 }
             };
             record_cli(cands, values, spec.dest, index, arg, name, value);
@@ -1147,20 +1201,30 @@ fn parse_cli(
                 } else {
                     Some(rest)
                 };
-                if c == 't' && input.command == PipCommand::Install {
+                let modelled = match c {
+                    't' => Some((Dest::Target, "target")),
+                    'i' => Some((Dest::IndexUrl, "index-url")),
+                    'f' => Some((Dest::FindLinks, "find-links")),
+                    _ => None,
+                };
+                if let (Some((dest, option)), PipCommand::Install) = (modelled, input.command) {
                     let Some(raw) = raw else {
                         out.abort = Some(usage_abort(
                             AbortKind::MissingArgument {
-                                option: "-t".to_owned(),
+                                option: format!("-{c}"),
                             },
                             i,
                             arg,
-                            "-t option requires 1 argument".to_owned(),
+                            format!("-{c} option requires 1 argument"),
                         ));
                         return;
                     };
-                    let value = Value::Text(path_value(input, &raw, true));
-                    record_cli(cands, values, Dest::Target, i, arg, "target", value);
+                    let value = match dest {
+                        Dest::Target => Value::Text(path_value(input, &raw, true)),
+                        Dest::FindLinks => Value::List(vec![raw]),
+                        _ => Value::Text(raw),
+                    };
+                    record_cli(cands, values, dest, i, arg, option, value);
                 } else {
                     out.unmodelled_args.push(arg.clone());
                 }
@@ -1200,7 +1264,9 @@ fn record_cli(
     values.assigned.push((dest, cands.len() - 1, value));
 }
 
-/// Fills the per-destination resolutions: last assignment decisive, earlier ones overridden.
+/// Fills the per-destination resolutions: last assignment decisive, earlier ones overridden;
+/// for lists, the last file/environment value is the base and every command-line item after it
+/// is appended (all decisive).
 fn finish(cands: &[Cand], values: &Values, out: &mut ResolvedSettings) {
     let mut statuses: Vec<Option<SettingStatus>> = cands.iter().map(|c| c.status).collect();
     for dest in [
@@ -1211,20 +1277,59 @@ fn finish(cands: &[Cand], values: &Values, out: &mut ResolvedSettings) {
         Dest::Prefix,
         Dest::Root,
         Dest::Report,
+        Dest::IndexUrl,
+        Dest::ExtraIndexUrls,
+        Dest::FindLinks,
+        Dest::TrustedHosts,
+        Dest::NoIndex,
     ] {
         let assigned: Vec<&(Dest, usize, Value)> = values
             .assigned
             .iter()
             .filter(|(d, _, _)| *d == dest)
             .collect();
+        let is_list = matches!(
+            dest,
+            Dest::ExtraIndexUrls | Dest::FindLinks | Dest::TrustedHosts
+        );
+        let from_cli = |i: usize| cands[i].origin == ValueOrigin::Cli;
+        // The assignment whose value the list starts from (the last non-CLI one).
+        let base = if is_list {
+            assigned.iter().rposition(|(_, i, _)| !from_cli(*i))
+        } else {
+            None
+        };
         for (n, (_, i, _)) in assigned.iter().enumerate() {
-            statuses[*i] = Some(if n + 1 == assigned.len() {
+            let decisive = if is_list {
+                if from_cli(*i) { true } else { Some(n) == base }
+            } else {
+                n + 1 == assigned.len()
+            };
+            statuses[*i] = Some(if decisive {
                 SettingStatus::Decisive
             } else {
                 SettingStatus::Overridden
             });
         }
-        let last = assigned.last().map(|(_, i, v)| (*i, v.clone()));
+        let last = if is_list {
+            let mut list: Option<Vec<String>> = None;
+            for (_, i, value) in &assigned {
+                if let Value::List(items) = value {
+                    if from_cli(*i) {
+                        list.get_or_insert_with(Vec::new)
+                            .extend(items.iter().cloned());
+                    } else {
+                        list = Some(items.clone());
+                    }
+                }
+            }
+            let by = base
+                .or(assigned.len().checked_sub(1))
+                .map(|n| assigned[n].1);
+            by.zip(list.map(Value::List))
+        } else {
+            assigned.last().map(|(_, i, v)| (*i, v.clone()))
+        };
         let seen: Vec<SeenSetting> = cands
             .iter()
             .enumerate()
@@ -1255,12 +1360,31 @@ fn finish(cands: &[Cand], values: &Values, out: &mut ResolvedSettings) {
                 );
             }
             Dest::DryRun => fill_bool(&mut out.dry_run, last.as_ref(), decided_by, seen),
+            Dest::NoIndex => fill_bool(&mut out.no_index, last.as_ref(), decided_by, seen),
             Dest::Target => fill_text(&mut out.target, last, decided_by, seen),
             Dest::Prefix => fill_text(&mut out.prefix, last, decided_by, seen),
             Dest::Root => fill_text(&mut out.root, last, decided_by, seen),
             Dest::Report => fill_text(&mut out.report, last, decided_by, seen),
+            Dest::IndexUrl => fill_text(&mut out.index_url, last, decided_by, seen),
+            Dest::ExtraIndexUrls => fill_list(&mut out.extra_index_urls, last, decided_by, seen),
+            Dest::FindLinks => fill_list(&mut out.find_links, last, decided_by, seen),
+            Dest::TrustedHosts => fill_list(&mut out.trusted_hosts, last, decided_by, seen),
         }
     }
+}
+
+fn fill_list(
+    res: &mut Resolution<Vec<String>>,
+    last: Option<Value>,
+    decided_by: Option<SettingRef>,
+    seen: Vec<SeenSetting>,
+) {
+    res.value = match last {
+        Some(Value::List(items)) => Some(items),
+        _ => None,
+    };
+    res.decided_by = decided_by;
+    res.seen = seen;
 }
 
 fn fill_bool(

@@ -177,6 +177,36 @@ impl PipVersion {
         self.at_least(25, 3, 0)
     }
 
+    /// A `trusted-host` entry is read as a network location, so `host:port` trusts that port
+    /// only, and the host part is compared (src: 19.2.3 compares the whole entry, 19.3.1 calls
+    /// `parse_netloc`; run: 18.1 vs 20.3.4). Before, the entry was compared as written: as an
+    /// IP network when it parses as one (`10.0.0.0/8` worked), else as a host name, so
+    /// `host:port` never matched.
+    pub const fn trusted_host_takes_port(self) -> bool {
+        self.at_least(19, 3, 0)
+    }
+
+    /// Between equal versions found in several places, the one found last wins (the resolvelib
+    /// resolver, default from 20.3, walks the candidates in reverse); the legacy resolver kept
+    /// the first (run: 18.1 vs 20.3.4).
+    pub const fn equal_versions_prefer_last_found(self) -> bool {
+        self.at_least(20, 3, 0)
+    }
+
+    /// Find-links locations are requested before the indexes (21.1's `collect_sources`; src
+    /// 20.3.4 vs 21.1.3, run 20.3.4 vs 21.3.1). Candidates were always gathered find-links
+    /// first, so only the order of requests changes, never the outcome.
+    pub const fn requests_find_links_first(self) -> bool {
+        self.at_least(21, 1, 0)
+    }
+
+    /// An index URL with a bracketed IPv6 host (`http://[::1]:8080/simple/`) can be fetched.
+    /// pip 9.0.3 and 18.1 mangle it into `%5b::1%5d` and fail the whole install (run; fixed by
+    /// 20.3.4, not bracketed further).
+    pub const fn fetches_bracketed_ipv6_urls(self) -> bool {
+        self.at_least(20, 3, 0)
+    }
+
     /// Old-style virtualenv (`sys.real_prefix`) still counts as a virtualenv (< 26.2, §1.8).
     pub const fn detects_legacy_virtualenv(self) -> bool {
         !self.at_least(26, 2, 0)

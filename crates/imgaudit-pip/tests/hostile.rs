@@ -54,3 +54,48 @@ fn a_megabyte_of_options_sections_and_defaults_parses_in_linear_time() {
     assert_eq!((d3.entry.value.as_str(), d3.entry.line), ("mine", 50_004));
     assert!(elapsed < BOUND, "took {elapsed:?}");
 }
+
+/// A hostile configuration's lists of trusted hosts and extra indexes (tens of thousands each,
+/// what a megabyte holds) are judged without comparing every URL with every entry.
+#[test]
+fn many_trusted_hosts_and_indexes_are_judged_quickly() {
+    use imgaudit_pip::{
+        ConfigFileKind, ConfigSource, Launch, PipCommand, PipVersion, SettingsInput, index_plan,
+        resolve_settings,
+    };
+    let count = 25_000;
+    let mut text = String::from("[global]\ntrusted-host =\n");
+    for k in 0..count {
+        let _ = writeln!(text, "    h{k}.example");
+        let _ = writeln!(text, "    10.{}.{}.0/24", k / 256 % 256, k % 256);
+    }
+    text.push_str("extra-index-url =\n");
+    for k in 0..count {
+        let _ = writeln!(text, "    http://x{k}.example/simple");
+        let _ = writeln!(text, "    http://11.0.{}.{}/simple", k / 256 % 256, k % 256);
+    }
+    assert!(text.len() > 1_000_000, "{} bytes", text.len());
+    let version: PipVersion = "18.1".parse().unwrap();
+    let files = [ConfigSource::parsed(
+        ConfigFileKind::Etc,
+        "/etc/pip.conf",
+        &text,
+    )];
+    let started = Instant::now();
+    let settings = resolve_settings(&SettingsInput {
+        version,
+        command: PipCommand::Install,
+        env: &[],
+        config_files: &files,
+        cli_args: &[],
+        launch: Launch::Exec,
+        in_venv: false,
+        passwd_home: None,
+    });
+    let plan = index_plan(&settings, version);
+    let elapsed = started.elapsed();
+    assert_eq!(plan.locations.len(), 1 + 2 * count);
+    assert_eq!(plan.trusted_hosts.len(), 2 * count);
+    assert!(plan.locations.iter().skip(1).all(|l| !l.verdict.accepted()));
+    assert!(elapsed < BOUND, "took {elapsed:?}");
+}

@@ -1001,17 +1001,21 @@ fn command_line_forms() {
         "/t1",
         "--target=/t2",
         "-t/t3",
-        "--index-url",
+        "--cert",
         "--user",
         "pkg",
     ]);
     let r = s.resolve();
     assert_eq!(r.target.value.as_deref(), Some("/t3"));
+    assert_eq!(r.use_user_site.value, None, "--user was --cert's argument");
+    assert_eq!(r.unmodelled_args, ["--cert", "--user"]);
+    s.args = args(&["--index-url", "--user", "pkg"]);
+    let r = s.resolve();
+    assert_eq!(r.index_url.value.as_deref(), Some("--user"));
     assert_eq!(
         r.use_user_site.value, None,
         "--user was --index-url's argument"
     );
-    assert_eq!(r.unmodelled_args, ["--index-url", "--user"]);
     s.args = args(&["--user=1"]);
     assert!(matches!(
         s.resolve().abort.map(|a| a.kind),

@@ -11,6 +11,8 @@
 //!   (`-p X` prompts, and `X` is a database).
 //! - `-p X` after `login` for container registry clients (`docker login -u me -p X`).
 //! - openssl's `-pass pass:X` (and `-passin`, `-passout`).
+//! - poetry's `config http-basic.<source> <user> X` and `config pypi-token.<source> X` (the
+//!   user stays; poetry stores X in plain text when no keyring is usable).
 //! - The credentials of `Authorization: Basic|Bearer|Token X` and of `PRIVATE-TOKEN: X`,
 //!   `JOB-TOKEN: X`, `X-API-Key: X`, `X-Auth-Token: X` headers, for any command.
 //!
@@ -109,6 +111,8 @@ enum Expect {
     SchemeOrValue,
     /// A header's credential.
     HeaderValue,
+    /// poetry's `config http-basic.<source>` user name: the password follows.
+    PoetryUser,
 }
 
 /// What the current command (since the last `;`, `&`, `|` or line break) is.
@@ -118,6 +122,8 @@ struct Command {
     mysql: bool,
     registry: bool,
     login: bool,
+    poetry: bool,
+    poetry_config: bool,
 }
 
 /// Every command-line credential in `text`.
@@ -143,6 +149,18 @@ pub fn find(text: &str) -> Vec<Secret> {
         if !w.starts_with('-') {
             // Most words are neither options nor headers: only the command they name matters.
             let name = w.rsplit('/').next().unwrap_or(w);
+            if command.poetry_config {
+                if w.starts_with("http-basic.") {
+                    expect = Expect::PoetryUser;
+                    continue;
+                }
+                if w.starts_with("pypi-token.") {
+                    expect = Expect::Value;
+                    continue;
+                }
+            }
+            command.poetry_config |= command.poetry && w == "config";
+            command.poetry |= name == "poetry";
             if name.len() <= LONGEST_COMMAND {
                 command.user_password |= USER_PASSWORD_COMMANDS.contains(&name);
                 command.mysql |= MYSQL_COMMANDS.contains(&name);
@@ -207,11 +225,16 @@ pub fn find(text: &str) -> Vec<Secret> {
 /// The secret in `word` (at `start` in the text) read as `kind`; a scheme sets `expect` to the
 /// credential that follows it.
 fn value(word: &str, start: usize, kind: Expect, expect: &mut Expect) -> Option<Secret> {
+    if kind == Expect::PoetryUser {
+        // The user name is no secret; the password follows it.
+        *expect = Expect::Value;
+        return None;
+    }
     if word.is_empty() || word.starts_with('$') || word.starts_with('-') {
         return None;
     }
     let (offset, detector) = match kind {
-        Expect::Nothing => return None,
+        Expect::Nothing | Expect::PoetryUser => return None,
         Expect::UserPassword => {
             let (user, password) = word.split_once(':')?;
             let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -287,6 +310,39 @@ mod tests {
 
     fn detectors(text: &str) -> Vec<Detector> {
         find(text).into_iter().map(|s| s.detector).collect()
+    }
+
+    #[test]
+    fn masks_poetry_config_credentials() {
+        for (text, masked) in [
+            (
+                "/bin/sh -c poetry config http-basic.private ci-bot s3cret && poetry install",
+                "/bin/sh -c poetry config http-basic.private ci-bot **** && poetry install",
+            ),
+            (
+                "POETRY_KEYRING_ENABLED=false /opt/poetry/bin/poetry config --local http-basic.x u 'p4ss'",
+                "POETRY_KEYRING_ENABLED=false /opt/poetry/bin/poetry config --local http-basic.x u '****'",
+            ),
+            (
+                "poetry config pypi-token.pypi pypi-AgEIcHlwaS5vcmc",
+                "poetry config pypi-token.pypi ****",
+            ),
+            (
+                r#"["poetry","config","http-basic.x","u","s3cret"]"#,
+                r#"["poetry","config","http-basic.x","u","****"]"#,
+            ),
+        ] {
+            assert_eq!(crate::mask(text), masked, "{text}");
+        }
+        // A `$VAR`, another command's words, and poetry's other settings are no secrets.
+        for text in [
+            "poetry config http-basic.x u $PASSWORD",
+            "poetry config virtualenvs.create false",
+            "echo config http-basic.x u p",
+            "poetry config http-basic.x u; echo p",
+        ] {
+            assert_eq!(crate::mask(text), text);
+        }
     }
 
     #[test]

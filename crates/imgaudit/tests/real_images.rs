@@ -385,9 +385,10 @@ fn python_rules_fire_exactly_where_the_fixtures_say() {
         let path = catalog["python_fixtures"][name].as_str().unwrap();
         format!("oci:{}", dir.join(path).display())
     };
+    // PIP005: python-rules' extra index sits beside pip's default public index.
     let expected_rules = [
-        "PIP001", "PIP001", "PIP001", "PIP002", "PIP003", "PIP004", "PY001", "PY002", "PY003",
-        "PY004", "PY005",
+        "PIP001", "PIP001", "PIP001", "PIP002", "PIP003", "PIP004", "PIP005", "PY001", "PY002",
+        "PY003", "PY004", "PY005",
     ];
     assert_eq!(
         python_rule_findings(&fixture("python-rules")),
@@ -677,6 +678,7 @@ fn reports_point_at_the_dockerfile_and_match_their_snapshots() {
         at("PIP002", "RUN printf 'export PIP_USER=enabled"),
         at("PIP003", "ENV PIP_BREAK_SYSTEM_PACKAGES=1"),
         at("PIP004", "ENV PIP_EXTRA_INDEX_URL="),
+        at("PIP005", "ENV PIP_EXTRA_INDEX_URL="),
         at("PY001", "RUN rm /usr/lib/python3.11/EXTERNALLY-MANAGED"),
         at("PY002", "RUN pip install --user"),
         at("PY003", "RUN pip install --user"),

@@ -27,6 +27,9 @@ pub(crate) fn decide_all(
 ) {
     let candidates = pipconf::candidates(ctx, &[], runtime, pythons);
     let mut statuses: HashMap<usize, Vec<SettingStatus>> = HashMap::new();
+    // Index settings: every status each got, and the settings that beat it.
+    let mut index_statuses: HashMap<usize, Vec<SettingStatus>> = HashMap::new();
+    let mut index_winners: HashMap<usize, Vec<usize>> = HashMap::new();
     for python in pythons.iter_mut() {
         // Without a pip of its own, the pip someone installs later decides: the newest measured.
         let version = python
@@ -47,6 +50,36 @@ pub(crate) fn decide_all(
             for seen in seen {
                 if let Some(id) = setting_id(settings, &seen.setting) {
                     statuses.entry(id).or_default().push(seen.status);
+                }
+            }
+            let resolved = &outcome.settings;
+            let index_resolutions = [
+                (&resolved.index_url.seen, &resolved.index_url.decided_by),
+                (
+                    &resolved.extra_index_urls.seen,
+                    &resolved.extra_index_urls.decided_by,
+                ),
+                (&resolved.find_links.seen, &resolved.find_links.decided_by),
+                (
+                    &resolved.trusted_hosts.seen,
+                    &resolved.trusted_hosts.decided_by,
+                ),
+                (&resolved.no_index.seen, &resolved.no_index.decided_by),
+            ];
+            for (seen, decided_by) in index_resolutions {
+                let winner = decided_by.as_ref().and_then(|r| setting_id(settings, r));
+                for seen in seen {
+                    let Some(id) = setting_id(settings, &seen.setting) else {
+                        continue;
+                    };
+                    statuses.entry(id).or_default().push(seen.status);
+                    index_statuses.entry(id).or_default().push(seen.status);
+                    if let Some(winner) = winner.filter(|w| *w != id) {
+                        let winners = index_winners.entry(id).or_default();
+                        if !winners.contains(&winner) {
+                            winners.push(winner);
+                        }
+                    }
                 }
             }
             let (kind, reason) = match &outcome.decision {
@@ -98,6 +131,50 @@ pub(crate) fn decide_all(
     }
     mark_never_read(settings, &statuses);
     mark_overridden(settings, pythons);
+    mark_index_overridden(settings, &index_statuses, &index_winners);
+}
+
+/// Index settings a higher-precedence one replaces wherever pip runs: a variable replaces a
+/// file's list, `[install]` replaces `[global]`, a later file an earlier one
+/// (PIP-INDEX-SEMANTICS.md §2.2). Empty values count for nothing on pip >= 10.
+fn mark_index_overridden(
+    settings: &mut [PipSetting],
+    statuses: &HashMap<usize, Vec<SettingStatus>>,
+    winners: &HashMap<usize, Vec<usize>>,
+) {
+    let described: Vec<String> = settings
+        .iter()
+        .map(|s| format!("{}={}", s.name, s.value))
+        .collect();
+    for (id, seen) in statuses {
+        if seen.contains(&SettingStatus::Decisive) {
+            continue;
+        }
+        let why = if seen.contains(&SettingStatus::Overridden) {
+            let by: Vec<&str> = winners
+                .get(id)
+                .into_iter()
+                .flatten()
+                .map(|w| described[*w].as_str())
+                .collect();
+            if by.is_empty() {
+                "overridden wherever pip runs as the image's user".to_owned()
+            } else {
+                format!(
+                    "overridden by {} wherever pip runs as the image's user",
+                    by.join(" and ")
+                )
+            }
+        } else if seen.iter().all(|s| *s == SettingStatus::Empty) {
+            "empty: pip ignores it".to_owned()
+        } else {
+            continue;
+        };
+        let setting = &mut settings[*id];
+        if !setting.ignored_because.contains(&why) {
+            setting.ignored_because.push(why);
+        }
+    }
 }
 
 /// Settings pip meets but never uses in any decision: a later file's same key replaced it

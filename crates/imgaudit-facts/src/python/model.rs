@@ -8,6 +8,7 @@ use imgaudit_finding::Precision;
 pub use imgaudit_shell::StartupFile as StartupKind;
 
 use crate::Location;
+use crate::python::IndexUrl;
 
 /// What the runtime user's Python sees of its environment (in the document's `runtime`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -127,6 +128,10 @@ pub struct PipSetting {
     pub outcomes: Vec<SettingOutcome>,
     /// For index URLs: whether the URL carried a password or token (now redacted).
     pub has_credentials: bool,
+    /// For `index-url`, `extra-index-url` and `find-links`: each URL of the value, split on
+    /// whitespace as pip splits lists (PIP-INDEX-SEMANTICS.md §2.1); words that are not URLs (a
+    /// local `/wheels` directory) are left out. Empty for other options.
+    pub urls: Vec<IndexUrl>,
     /// True for start-up files: only some entry points read them.
     pub conditional: bool,
     /// `high` (config `Env`, pip config files), `medium` (start-up files most entry points
@@ -285,16 +290,22 @@ pub enum PipOption {
     BreakSystemPackages,
     IndexUrl,
     ExtraIndexUrl,
+    FindLinks,
+    TrustedHost,
+    NoIndex,
 }
 
 impl PipOption {
     /// Every option, in the order settings are listed.
-    pub const ALL: [PipOption; 5] = [
+    pub const ALL: [PipOption; 8] = [
         PipOption::User,
         PipOption::NoUser,
         PipOption::BreakSystemPackages,
         PipOption::IndexUrl,
         PipOption::ExtraIndexUrl,
+        PipOption::FindLinks,
+        PipOption::TrustedHost,
+        PipOption::NoIndex,
     ];
 
     /// The name pip's config files and `PIP_*` variables use (`no-user`).
@@ -305,6 +316,9 @@ impl PipOption {
             PipOption::BreakSystemPackages => "break-system-packages",
             PipOption::IndexUrl => "index-url",
             PipOption::ExtraIndexUrl => "extra-index-url",
+            PipOption::FindLinks => "find-links",
+            PipOption::TrustedHost => "trusted-host",
+            PipOption::NoIndex => "no-index",
         }
     }
 
@@ -317,7 +331,18 @@ impl PipOption {
     pub const fn is_boolean(self) -> bool {
         matches!(
             self,
-            PipOption::User | PipOption::NoUser | PipOption::BreakSystemPackages
+            PipOption::User
+                | PipOption::NoUser
+                | PipOption::BreakSystemPackages
+                | PipOption::NoIndex
+        )
+    }
+
+    /// Whether the value is a list of URLs (index and link locations).
+    pub const fn takes_urls(self) -> bool {
+        matches!(
+            self,
+            PipOption::IndexUrl | PipOption::ExtraIndexUrl | PipOption::FindLinks
         )
     }
 }
@@ -346,7 +371,10 @@ pub enum Effect {
     KeepPep668,
     Abort,
     None,
+    /// An index setting: `index-url`, `extra-index-url`, `find-links`, `trusted-host`.
     Index,
+    /// `no-index` true: pip reads no index, only `find-links`.
+    NoIndex,
 }
 
 /// How `pip install` is launched: `exec` (exec-form `CMD`, `docker exec`: `Env` order kept) or
@@ -406,7 +434,8 @@ pub enum PythonKind {
     /// A conda environment (`conda-meta/`).
     Conda,
     Pyenv,
-    /// A Python uv installed.
+    /// A Python uv installed (`~/.local/share/uv/python/…`, or directly under
+    /// `UV_PYTHON_INSTALL_DIR`).
     Uv,
     Other,
 }

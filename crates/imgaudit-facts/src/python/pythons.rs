@@ -167,7 +167,7 @@ fn base_kind(ctx: &Context<'_>, ownership: &Ownership, stdlib: &str, prefix: &st
         PythonKind::Conda
     } else if prefix.contains("/.pyenv/versions/") {
         PythonKind::Pyenv
-    } else if prefix.contains("/uv/python/") {
+    } else if prefix.contains("/uv/python/") || in_uv_python_install_dir(ctx, prefix) {
         PythonKind::Uv
     } else if ownership.owner(&format!("{stdlib}/os.py")).is_some() {
         PythonKind::Distro
@@ -176,6 +176,16 @@ fn base_kind(ctx: &Context<'_>, ownership: &Ownership, stdlib: &str, prefix: &st
     } else {
         PythonKind::Other
     }
+}
+
+/// Whether `prefix` is an installation directly under `UV_PYTHON_INSTALL_DIR` (where uv puts
+/// the Pythons it manages instead of `~/.local/share/uv/python`).
+fn in_uv_python_install_dir(ctx: &Context<'_>, prefix: &str) -> bool {
+    ctx.env_var("UV_PYTHON_INSTALL_DIR")
+        .map(|dir| dir.trim_end_matches('/'))
+        .filter(|dir| dir.starts_with('/') && dir.len() > 1)
+        .and_then(|dir| prefix.strip_prefix(dir)?.strip_prefix('/'))
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
 }
 
 /// The site directories of a non-venv interpreter, in `sys.path` order.

@@ -9,7 +9,7 @@ use crate::python::model::{
     Effect, Parsed, PipConfigFile, PipConfigKind, PipOption, PipSetting, Python, SettingSource,
     StartupFile,
 };
-use crate::python::{RuntimeView, startup};
+use crate::python::{IndexUrl, RuntimeView, startup};
 use crate::redact::{has_credentials, redacted};
 use imgaudit_finding::Precision;
 
@@ -76,10 +76,12 @@ impl Builder<'_> {
                 BoolValue::Invalid => Parsed::Invalid,
             };
             let effect = match (option, value) {
-                (_, BoolValue::Empty) => Effect::None,
+                // An empty value is ignored; `no-index = false` leaves the indexes as they are.
+                (_, BoolValue::Empty) | (PipOption::NoIndex, BoolValue::False) => Effect::None,
                 (_, BoolValue::Invalid) => Effect::Abort,
                 (PipOption::BreakSystemPackages, BoolValue::True) => Effect::BypassPep668,
                 (PipOption::BreakSystemPackages, BoolValue::False) => Effect::KeepPep668,
+                (PipOption::NoIndex, BoolValue::True) => Effect::NoIndex,
                 // `user` and `no-user` share one destination and neither inverts the value
                 // from the environment or a file (PIP-SEMANTICS.md §1.1, §1.3).
                 (_, BoolValue::True) => Effect::UserInstall,
@@ -88,6 +90,14 @@ impl Builder<'_> {
             (parsed, effect)
         } else {
             (Parsed::Text, Effect::Index)
+        };
+        let urls = if option.takes_urls() {
+            imgaudit_pip::split_list(raw)
+                .into_iter()
+                .filter_map(IndexUrl::parse)
+                .collect()
+        } else {
+            Vec::new()
         };
         let versions = self.versions;
         if option == PipOption::NoUser {
@@ -122,6 +132,7 @@ impl Builder<'_> {
             overridden_by: Vec::new(),
             outcomes: Vec::new(),
             has_credentials: !boolean && credentials,
+            urls,
             conditional,
             precision,
             readers,
