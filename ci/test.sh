@@ -55,7 +55,8 @@ step "end-to-end tests again, with a throw-away rule that fires on every image"
 # that pack. These are the targets that run without --ignored.
 IMGAUDIT_TEST_EXTRA_POLICY="$PWD/crates/imgaudit/tests/data/throwaway-policy" \
   cargo test -p imgaudit --locked --test rules --test reports --test cli --test cache --test links --test secrets \
-    --test hygiene_accounts --test hygiene_files --test secret_files
+    --test hygiene_accounts --test hygiene_files --test secret_files \
+    --test uv_rules --test poetry_rules --test pipenv_rules --test pip_index_rules
 
 step "real images (buildah, skopeo, umoci)"
 reports=$(mktemp -d -t imgaudit-reports.XXXXXX)

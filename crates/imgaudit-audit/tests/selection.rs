@@ -39,11 +39,14 @@ fn select_takes_ids_names_and_id_prefixes_in_any_case() {
     let by_name = selection(&["user-site-packages-present"], &[]).unwrap();
     assert_eq!(enabled(&by_name), ["PY002"]);
     let prefix = selection(&["PIP"], &[]).unwrap();
+    // `PIP` is pip's pack and prefix; PIPENV001 is another tool's.
     let pip: Vec<String> = all_ids()
         .into_iter()
-        .filter(|id| id.starts_with("PIP"))
+        .filter(|id| id.starts_with("PIP") && !id.starts_with("PIPENV"))
         .collect();
     assert!(pip.len() > 1);
+    let pipenv = selection(&["PIPENV"], &[]).unwrap();
+    assert_eq!(enabled(&pipenv), ["PIPENV001"]);
     assert_eq!(enabled(&prefix), pip);
     // Several keys add up; disable takes away from them.
     let both = selection(&["PIP", "py001"], &["PIP002"]).unwrap();
@@ -57,7 +60,11 @@ fn select_takes_ids_names_and_id_prefixes_in_any_case() {
 fn unselected_rules_are_not_reported_as_disabled() {
     let both = selection(&["PIP"], &["PIP002", "PY001"]).unwrap();
     assert_eq!(both.disabled, ["PIP002"]);
-    assert!(both.unselected.iter().all(|id| !id.starts_with("PIP")));
+    assert!(
+        both.unselected
+            .iter()
+            .all(|id| !id.starts_with("PIP") || id.starts_with("PIPENV"))
+    );
     assert!(both.unselected.contains(&"PY001".to_owned()));
 }
 

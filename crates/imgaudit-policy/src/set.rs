@@ -269,7 +269,8 @@ impl PolicySet {
     /// The rules a selector names, as `--select` and `imgaudit.toml`'s `[rules]` read it: the
     /// rule whose id, name or alias it is (any case), else every rule of the pack it names
     /// (`hygiene`, `secrets`: the rules under `policies/hygiene/`), else every rule whose id
-    /// starts with it (`PIP`, `PY00`). Empty when it names none.
+    /// starts with it (`PIP`, `PY00`; a prefix's letters are the id's whole letter part, so `PIP`
+    /// is not `PIPENV001`'s, as a linter's code is in ruff). Empty when it names none.
     pub fn select(&self, key: &str) -> Vec<&Rule> {
         if let Some(rule) = self.find_rule(key) {
             return vec![rule];
@@ -288,11 +289,7 @@ impl PolicySet {
         }
         self.rules
             .iter()
-            .filter(|rule| {
-                rule.id
-                    .get(..key.len())
-                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(key))
-            })
+            .filter(|rule| id_has_prefix(&rule.id, key))
             .collect()
     }
 
@@ -682,4 +679,35 @@ fn alias_clashes(rule: &Rule, earlier: &[&Rule], others: &[&Rule]) -> Vec<Proble
         }
     }
     problems
+}
+
+/// Whether `key` is a prefix of rule `id` that keeps the id's letter part whole (`PIP` and
+/// `PIP00` for `PIP001`, not `PI` or `PIP` for `PIPENV001`), ignoring case.
+fn id_has_prefix(id: &str, key: &str) -> bool {
+    let letters = |text: &str| text.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let (id_letters, key_letters) = (letters(id), letters(key));
+    id_letters == key_letters
+        && id
+            .get(..key.len())
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(key))
+}
+
+#[cfg(test)]
+mod prefix_tests {
+    use super::id_has_prefix;
+
+    #[test]
+    fn a_prefix_keeps_the_letter_part_whole() {
+        for (id, key) in [("PIP001", "PIP"), ("PIP001", "pip00"), ("PY004", "PY")] {
+            assert!(id_has_prefix(id, key), "{key} selects {id}");
+        }
+        for (id, key) in [
+            ("PIPENV001", "PIP"),
+            ("PIP001", "PI"),
+            ("PIP001", "PIP01"),
+            ("PY004", "PY0041"),
+        ] {
+            assert!(!id_has_prefix(id, key), "{key} does not select {id}");
+        }
+    }
 }
