@@ -1,41 +1,11 @@
 //! Facts extracted from synthetic images, checked against the measured semantics in
 //! `tests/ground-truth/PIP-SEMANTICS.md` (each test names the section it follows).
 
-use imgaudit_facts::{Domains, Facts, PipSetting, Python, PythonFacts, collect, config_paths};
-use imgaudit_image::OpenOptions;
-use imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE;
-use imgaudit_loader::LoadOptions;
-use imgaudit_testkit::{DEBIAN_MARKER, LayerBuilder, TestImage, debian_python_base};
+mod common;
 
-fn image(layers: Vec<LayerBuilder>, env: &[&str]) -> TestImage {
-    let mut image = TestImage::new(layers.into_iter().map(LayerBuilder::finish).collect());
-    image.env.extend(env.iter().map(|e| (*e).to_owned()));
-    image
-}
-
-/// The facts of `image`, built and read in memory as a layout's would be.
-fn facts_of(image: &TestImage) -> Facts {
-    let mut blobs = vec![image.config_blob().bytes];
-    blobs.extend(image.layer_blobs().into_iter().map(|blob| blob.bytes));
-    let opened = imgaudit_image::open_in_memory(
-        "test-image",
-        &image.manifest_blob().bytes,
-        blobs,
-        &OpenOptions::default(),
-    )
-    .unwrap();
-    let options = LoadOptions {
-        capture: Domains::all()
-            .capture_rules(DEFAULT_MAX_CAPTURE_SIZE)
-            .unwrap(),
-        capture_from_config: Some(config_paths),
-        ..LoadOptions::default()
-    };
-    collect(
-        &imgaudit_loader::load_opened(opened, &options).unwrap(),
-        &Domains::all(),
-    )
-}
+use common::{facts_of, image};
+use imgaudit_facts::{Facts, PipSetting, Python, PythonFacts};
+use imgaudit_testkit::{DEBIAN_MARKER, LayerBuilder, debian_python_base};
 
 /// The name the facts document gives an enum value: what policies compare against. (Leaked:
 /// a few short strings per test.)

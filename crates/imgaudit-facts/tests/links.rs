@@ -3,17 +3,14 @@
 //! files behind links; and files that cannot be read (too large, looping links, a stream) are
 //! listed as `unjudged`, never taken as absent.
 
+mod common;
+
+use common::image;
 use imgaudit_facts::{Domains, Facts, Unjudged, collect, config_paths, wanted_files};
-use imgaudit_image::{ImageSpec, OpenOptions};
+use imgaudit_image::ImageSpec;
 use imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE;
 use imgaudit_loader::LoadOptions;
 use imgaudit_testkit::{LayerBuilder, TestImage, docker_archive_legacy};
-
-fn image(layers: Vec<LayerBuilder>, env: &[&str]) -> TestImage {
-    let mut image = TestImage::new(layers.into_iter().map(LayerBuilder::finish).collect());
-    image.env.extend(env.iter().map(|e| (*e).to_owned()));
-    image
-}
 
 fn options() -> LoadOptions {
     LoadOptions {
@@ -28,19 +25,7 @@ fn options() -> LoadOptions {
 
 /// The facts of `image`, read in memory as a layout's would be (its layers can be read again).
 fn facts_of(image: &TestImage) -> Facts {
-    let mut blobs = vec![image.config_blob().bytes];
-    blobs.extend(image.layer_blobs().into_iter().map(|blob| blob.bytes));
-    let opened = imgaudit_image::open_in_memory(
-        "test-image",
-        &image.manifest_blob().bytes,
-        blobs,
-        &OpenOptions::default(),
-    )
-    .unwrap();
-    collect(
-        &imgaudit_loader::load_opened(opened, &options()).unwrap(),
-        &Domains::all(),
-    )
+    collect(&common::load(image, &options()), &Domains::all())
 }
 
 /// The facts of `image` read as a `docker save` stream (which cannot be read again).

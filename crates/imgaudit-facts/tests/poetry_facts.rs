@@ -1,42 +1,13 @@
 //! poetry's facts from synthetic images, checked against the measured semantics in
 //! `tests/ground-truth/POETRY-SEMANTICS.md` (each test names the section it follows).
 
+mod common;
+
+use common::{facts_of, image};
+use imgaudit_facts::Facts;
 use imgaudit_facts::python_tools::{InstallResult, Tool, ToolConfigFile, ToolSetting, ToolValue};
-use imgaudit_facts::{Domains, Facts, collect, config_paths};
-use imgaudit_image::OpenOptions;
-use imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE;
-use imgaudit_loader::LoadOptions;
-use imgaudit_testkit::{LayerBuilder, TestImage, debian_python_base};
+use imgaudit_testkit::{LayerBuilder, debian_python_base};
 use serde_json::json;
-
-fn image(layers: Vec<LayerBuilder>, env: &[&str]) -> TestImage {
-    let mut image = TestImage::new(layers.into_iter().map(LayerBuilder::finish).collect());
-    image.env.extend(env.iter().map(|e| (*e).to_owned()));
-    image
-}
-
-fn facts_of(image: &TestImage) -> Facts {
-    let mut blobs = vec![image.config_blob().bytes];
-    blobs.extend(image.layer_blobs().into_iter().map(|blob| blob.bytes));
-    let opened = imgaudit_image::open_in_memory(
-        "test-image",
-        &image.manifest_blob().bytes,
-        blobs,
-        &OpenOptions::default(),
-    )
-    .unwrap();
-    let options = LoadOptions {
-        capture: Domains::all()
-            .capture_rules(DEFAULT_MAX_CAPTURE_SIZE)
-            .unwrap(),
-        capture_from_config: Some(config_paths),
-        ..LoadOptions::default()
-    };
-    collect(
-        &imgaudit_loader::load_opened(opened, &options).unwrap(),
-        &Domains::all(),
-    )
-}
 
 /// poetry `version` installed as pip puts it into a venv at /opt/poetry made from Debian's
 /// python3 (`python3 -m venv /opt/poetry && /opt/poetry/bin/pip install poetry`).

@@ -2,30 +2,19 @@
 //! is, whether the final tree still has it, which later layer removed or replaced it, and what
 //! the inspection budget left out.
 
+mod common;
+
 use imgaudit_facts::{Domain, Domains, Facts, SecretFile, UnjudgedReason, collect};
-use imgaudit_image::OpenOptions;
 use imgaudit_layer::{CaptureRules, DEFAULT_MAX_CAPTURE_SIZE, Inspection};
 use imgaudit_loader::LoadOptions;
 use imgaudit_testkit::{LayerBuilder, TestImage, synthetic_private_key};
 
 fn facts_with(image: &TestImage, capture: CaptureRules, domains: &Domains) -> Facts {
-    let mut blobs = vec![image.config_blob().bytes];
-    blobs.extend(image.layer_blobs().into_iter().map(|blob| blob.bytes));
-    let opened = imgaudit_image::open_in_memory(
-        "test-image",
-        &image.manifest_blob().bytes,
-        blobs,
-        &OpenOptions::default(),
-    )
-    .unwrap();
     let options = LoadOptions {
         capture,
         ..LoadOptions::default()
     };
-    collect(
-        &imgaudit_loader::load_opened(opened, &options).unwrap(),
-        domains,
-    )
+    collect(&common::load(image, &options), domains)
 }
 
 fn facts_of(image: &TestImage) -> Facts {

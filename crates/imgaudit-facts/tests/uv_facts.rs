@@ -1,45 +1,21 @@
 //! uv's facts (the `python_tools` domain) from synthetic images, checked against the measured
 //! semantics in `tests/ground-truth/UV-SEMANTICS.md` (each test names the section it follows).
 
+mod common;
+
+use common::facts_of;
+use imgaudit_facts::Facts;
 use imgaudit_facts::python_tools::{PythonToolsFacts, ToolConfigFile, ToolSetting};
-use imgaudit_facts::{Domains, Facts, collect, config_paths};
-use imgaudit_image::OpenOptions;
-use imgaudit_layer::DEFAULT_MAX_CAPTURE_SIZE;
-use imgaudit_loader::LoadOptions;
 use imgaudit_testkit::{LayerBuilder, TestImage, debian_python_base};
 
 fn image(layers: Vec<LayerBuilder>, env: &[&str], workdir: Option<&str>) -> TestImage {
-    let mut image = TestImage::new(layers.into_iter().map(LayerBuilder::finish).collect());
-    image.env.extend(env.iter().map(|e| (*e).to_owned()));
+    let mut image = common::image(layers, env);
     if let Some(dir) = workdir {
         image
             .config_fields
             .insert("WorkingDir".to_owned(), serde_json::Value::from(dir));
     }
     image
-}
-
-fn facts_of(image: &TestImage) -> Facts {
-    let mut blobs = vec![image.config_blob().bytes];
-    blobs.extend(image.layer_blobs().into_iter().map(|blob| blob.bytes));
-    let opened = imgaudit_image::open_in_memory(
-        "test-image",
-        &image.manifest_blob().bytes,
-        blobs,
-        &OpenOptions::default(),
-    )
-    .unwrap();
-    let options = LoadOptions {
-        capture: Domains::all()
-            .capture_rules(DEFAULT_MAX_CAPTURE_SIZE)
-            .unwrap(),
-        capture_from_config: Some(config_paths),
-        ..LoadOptions::default()
-    };
-    collect(
-        &imgaudit_loader::load_opened(opened, &options).unwrap(),
-        &Domains::all(),
-    )
 }
 
 fn name<T: serde::Serialize>(value: &T) -> String {

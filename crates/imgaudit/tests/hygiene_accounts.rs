@@ -12,8 +12,8 @@ use serde_json::Value;
 mod common;
 
 use common::{
-    TempLayout, assert_no_secret, everything_written, fails, finding_ids, json_of_success, run_in,
-    scan_report, stdout_of_success,
+    TempLayout, assert_no_secret, everything_written, fails, finding_ids, findings_of as of,
+    json_of_success, message, run_in, scan_report, stdout_of_success,
 };
 
 /// The rules these tests are about, selected by pack.
@@ -137,19 +137,6 @@ fn clean_image(user: &str) -> TestImage {
 
 fn report(image: &TestImage, extra: &[&str]) -> Value {
     scan_report(image, &[PACKS.as_slice(), extra].concat())
-}
-
-fn of<'r>(report: &'r Value, rule: &str) -> Vec<&'r Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == rule)
-        .collect()
-}
-
-fn message(finding: &Value) -> &str {
-    finding["message"].as_str().unwrap()
 }
 
 #[test]

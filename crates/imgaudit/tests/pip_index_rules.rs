@@ -10,7 +10,8 @@ use serde_json::Value;
 mod common;
 
 use common::{
-    TempLayout, assert_no_secret, everything_written, finding_ids, json_of_success, scan_report,
+    TempLayout, assert_no_secret, everything_written, finding_ids, findings_of as of,
+    json_of_success, message, scan_report,
 };
 
 const RULES: [&str; 6] = [
@@ -63,19 +64,6 @@ fn quiet_image() -> TestImage {
             "PIP_TRUSTED_HOST=",
         ],
     )
-}
-
-fn of<'r>(report: &'r Value, rule: &str) -> Vec<&'r Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == rule)
-        .collect()
-}
-
-fn message(finding: &Value) -> &str {
-    finding["message"].as_str().unwrap()
 }
 
 #[test]

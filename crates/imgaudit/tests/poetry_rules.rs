@@ -9,7 +9,10 @@ use serde_json::Value;
 
 mod common;
 
-use common::{TempLayout, assert_no_secret, everything_written, finding_ids, run_in, scan_report};
+use common::{
+    TempLayout, assert_no_secret, everything_written, finding_ids, findings_of as of, message,
+    run_in, scan_report,
+};
 
 const PACK: [&str; 2] = ["--select", "poetry"];
 
@@ -90,19 +93,6 @@ fn leaky_image() -> TestImage {
             "POETRY_HTTP_BASIC_PRIVATE_USERNAME=ci-bot",
         ],
     )
-}
-
-fn of<'r>(report: &'r Value, rule: &str) -> Vec<&'r Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == rule)
-        .collect()
-}
-
-fn message(finding: &Value) -> &str {
-    finding["message"].as_str().unwrap()
 }
 
 #[test]

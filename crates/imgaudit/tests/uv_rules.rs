@@ -9,7 +9,10 @@ use serde_json::Value;
 
 mod common;
 
-use common::{TempLayout, assert_no_secret, everything_written, finding_ids, run_in, scan_report};
+use common::{
+    TempLayout, assert_no_secret, everything_written, finding_ids, findings_of as of, message,
+    run_in, scan_report,
+};
 
 const SECRETS: &[&str] = &["Planted-uv-Secret-0123", "Planted-uv-Named-0456"];
 
@@ -107,19 +110,6 @@ fn traps() -> TestImage {
 
 fn report(image: &TestImage) -> Value {
     scan_report(image, &["--select", "uv"])
-}
-
-fn of<'r>(report: &'r Value, rule: &str) -> Vec<&'r Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == rule)
-        .collect()
-}
-
-fn message(finding: &Value) -> &str {
-    finding["message"].as_str().unwrap()
 }
 
 #[test]

@@ -202,6 +202,21 @@ pub(crate) fn rule_ids<'a>(findings: impl IntoIterator<Item = &'a Value>) -> Vec
 }
 
 /// The rule ids of a JSON report's findings, sorted.
+/// The findings of `rule` in a JSON report, in report order.
+pub(crate) fn findings_of<'r>(report: &'r Value, rule: &str) -> Vec<&'r Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .collect()
+}
+
+/// A finding's message.
+pub(crate) fn message(finding: &Value) -> &str {
+    finding["message"].as_str().unwrap()
+}
+
 pub(crate) fn finding_ids(report: &Value) -> Vec<String> {
     rule_ids(report["findings"].as_array().unwrap())
 }
