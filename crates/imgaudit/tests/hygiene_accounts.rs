@@ -12,8 +12,8 @@ use serde_json::Value;
 mod common;
 
 use common::{
-    TempLayout, assert_no_secret, everything_written, fails, finding_ids, findings_of as of,
-    json_of_success, message, run_in, scan_report, stdout_of_success,
+    TempLayout, assert_no_secret, dockerfile_lines, everything_written, fails, finding_ids,
+    findings_of as of, image_of, json_of_success, message, run_in, scan_report, stdout_of_success,
 };
 
 /// The rules these tests are about, selected by pack.
@@ -59,15 +59,7 @@ fn accounts(passwd: &str, shadow: &str) -> LayerBuilder {
 /// Builds `layers` with one history step each (`history` gives their commands, with the empty
 /// steps between them).
 fn image(layers: Vec<LayerBuilder>, history: &[(&str, bool)], env: &[&str]) -> TestImage {
-    let mut image = TestImage::new(layers.into_iter().map(LayerBuilder::finish).collect());
-    image.env.extend(env.iter().map(|e| (*e).to_owned()));
-    image.history = Some(
-        history
-            .iter()
-            .map(|(by, empty)| ((*by).to_owned(), *empty))
-            .collect(),
-    );
-    image
+    image_of(layers, history, env)
 }
 
 /// Runs as root (no `User`), with every account and config secret the rules look for, and the
@@ -367,14 +359,7 @@ fn no_secret_in_any_report_and_findings_map_to_the_dockerfile() {
     let written = everything_written(&output, Some(&dir.path().join("out")));
     assert_no_secret(&format!("{args:?}"), &written, SECRETS);
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let line = |rule: &str| -> Vec<u64> {
-        let mut lines: Vec<u64> = of(&report, rule)
-            .iter()
-            .map(|f| f["dockerfile"]["start_line"].as_u64().unwrap_or(0))
-            .collect();
-        lines.sort_unstable();
-        lines
-    };
+    let line = |rule: &str| dockerfile_lines(&report, rule);
     assert_eq!(line("SEC003"), [2, 2], "{report:#}");
     assert_eq!(line("SEC005"), [4, 5, 5], "{report:#}");
 }

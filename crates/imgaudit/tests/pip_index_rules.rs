@@ -10,7 +10,7 @@ use serde_json::Value;
 mod common;
 
 use common::{
-    TempLayout, assert_no_secret, everything_written, finding_ids, findings_of as of,
+    TempLayout, assert_no_secret, everything_written, finding_ids, findings_of as of, image_of,
     json_of_success, message, scan_report,
 };
 
@@ -22,10 +22,8 @@ const SECRET: &str = "Index-Secret-Tok-1";
 
 /// Builds `layers` with one history step each.
 fn image(layers: Vec<LayerBuilder>, history: &[&str], env: &[&str]) -> TestImage {
-    let mut image = TestImage::new(layers.into_iter().map(LayerBuilder::finish).collect());
-    image.env.extend(env.iter().map(|e| (*e).to_owned()));
-    image.history = Some(history.iter().map(|by| ((*by).to_owned(), false)).collect());
-    image
+    let history: Vec<(&str, bool)> = history.iter().map(|by| (*by, false)).collect();
+    image_of(layers, &history, env)
 }
 
 /// An http index on another machine with its host trusted in /etc/pip.conf, and an extra index

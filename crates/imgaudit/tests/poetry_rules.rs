@@ -10,8 +10,8 @@ use serde_json::Value;
 mod common;
 
 use common::{
-    TempLayout, assert_no_secret, everything_written, finding_ids, findings_of as of, message,
-    run_in, scan_report,
+    TempLayout, assert_no_secret, dockerfile_lines, everything_written, finding_ids,
+    findings_of as of, image_of, message, run_in, scan_report,
 };
 
 const PACK: [&str; 2] = ["--select", "poetry"];
@@ -41,15 +41,7 @@ fn poetry_venv() -> LayerBuilder {
 }
 
 fn image(layers: Vec<LayerBuilder>, history: &[(&str, bool)], env: &[&str]) -> TestImage {
-    let mut image = TestImage::new(layers.into_iter().map(LayerBuilder::finish).collect());
-    image.env.extend(env.iter().map(|e| (*e).to_owned()));
-    image.history = Some(
-        history
-            .iter()
-            .map(|(by, empty)| ((*by).to_owned(), *empty))
-            .collect(),
-    );
-    image
+    image_of(layers, history, env)
 }
 
 const DOCKERFILE: &str = "FROM debian:12\n\
@@ -227,14 +219,7 @@ fn no_secret_in_any_output_and_findings_map_to_the_dockerfile() {
     let written = everything_written(&output, Some(&dir.path().join("out")));
     assert_no_secret(&format!("{args:?}"), &written, SECRETS);
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let lines = |rule: &str| -> Vec<u64> {
-        let mut lines: Vec<u64> = of(&report, rule)
-            .iter()
-            .map(|f| f["dockerfile"]["start_line"].as_u64().unwrap_or(0))
-            .collect();
-        lines.sort_unstable();
-        lines
-    };
+    let lines = |rule: &str| dockerfile_lines(&report, rule);
     assert_eq!(lines("POETRY001"), [3]);
     assert_eq!(lines("POETRY002"), [3, 4, 4]);
 

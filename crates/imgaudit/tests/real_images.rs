@@ -846,6 +846,19 @@ const RULES_WITHOUT_A_FIXED_SUBJECT: [&str; 4] = ["IMG001", "ACC001", "ACC002", 
 /// above) and the first line of the Dockerfile instruction it points at.
 type Place = (String, String, Option<u64>);
 
+/// Asserts that the findings of fixture `name` are at exactly the `expected` places.
+fn assert_places(name: &str, findings: &[Value], expected: &std::collections::BTreeSet<Place>) {
+    let actual: std::collections::BTreeSet<Place> = findings.iter().map(place).collect();
+    let missing: Vec<&Place> = expected.difference(&actual).collect();
+    let unexpected: Vec<&Place> = actual.difference(expected).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "{name}: missing {missing:#?}\nunexpected {unexpected:#?}\n(rule, subject, Dockerfile \
+         line) of every finding: {:#?}",
+        findings.iter().map(place).collect::<Vec<_>>()
+    );
+}
+
 fn place(finding: &Value) -> Place {
     let rule = finding["rule_id"].as_str().unwrap().to_owned();
     let subject = &finding["subject"];
@@ -997,15 +1010,7 @@ fn hygiene_and_secrets_rules_fire_exactly_where_the_fixture_says() {
     .into_iter()
     .collect();
     let findings = report["findings"].as_array().unwrap();
-    let actual: std::collections::BTreeSet<Place> = findings.iter().map(place).collect();
-    let missing: Vec<&Place> = expected.difference(&actual).collect();
-    let unexpected: Vec<&Place> = actual.difference(&expected).collect();
-    assert!(
-        missing.is_empty() && unexpected.is_empty(),
-        "secrets-hygiene: missing {missing:#?}\nunexpected {unexpected:#?}\n(rule, subject, \
-         Dockerfile line) of every finding: {:#?}",
-        findings.iter().map(place).collect::<Vec<_>>()
-    );
+    assert_places("secrets-hygiene", findings, &expected);
 
     // The findings whose subject is not a path or variable say what they are about.
     let messages = |rule: &str| -> Vec<&str> {
@@ -1322,15 +1327,7 @@ fn python_tools_rules_fire_exactly_where_the_fixture_says() {
     .into_iter()
     .collect();
     let findings = report["findings"].as_array().unwrap();
-    let actual: std::collections::BTreeSet<Place> = findings.iter().map(place).collect();
-    let missing: Vec<&Place> = expected.difference(&actual).collect();
-    let unexpected: Vec<&Place> = actual.difference(&expected).collect();
-    assert!(
-        missing.is_empty() && unexpected.is_empty(),
-        "python-tools: missing {missing:#?}\nunexpected {unexpected:#?}\n(rule, subject, \
-         Dockerfile line) of every finding: {:#?}",
-        findings.iter().map(place).collect::<Vec<_>>()
-    );
+    assert_places("python-tools", findings, &expected);
     assert_eq!(output.status.code(), Some(1));
     assert_no_secret_in_any_output(&image, &dockerfile_path, &PLANTED_TOOL_SECRETS);
 }

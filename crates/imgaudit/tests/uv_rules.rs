@@ -10,8 +10,8 @@ use serde_json::Value;
 mod common;
 
 use common::{
-    TempLayout, assert_no_secret, everything_written, finding_ids, findings_of as of, message,
-    run_in, scan_report,
+    TempLayout, assert_no_secret, everything_written, finding_ids, findings_of as of, image_of,
+    message, run_in, scan_report,
 };
 
 const SECRETS: &[&str] = &["Planted-uv-Secret-0123", "Planted-uv-Named-0456"];
@@ -24,14 +24,7 @@ fn uv_layer() -> LayerBuilder {
 }
 
 fn image(layers: Vec<LayerBuilder>, history: &[(&str, bool)], env: &[&str]) -> TestImage {
-    let mut image = TestImage::new(layers.into_iter().map(LayerBuilder::finish).collect());
-    image.env.extend(env.iter().map(|e| (*e).to_owned()));
-    image.history = Some(
-        history
-            .iter()
-            .map(|(by, empty)| ((*by).to_owned(), *empty))
-            .collect(),
-    );
+    let mut image = image_of(layers, history, env);
     image
         .config_fields
         .insert("WorkingDir".to_owned(), Value::from("/srv/app"));

@@ -202,6 +202,39 @@ pub(crate) fn rule_ids<'a>(findings: impl IntoIterator<Item = &'a Value>) -> Vec
 }
 
 /// The rule ids of a JSON report's findings, sorted.
+/// An image of `layers` whose config has `env` and whose history is `history` (each step's
+/// `created_by` and whether it is an empty layer).
+pub(crate) fn image_of(
+    layers: Vec<imgaudit_testkit::LayerBuilder>,
+    history: &[(&str, bool)],
+    env: &[&str],
+) -> TestImage {
+    let mut image = TestImage::new(
+        layers
+            .into_iter()
+            .map(imgaudit_testkit::LayerBuilder::finish)
+            .collect(),
+    );
+    image.env.extend(env.iter().map(|e| (*e).to_owned()));
+    image.history = Some(
+        history
+            .iter()
+            .map(|(by, empty)| ((*by).to_owned(), *empty))
+            .collect(),
+    );
+    image
+}
+
+/// The Dockerfile line each finding of `rule` points at (0 when none), sorted.
+pub(crate) fn dockerfile_lines(report: &Value, rule: &str) -> Vec<u64> {
+    let mut lines: Vec<u64> = findings_of(report, rule)
+        .iter()
+        .map(|f| f["dockerfile"]["start_line"].as_u64().unwrap_or(0))
+        .collect();
+    lines.sort_unstable();
+    lines
+}
+
 /// The findings of `rule` in a JSON report, in report order.
 pub(crate) fn findings_of<'r>(report: &'r Value, rule: &str) -> Vec<&'r Value> {
     report["findings"]
