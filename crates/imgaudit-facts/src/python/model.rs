@@ -55,7 +55,6 @@ pub struct StartupAssignment {
     /// The same value unmasked, for the facts computed from it; never serialized.
     #[serde(skip)]
     #[schemars(skip)]
-    #[allow(dead_code)] // Read by the Python-tools modules as they are filled in.
     pub(crate) raw_value: Option<String>,
     /// False when the value depends on something outside the file (`${A:-x}` with `A` unknown).
     pub certain: bool,

@@ -32,7 +32,6 @@ pub(crate) fn captures() -> Vec<&'static str> {
 
 /// What every tool's module reads: the image, its accounts and runtime user, and the Python
 /// domain's facts (interpreters, start-up files).
-#[allow(dead_code)] // Read by the tool modules as they are filled in.
 pub(crate) struct ToolInput<'a> {
     pub(crate) ctx: &'a Context<'a>,
     pub(crate) users: &'a [User],
@@ -41,7 +40,6 @@ pub(crate) struct ToolInput<'a> {
 }
 
 /// A variable that reaches the tool: from the config `Env` or a shell start-up file.
-#[allow(dead_code)] // Read by the tool modules as they are filled in.
 pub(crate) struct ToolVariable<'a> {
     pub(crate) source: ToolSettingSource,
     pub(crate) name: &'a str,
@@ -55,7 +53,6 @@ pub(crate) struct ToolVariable<'a> {
     pub(crate) origin: Location,
 }
 
-#[allow(dead_code)] // Called by the tool modules as they are filled in.
 impl<'a> ToolInput<'a> {
     /// Every variable whose name starts with one of `prefixes` (case-sensitive, as the tools
     /// read them), from the config `Env` in its order, then from start-up files. A start-up
