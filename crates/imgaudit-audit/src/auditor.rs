@@ -2,16 +2,17 @@
 //! suppressions and the gate.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
-use imgaudit_cache::LayerOrigin;
+use imgaudit_cache::{DiskCache, LayerCache, LayerOrigin, Lookup};
 use imgaudit_config::Date;
 use imgaudit_dockerfile::Dockerfile;
 use imgaudit_facts::{Domain, Domains};
 use imgaudit_finding::Severity;
-use imgaudit_image::ImageSpec;
+use imgaudit_image::{ImageMeta, ImageSpec};
 use imgaudit_layer::CaptureRules;
-use imgaudit_loader::LoadedImage;
+use imgaudit_loader::{HistoryStep, LoadedImage, Opening};
 use imgaudit_policy::{Engine, PolicySet, Rule};
 use imgaudit_report::{
     AppliedSuppression, Audit, DockerfileUse, Gate, Reported, RuleInfo, Subject, SuppressionState,
@@ -19,6 +20,7 @@ use imgaudit_report::{
 };
 
 use crate::locate::{in_image, source_lines};
+use crate::remember::{RememberedFacts, facts_key};
 use crate::{AuditSettings, DockerfileChoice, REPOSITORY, Selection, policy_set};
 
 /// The files the facts of `domains` read, as capture rules for the loader (with file inspection
@@ -84,6 +86,37 @@ pub struct Audited {
     pub failing: usize,
     /// Where each layer's index came from: read, or remembered.
     pub layers: Vec<LayerOrigin>,
+    /// Whether the image's facts were remembered from an earlier run (then no layer was read).
+    pub facts_remembered: bool,
+}
+
+/// Reads the images an audit judges: the caller knows where they come from (files, registries,
+/// daemons), this crate does not.
+pub trait ImageLoader: Sync {
+    /// Opens the image `argument` names: its manifest and config read and verified, no layer
+    /// read (for a stream, nothing yet).
+    fn open(&self, argument: &str) -> anyhow::Result<(ImageSpec, Opening)>;
+    /// Reads the layers of what `open` gave with `capture` (and
+    /// [`imgaudit_facts::config_paths`], and [`imgaudit_facts::wanted_files`]), remembering
+    /// them in `layers`.
+    fn load(
+        &self,
+        spec: &ImageSpec,
+        opening: Opening,
+        capture: &CaptureRules,
+        layers: Option<Arc<LayerCache>>,
+    ) -> anyhow::Result<LoadedImage>;
+    /// What, besides the image and the capture rules, changes what `load` gives
+    /// ([`imgaudit_loader::LoadOptions::fingerprint`]).
+    fn load_fingerprint(&self) -> String;
+}
+
+/// What judging an image needs of it besides its facts.
+struct ImageView<'a> {
+    meta: &'a ImageMeta,
+    history: &'a [HistoryStep],
+    notes: Vec<String>,
+    layers: Vec<LayerOrigin>,
 }
 
 impl Auditor {
@@ -149,6 +182,79 @@ impl Auditor {
         }
     }
 
+    /// Opens the image `argument` names and judges it: straight from its remembered facts when
+    /// `layers` has a cache directory that holds them, else from its layers (read or
+    /// remembered), remembering its facts for the next run.
+    pub fn audit_image(
+        &self,
+        loader: &dyn ImageLoader,
+        argument: &str,
+        layers: Option<Arc<LayerCache>>,
+        category: Option<String>,
+    ) -> anyhow::Result<(ImageSpec, Audited)> {
+        let (spec, opening) = loader.open(argument)?;
+        let disk = layers.as_deref().and_then(LayerCache::disk).cloned();
+        let key = match (&opening, &disk) {
+            (Opening::Opened { image, .. }, Some(_)) => Some(facts_key(
+                &image.meta,
+                &self.domains,
+                &self.capture,
+                &loader.load_fingerprint(),
+            )),
+            _ => None,
+        };
+        let mut cache_notes = Vec::new();
+        if let (Some(disk), Some(key), Opening::Opened { image, note }) = (&disk, &key, &opening)
+            && let Some(remembered) = remembered(disk, key, &mut cache_notes)
+        {
+            let meta = &image.meta;
+            let (history, _, history_notes) = imgaudit_loader::history_of(meta);
+            let notes = [note.as_slice(), &meta.notes, &remembered.content_notes]
+                .into_iter()
+                .flatten()
+                .chain(&history_notes)
+                .chain(&cache_notes)
+                .cloned()
+                .collect();
+            let mut document = remembered.document;
+            imgaudit_facts::reidentify(&mut document, meta);
+            let view = ImageView {
+                meta,
+                history: &history,
+                notes,
+                layers: vec![LayerOrigin::Disk; meta.layers.len()],
+            };
+            let mut audited = self.judge(&view, &document, &spec, category)?;
+            audited.facts_remembered = true;
+            return Ok((spec, audited));
+        }
+        let mut image = loader.load(&spec, opening, &self.capture, layers)?;
+        image.notes.extend(cache_notes);
+        let facts = imgaudit_facts::collect(&image, &self.domains);
+        let document = serde_json::to_value(&facts)?;
+        drop(facts);
+        if let (Some(disk), Some(key)) = (&disk, &key) {
+            let remembered = RememberedFacts {
+                document,
+                content_notes: image.content_notes.clone(),
+            };
+            if let Err(error) = disk.put_document(key, &remembered.to_bytes()) {
+                image
+                    .notes
+                    .push(format!("the image's facts were not cached: {error}"));
+            }
+            let audited = self.judge(
+                &ImageView::of(&image),
+                &remembered.document,
+                &spec,
+                category,
+            )?;
+            return Ok((spec, audited));
+        }
+        let audited = self.judge(&ImageView::of(&image), &document, &spec, category)?;
+        Ok((spec, audited))
+    }
+
     /// Judges one loaded image. `spec` is what it was loaded from (it names the repository
     /// when the image does not); `category` stands in for the default SARIF category (a batch
     /// gives each image its own).
@@ -158,11 +264,22 @@ impl Auditor {
         spec: &ImageSpec,
         category: Option<String>,
     ) -> anyhow::Result<Audited> {
+        let facts = imgaudit_facts::collect(image, &self.domains);
+        let document = serde_json::to_value(&facts)?;
+        self.judge(&ImageView::of(image), &document, spec, category)
+    }
+
+    /// Evaluates the rules on an image's facts document and makes the audit of what they find.
+    fn judge(
+        &self,
+        image: &ImageView<'_>,
+        input: &serde_json::Value,
+        spec: &ImageSpec,
+        category: Option<String>,
+    ) -> anyhow::Result<Audited> {
         let settings = &self.settings;
         let mut notes = self.notes.clone();
-        let facts = imgaudit_facts::collect(image, &self.domains);
-        let input = serde_json::to_value(&facts)?;
-        let mut findings = self.engine.evaluate(&input)?;
+        let mut findings = self.engine.evaluate(input)?;
         for finding in &mut findings {
             if let Some(severity) = self.selection.severity.get(&finding.rule_id) {
                 finding.severity = *severity;
@@ -174,7 +291,7 @@ impl Auditor {
         let repository = match &settings.image_name {
             Some(name) => imgaudit_image::repository(name)
                 .with_context(|| format!("--image-name: `{name}` names no repository"))?,
-            None => imgaudit_image::image_repository(&image.meta, spec, &mut notes),
+            None => imgaudit_image::image_repository(image.meta, spec, &mut notes),
         };
         let history_map = self.dockerfile.as_ref().and_then(|(_, file)| {
             let steps: Vec<imgaudit_dockerfile::RecordedStep<'_>> = image
@@ -200,7 +317,7 @@ impl Auditor {
             let subject = Subject::of(&finding);
             let fingerprint =
                 imgaudit_report::fingerprint(&finding.rule_id, &repository, &platform, &subject);
-            let in_image = in_image(image, &finding);
+            let in_image = in_image(image.meta, &finding);
             let lines =
                 self.dockerfile.as_ref().zip(history_map.as_ref()).and_then(
                     |((uri, file), map)| source_lines(uri, file, map, &in_image, &subject),
@@ -243,7 +360,16 @@ impl Auditor {
         reported.retain(|r| r.finding.severity >= settings.min_severity);
 
         notes.extend(image.notes.iter().cloned());
-        notes.extend(facts.notes.iter().cloned());
+        // The facts' own notes, as the document holds them.
+        notes.extend(
+            input
+                .get("notes")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(serde_json::Value::as_str)
+                .map(str::to_owned),
+        );
         if let Some((uri, _)) = self.dockerfile.as_ref().filter(|_| history_map.is_none()) {
             notes.push(format!(
                 "the history of the image does not match {uri}: findings point into the image instead"
@@ -312,9 +438,48 @@ impl Auditor {
         Ok(Audited {
             audit,
             failing,
-            layers: image.layers.iter().map(|l| l.origin).collect(),
+            layers: image.layers.clone(),
+            facts_remembered: false,
         })
     }
+}
+
+impl<'a> ImageView<'a> {
+    fn of(image: &'a LoadedImage) -> ImageView<'a> {
+        ImageView {
+            meta: &image.meta,
+            history: &image.history,
+            notes: image.notes.clone(),
+            layers: image.layers.iter().map(|l| l.origin).collect(),
+        }
+    }
+}
+
+/// The facts the cache directory remembers under `key`; what went wrong with the entry, if
+/// anything, goes to `notes` (the facts are then collected again).
+fn remembered(
+    disk: &DiskCache,
+    key: &imgaudit_cache::DerivedKey,
+    notes: &mut Vec<String>,
+) -> Option<RememberedFacts> {
+    let reason = match disk.get_document(key) {
+        Lookup::Hit(bytes) => match RememberedFacts::from_bytes(&bytes) {
+            Ok(remembered) => return Some(remembered),
+            Err(error) => format!("it is not a facts document: {error}"),
+        },
+        Lookup::Miss => return None,
+        Lookup::Damaged(reason) => reason,
+        Lookup::Unreadable(reason) => {
+            notes.push(format!(
+                "the layer cache's facts of this image cannot be read ({reason}): they were collected again"
+            ));
+            return None;
+        }
+    };
+    notes.push(format!(
+        "the layer cache's facts of this image were damaged ({reason}): they were collected again"
+    ));
+    None
 }
 
 /// Reads and parses the Dockerfile; returns its URI (relative to the working directory) too.

@@ -18,29 +18,14 @@ use std::time::{Duration, Instant};
 use imgaudit_cache::{LayerCache, LayerOrigin};
 use imgaudit_facts::redact::redact;
 use imgaudit_finding::Severity;
-use imgaudit_image::ImageSpec;
-use imgaudit_layer::CaptureRules;
-use imgaudit_loader::LoadedImage;
 
 use crate::render::{OutputTarget, ReportFormat, for_file, render_one, write_all_or_none};
-use crate::{Audited, Auditor};
+use crate::{Audited, Auditor, ImageLoader};
 
 /// What `{image}` in an output path is replaced by.
 pub const IMAGE_PLACEHOLDER: &str = "{image}";
 /// How long a worker waits before looking at the memory again.
 const ADMISSION_POLL: Duration = Duration::from_millis(20);
-
-/// Reads the images of a batch: the caller knows where they come from.
-pub trait ImageLoader: Sync {
-    /// Loads the image `argument` names with `capture` (and [`imgaudit_facts::config_paths`]),
-    /// remembering its layers in `layers`; returns what it was read from too.
-    fn load(
-        &self,
-        argument: &str,
-        capture: &CaptureRules,
-        layers: &Arc<LayerCache>,
-    ) -> anyhow::Result<(ImageSpec, LoadedImage)>;
-}
 
 /// Told as each image of a batch finishes (from the worker threads).
 pub trait BatchReporter: Sync {
@@ -72,6 +57,8 @@ pub struct Outcome {
     /// Unsuppressed findings in the reports, by severity (critical first).
     pub counts: [usize; 5],
     pub layers: Vec<LayerOrigin>,
+    /// Whether the image's facts came from the cache directory (then no layer was read).
+    pub facts_remembered: bool,
 }
 
 /// One finished image: its argument, how long it took, and its outcome or error.
@@ -215,19 +202,22 @@ fn audit_one(
     options: &BatchOptions,
     layers: &Arc<LayerCache>,
 ) -> anyhow::Result<Outcome> {
-    let (spec, loaded) = loader.load(image, auditor.capture(), layers)?;
-    let Audited {
-        audit,
-        failing,
-        layers: origins,
-    } = auditor.audit(
-        &loaded,
-        &spec,
+    let (
+        _,
+        Audited {
+            audit,
+            failing,
+            layers: origins,
+            facts_remembered,
+        },
+    ) = auditor.audit_image(
+        loader,
+        image,
+        Some(Arc::clone(layers)),
         // Two tags of one repository are two analyses in a fleet: code scanning refuses an
         // upload in which two runs share a category, and the names are unique in the batch.
         Some(format!("imgaudit/{file_name}/")),
     )?;
-    drop(loaded);
     let files: Vec<(PathBuf, String)> = options
         .outputs
         .iter()
@@ -262,6 +252,7 @@ fn audit_one(
         failing,
         counts,
         layers: origins,
+        facts_remembered,
     })
 }
 
@@ -334,6 +325,7 @@ pub fn summary(done: &[Done], elapsed: Duration, fail_on: &str) -> String {
     );
     let (mut read, mut shared, mut cached) = (0, 0, 0);
     let (mut passed, mut failing, mut errors) = (0, 0, 0);
+    let mut remembered = 0;
     for d in done {
         let image = shorten(&d.image, width);
         match &d.outcome {
@@ -347,6 +339,7 @@ pub fn summary(done: &[Done], elapsed: Duration, fail_on: &str) -> String {
                 read += r;
                 shared += s;
                 cached += c;
+                remembered += usize::from(o.facts_remembered);
                 let result = if o.failing > 0 {
                     failing += 1;
                     "failing"
@@ -370,7 +363,7 @@ pub fn summary(done: &[Done], elapsed: Duration, fail_on: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "{} image{} in {:.1}s: {passed} passed, {failing} failing (at or above {fail_on}), {errors} not audited; layers: {read} read, {shared} shared in this run, {cached} from the cache",
+        "{} image{} in {:.1}s: {passed} passed, {failing} failing (at or above {fail_on}), {errors} not audited; layers: {read} read, {shared} shared in this run, {cached} from the cache; facts: {remembered} remembered",
         done.len(),
         if done.len() == 1 { "" } else { "s" },
         elapsed.as_secs_f64()

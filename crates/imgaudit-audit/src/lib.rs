@@ -19,11 +19,12 @@
 mod auditor;
 pub mod batch;
 pub mod locate;
+mod remember;
 pub mod render;
 mod rules;
 mod settings;
 
-pub use auditor::{Audited, Auditor, facts_capture};
+pub use auditor::{Audited, Auditor, ImageLoader, facts_capture};
 pub use render::{OutputTarget, ReportFormat};
 pub use rules::{Selection, policy_set};
 pub use settings::{AuditSettings, DockerfileChoice};

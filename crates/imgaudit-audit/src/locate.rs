@@ -8,20 +8,18 @@
 //! `imgaudit-dockerfile` builds.
 
 use imgaudit_dockerfile::{Dockerfile, HistoryMap, MatchKind};
-use imgaudit_loader::LoadedImage;
+use imgaudit_image::ImageMeta;
 use imgaudit_policy::Finding;
 use imgaudit_report::{InImage, LineMatch, SourceLines, Subject};
 
 /// Where the finding's first location is in the image, with the layer's digest (its blob's,
 /// else its `diff_id`).
-pub fn in_image(image: &LoadedImage, finding: &Finding) -> InImage {
+pub fn in_image(meta: &ImageMeta, finding: &Finding) -> InImage {
     let Some(location) = finding.location() else {
         return InImage::default();
     };
     InImage::new(location, |index| {
-        image
-            .meta
-            .layers
+        meta.layers
             .get(index)
             .map(|layer| layer.digest.as_ref().unwrap_or(&layer.diff_id).to_string())
     })

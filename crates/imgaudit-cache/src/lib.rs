@@ -25,6 +25,7 @@ mod shared;
 mod size;
 
 pub use disk::{CacheError, CacheInfo, DEFAULT_MAX_SIZE, DiskCache, Lookup, Prune, Pruned};
+pub use imgaudit_fs::Filesystem;
 pub use shared::{Fetched, LayerCache, LayerOrigin};
 pub use size::{SizeError, format_size, parse_size};
 
@@ -58,6 +59,33 @@ impl LayerKey {
     }
 
     /// The key as text: the content digest, reader version and capture fingerprint.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub(crate) fn file_name(&self) -> &str {
+        &self.file_name
+    }
+}
+
+/// What something derived from verified image content is for (the tree of a chain of layers,
+/// an audit's facts): the caller's text names everything it depends on, and this crate adds
+/// the layer reader's version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DerivedKey {
+    text: String,
+    file_name: String,
+}
+
+impl DerivedKey {
+    pub fn new(text: impl Into<String>) -> DerivedKey {
+        let text = format!("{} reader {}", text.into(), imgaudit_layer::READER_VERSION);
+        let file_name = Digest::of_bytes(Algorithm::Sha256, text.as_bytes())
+            .hex()
+            .to_owned();
+        DerivedKey { text, file_name }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.text
     }

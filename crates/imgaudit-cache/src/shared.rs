@@ -74,6 +74,11 @@ impl LayerCache {
         }
     }
 
+    /// The cache directory behind the memory, if any.
+    pub fn disk(&self) -> Option<&DiskCache> {
+        self.disk.as_ref()
+    }
+
     /// Bytes of layer indexes held in memory.
     pub fn memory_in_use(&self) -> u64 {
         lock(&self.memory).bytes

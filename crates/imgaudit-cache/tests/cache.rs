@@ -485,3 +485,137 @@ fn captures_enough_sees_uncaptured_files_the_wider_rules_want() {
     assert!(captures_enough(&index, &elsewhere));
     let _ = Digest::of_bytes(Algorithm::Sha256, b"");
 }
+
+/// The tree of two layers of the shapes the reader and the assembly meet: whiteouts, opaque
+/// directories, hard links, captured contents, notes.
+fn tree() -> imgaudit_cache::Filesystem {
+    let lower = read(&layer("a"), &rules());
+    let upper = read(
+        &gzip(
+            &LayerBuilder::new()
+                .whiteout("etc/alt")
+                .opaque("etc")
+                .file("etc/pip.conf", b"[global]\nuser = false\n")
+                .file("usr/lib/old", b"back")
+                .finish(),
+        ),
+        &rules(),
+    );
+    imgaudit_cache::Filesystem::assemble([&lower.changes[..], &upper.changes[..]]).unwrap()
+}
+
+fn assert_same_tree(a: &imgaudit_cache::Filesystem, b: &imgaudit_cache::Filesystem) {
+    assert_eq!(a.root(), b.root());
+    assert!(a.iter().eq(b.iter()));
+    assert!(a.removed().eq(b.removed()));
+    assert_eq!(a.notes(), b.notes());
+}
+
+fn kind_files(root: &Path, dir: &str) -> Vec<std::path::PathBuf> {
+    fs::read_dir(root.join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect()
+}
+
+#[test]
+fn a_tree_and_a_document_come_back_exactly_and_damage_is_never_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = DiskCache::open(dir.path(), 1 << 30).unwrap();
+    let tree = tree();
+    assert!(tree.removed().count() > 0 && tree.len() > 5);
+    let tree_key = imgaudit_cache::DerivedKey::new("tree of the test");
+    let doc_key = imgaudit_cache::DerivedKey::new("facts of the test");
+    assert!(matches!(cache.get_tree(&tree_key), Lookup::Miss));
+    assert!(matches!(cache.get_document(&doc_key), Lookup::Miss));
+    cache.put_tree(&tree_key, &tree).unwrap();
+    cache.put_document(&doc_key, b"{\"facts\": true}").unwrap();
+    match cache.get_tree(&tree_key) {
+        Lookup::Hit(back) => assert_same_tree(&back, &tree),
+        other => panic!("{other:?}"),
+    }
+    match cache.get_document(&doc_key) {
+        Lookup::Hit(back) => assert_eq!(back, b"{\"facts\": true}"),
+        other => panic!("{other:?}"),
+    }
+    let info = cache.info().unwrap();
+    assert_eq!((info.entries, info.trees, info.documents), (2, 1, 1));
+
+    // Every flipped byte and every cut is damage: the entry is deleted and never used.
+    for (dir_name, check) in [
+        (
+            "trees-v1",
+            &(|c: &DiskCache| matches!(c.get_tree(&tree_key), Lookup::Damaged(_)))
+                as &dyn Fn(&DiskCache) -> bool,
+        ),
+        ("documents-v1", &|c: &DiskCache| {
+            matches!(c.get_document(&doc_key), Lookup::Damaged(_))
+        }),
+    ] {
+        let path = kind_files(dir.path(), dir_name).pop().unwrap();
+        let good = fs::read(&path).unwrap();
+        for at in (0..good.len()).step_by(5).chain([good.len() - 1]) {
+            let mut bad = good.clone();
+            bad[at] ^= 0x10;
+            fs::write(&path, &bad).unwrap();
+            assert!(check(&cache), "{dir_name}: a flipped byte at {at}");
+            assert!(
+                !path.exists(),
+                "{dir_name}: the damaged entry at {at} was kept"
+            );
+        }
+        for len in [0, 20, 36, good.len() / 2, good.len() - 1] {
+            fs::write(&path, &good[..len]).unwrap();
+            assert!(check(&cache), "{dir_name}: cut at {len}");
+        }
+    }
+    // A document filed under another key's name is not that key's.
+    let other = imgaudit_cache::DerivedKey::new("facts of another image");
+    cache.put_document(&other, b"{}").unwrap();
+    let other_path = kind_files(dir.path(), "documents-v1").pop().unwrap();
+    fs::rename(
+        &other_path,
+        other_path.with_file_name(
+            imgaudit_digest::Digest::of_bytes(Algorithm::Sha256, doc_key.as_str().as_bytes()).hex(),
+        ),
+    )
+    .unwrap();
+    match cache.get_document(&doc_key) {
+        Lookup::Damaged(reason) => assert!(reason.contains("another key"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    // The reader's version is part of every key.
+    assert!(doc_key.as_str().contains(imgaudit_layer::READER_VERSION));
+}
+
+#[test]
+fn the_ledger_spares_writes_a_listing_and_eviction_counts_every_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = tree();
+    let one = {
+        let cache = DiskCache::open(dir.path(), 1 << 30).unwrap();
+        cache
+            .put_tree(&imgaudit_cache::DerivedKey::new("size"), &tree)
+            .unwrap();
+        cache.info().unwrap().size
+    };
+    // A cap of ten trees: writing thirty (as thirty runs would) keeps the directory under it,
+    // the least recently used going first, whatever their kind.
+    for n in 0..30 {
+        let run = DiskCache::open(dir.path(), one * 10).unwrap();
+        run.put_tree(&imgaudit_cache::DerivedKey::new(format!("tree {n}")), &tree)
+            .unwrap();
+        run.put_document(&imgaudit_cache::DerivedKey::new(format!("doc {n}")), b"{}")
+            .unwrap();
+        assert!(run.info().unwrap().size <= one * 10, "after run {n}");
+    }
+    let cache = DiskCache::open(dir.path(), one * 10).unwrap();
+    assert!(matches!(
+        cache.get_tree(&imgaudit_cache::DerivedKey::new("tree 29")),
+        Lookup::Hit(_)
+    ));
+    assert!(matches!(
+        cache.get_tree(&imgaudit_cache::DerivedKey::new("tree 0")),
+        Lookup::Miss
+    ));
+}

@@ -58,6 +58,22 @@ pub struct EnvVar {
     pub origin: Location,
 }
 
+/// Gives a facts document collected from another load of the same image (the same config and
+/// layers, which is all the facts depend on besides the image's identity) the identity of this
+/// load: the name the user gave, the image's own name, the platform and the manifest that
+/// pinned it. The document must be one [`crate::collect`] made.
+pub fn reidentify(document: &mut serde_json::Value, meta: &imgaudit_image::ImageMeta) {
+    let identity = meta.identity();
+    let Some(image) = document.get_mut("image").and_then(|i| i.as_object_mut()) else {
+        return;
+    };
+    image.insert("reference".into(), identity.source.into());
+    image.insert("name".into(), identity.name.into());
+    image.insert("platform".into(), identity.platform.into());
+    image.insert("manifest_digest".into(), identity.manifest_digest.into());
+    image.insert("config_digest".into(), identity.config_digest.into());
+}
+
 pub(crate) fn collect(ctx: &Context<'_>) -> ImageConfigFacts {
     let image = ctx.image;
     let meta = &image.meta;

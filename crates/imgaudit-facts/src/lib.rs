@@ -44,7 +44,7 @@ pub use accounts::{
 };
 pub use domain::{Domain, Domains};
 pub use files::FilesFacts;
-pub use image::{EnvVar, HistoryFacts, ImageConfigFacts, ImageFacts, LayerFacts};
+pub use image::{EnvVar, HistoryFacts, ImageConfigFacts, ImageFacts, LayerFacts, reidentify};
 pub use imgaudit_finding::Location;
 pub use python::*;
 pub use python_tools::PythonToolsFacts;

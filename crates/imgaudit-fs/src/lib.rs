@@ -127,9 +127,55 @@ impl Filesystem {
     {
         let mut fs = Filesystem::default();
         for (layer, changes) in layers.into_iter().enumerate() {
-            fs.apply(layer, changes)?;
+            fs.apply_layer(layer, changes)?;
         }
         Ok(fs)
+    }
+
+    /// A tree put back together from what [`Filesystem::root`], [`Filesystem::iter`],
+    /// [`Filesystem::removed`] and [`Filesystem::notes`] gave (a cached tree). Refused, with
+    /// the reason, unless it is a tree assembly could have made: the root a directory, paths in
+    /// strictly increasing order, every node's parent the root or a directory of the tree.
+    pub fn from_parts(
+        root: Node,
+        nodes: Vec<(ImagePath, Node)>,
+        removed: Vec<(ImagePath, Removal)>,
+        notes: Vec<String>,
+    ) -> Result<Filesystem, String> {
+        if root.kind() != EntryKind::Dir {
+            return Err(format!("the root is a {:?}", root.kind()));
+        }
+        let in_order = |paths: &mut dyn Iterator<Item = &ImagePath>| {
+            let mut previous: Option<&ImagePath> = None;
+            for path in paths {
+                if path.is_root() || previous.is_some_and(|p| p >= path) {
+                    return Err(format!("`{path}` is out of order or the root"));
+                }
+                previous = Some(path);
+            }
+            Ok(())
+        };
+        in_order(&mut nodes.iter().map(|(path, _)| path))?;
+        in_order(&mut removed.iter().map(|(path, _)| path))?;
+        let nodes: BTreeMap<ImagePath, Node> = nodes.into_iter().collect();
+        for path in nodes.keys() {
+            let parent = path.parent();
+            let parent_is_dir = parent.is_root()
+                || nodes
+                    .get(&parent)
+                    .is_some_and(|p| p.kind() == EntryKind::Dir);
+            if !parent_is_dir {
+                return Err(format!(
+                    "the parent of `{path}` is not a directory of the tree"
+                ));
+            }
+        }
+        Ok(Filesystem {
+            root,
+            nodes,
+            removed: removed.into_iter().collect(),
+            notes,
+        })
     }
 
     /// The node at `path`, without following a symlink in any component. The root is always
@@ -226,7 +272,9 @@ impl Filesystem {
         }
     }
 
-    fn apply(&mut self, layer: usize, changes: &[Change]) -> Result<(), AssembleError> {
+    /// Applies the changes of the layer `layer` on top of the tree: the layers below it must be
+    /// applied already (a tree remembered for them will do), in order.
+    pub fn apply_layer(&mut self, layer: usize, changes: &[Change]) -> Result<(), AssembleError> {
         // Whiteouts only hide what lower layers wrote, wherever they stand in the tar stream.
         for change in changes {
             match change {

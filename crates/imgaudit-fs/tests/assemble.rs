@@ -670,3 +670,61 @@ fn deep_paths_resolve_through_links_as_shallow_ones_do() {
     assert_eq!(fs.resolve(&at("missing"), true).unwrap(), at("missing"));
     assert_eq!(fs.resolve(&at("up"), false).unwrap(), at("up"));
 }
+
+#[test]
+fn a_tree_taken_apart_comes_back_whole_and_broken_parts_are_refused() {
+    let fs = assemble(vec![
+        base(),
+        LayerBuilder::new()
+            .whiteout("etc/passwd")
+            .file("opt/app/run", b"#!/bin/sh\n"),
+    ])
+    .unwrap();
+    let nodes: Vec<_> = fs.iter().map(|(p, n)| (p.clone(), n.clone())).collect();
+    let removals: Vec<_> = fs.removed().map(|(p, r)| (p.clone(), r.clone())).collect();
+    let back = Filesystem::from_parts(
+        fs.root().clone(),
+        nodes.clone(),
+        removals,
+        fs.notes().to_vec(),
+    )
+    .unwrap();
+    assert_eq!(tree(&back), tree(&fs));
+    assert_eq!(removed(&back), removed(&fs));
+    // The remembered tree takes the next layer as the assembled one does.
+    let top = read_layer(
+        LayerBuilder::new()
+            .file("opt/app/conf", b"x")
+            .finish()
+            .as_slice(),
+        &ReadOptions {
+            capture: &CaptureRules::none(),
+            budget: &Budget::default(),
+            blob_algorithm: Algorithm::Sha256,
+            diff_id_algorithm: Algorithm::Sha256,
+            hash_uncompressed: true,
+        },
+    )
+    .unwrap();
+    let (mut a, mut b) = (fs.clone(), back);
+    a.apply_layer(2, &top.changes).unwrap();
+    b.apply_layer(2, &top.changes).unwrap();
+    assert_eq!(tree(&a), tree(&b));
+
+    let file_root = {
+        let mut root = fs.root().clone();
+        root.entry.kind = EntryKind::File;
+        root
+    };
+    assert!(Filesystem::from_parts(file_root, nodes.clone(), vec![], vec![]).is_err());
+    let mut reversed = nodes.clone();
+    reversed.reverse();
+    assert!(Filesystem::from_parts(fs.root().clone(), reversed, vec![], vec![]).is_err());
+    let orphans: Vec<_> = nodes
+        .iter()
+        .filter(|(p, _)| p.as_bytes() != b"opt")
+        .cloned()
+        .collect();
+    let refused = Filesystem::from_parts(fs.root().clone(), orphans, vec![], vec![]);
+    assert!(refused.unwrap_err().contains("opt/app"));
+}

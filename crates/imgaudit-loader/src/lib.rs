@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use imgaudit_cache::LayerOrigin;
-use imgaudit_cache::{LayerCache, LayerKey, captures_enough};
+use imgaudit_cache::{DerivedKey, DiskCache, LayerCache, LayerKey, Lookup, captures_enough};
 use imgaudit_digest::{Algorithm, Digest};
 use imgaudit_fs::{AssembleError, Filesystem};
 use imgaudit_image::{
@@ -110,6 +110,25 @@ impl Default for LoadOptions {
 }
 
 impl LoadOptions {
+    /// What, besides the image's bytes and the capture rules, makes a load give what it gives:
+    /// the caps (a load over one fails) and whether diff ids are checked. Equal fingerprints
+    /// and equal images give equal loads.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "max-uncompressed {} max-entries {} max-expansion {} floor {} max-captured {} diff-ids {}",
+            self.max_uncompressed_bytes,
+            self.max_entries,
+            self.max_expansion_ratio,
+            self.expansion_floor,
+            self.max_captured_bytes,
+            if self.verify_diff_ids {
+                "checked"
+            } else {
+                "unchecked"
+            },
+        )
+    }
+
     /// The caps one image's layers share.
     fn budget(&self) -> Budget {
         Budget::new(self.max_uncompressed_bytes, self.max_entries)
@@ -160,6 +179,9 @@ pub struct LoadedImage {
     pub fs: Filesystem,
     /// Things worth telling the user that did not stop the load.
     pub notes: Vec<String>,
+    /// Of the notes, those the layers' bytes gave (what the reader and the assembly noticed):
+    /// the same for every load of the same layers, unlike the source's or the cache's notes.
+    pub content_notes: Vec<String>,
     /// Files the reader wanted ([`LoadOptions::wanted`]) whose content could not be read, by
     /// their path in the tree (links resolved), with the reason.
     pub unread: BTreeMap<ImagePath, Unread>,
@@ -194,6 +216,32 @@ impl fmt::Display for Unread {
             Unread::NotLocated => f.write_str(
                 "no layer holds its bytes under its own name (written through a linked directory?)",
             ),
+        }
+    }
+}
+
+/// An image whose manifest and config are read and verified and none of its layers yet (what a
+/// caller that remembers what it derived from an image needs, to know whether to read them);
+/// or, from a source that gives the config and the layers only as one stream (standard input,
+/// a daemon's export), nothing yet: such an image is only read whole.
+pub enum Opening {
+    Opened {
+        image: Box<OpenedImage>,
+        /// Which source was read and why, when there was a choice (a bare name).
+        note: Option<String>,
+    },
+    Stream,
+}
+
+impl fmt::Debug for Opening {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Opening::Opened { image, note } => f
+                .debug_struct("Opened")
+                .field("source", &image.meta.source)
+                .field("note", note)
+                .finish_non_exhaustive(),
+            Opening::Stream => f.write_str("Stream"),
         }
     }
 }
@@ -301,13 +349,23 @@ pub fn load_opened(opened: OpenedImage, options: &LoadOptions) -> Result<LoadedI
     if let Some(progress) = &options.progress {
         progress.finish();
     }
-    let (indexes, cache_notes) = indexes?;
+    let (indexes, mut cache_notes) = indexes?;
+    let trees = options
+        .layers
+        .as_deref()
+        .and_then(LayerCache::disk)
+        .map(|disk| Trees {
+            disk,
+            capture: options.capture.fingerprint(),
+        });
+    let fs = assemble(&opened.meta, &indexes, trees.as_ref(), &mut cache_notes)?;
     let mut image = finish(
         opened.meta,
+        fs,
         &indexes,
         cache_notes,
         options.capture.inspection(),
-    )?;
+    );
     if let Some(wanted) = options.wanted {
         complete(
             &mut image,
@@ -368,7 +426,9 @@ pub fn load_stream<R: Read>(
             origin: LayerOrigin::Read,
         })
         .collect();
-    let mut image = finish(meta, &indexes, Vec::new(), options.capture.inspection())?;
+    let mut notes = Vec::new();
+    let fs = assemble(&meta, &indexes, None, &mut notes)?;
+    let mut image = finish(meta, fs, &indexes, notes, options.capture.inspection());
     if let Some(wanted) = options.wanted {
         complete(&mut image, &indexes, None, options, wanted)?;
     }
@@ -772,22 +832,115 @@ fn verify(
     Ok(())
 }
 
+/// Names a chain of layers for a cache key: each layer's blob digest (`-` when the source names
+/// none) and diff id, in order. Once a load has verified them, equal chains hold equal bytes.
+pub fn layer_chain(layers: &[LayerRef]) -> String {
+    use std::fmt::Write as _;
+    let mut text = format!("{} layers:", layers.len());
+    for layer in layers {
+        let _ = match &layer.digest {
+            Some(blob) => write!(text, " {blob} {}", layer.diff_id),
+            None => write!(text, " - {}", layer.diff_id),
+        };
+    }
+    text
+}
+
+/// Where assembled trees are remembered, and what the layers captured (a tree holds the
+/// captured files, so the capture rules are part of its key).
+struct Trees<'a> {
+    disk: &'a DiskCache,
+    capture: String,
+}
+
+impl Trees<'_> {
+    /// The key of the tree of the image's first `count` layers: each layer's blob digest and
+    /// diff id (both verified by now), in order.
+    fn key(&self, meta: &ImageMeta, count: usize) -> DerivedKey {
+        DerivedKey::new(format!(
+            "tree of {} capture {}",
+            layer_chain(&meta.layers[..count]),
+            self.capture
+        ))
+    }
+
+    fn get(&self, key: &DerivedKey, notes: &mut Vec<String>) -> Option<Filesystem> {
+        match self.disk.get_tree(key) {
+            Lookup::Hit(tree) => Some(tree),
+            Lookup::Miss => None,
+            Lookup::Damaged(reason) => {
+                notes.push(format!(
+                    "the layer cache's tree of the image's layers was damaged ({reason}): it was deleted and the tree assembled again"
+                ));
+                None
+            }
+            Lookup::Unreadable(reason) => {
+                notes.push(format!(
+                    "the layer cache's tree of the image's layers cannot be read ({reason}): the tree was assembled instead"
+                ));
+                None
+            }
+        }
+    }
+
+    fn put(&self, key: &DerivedKey, tree: &Filesystem, notes: &mut Vec<String>) {
+        if let Err(error) = self.disk.put_tree(key, tree) {
+            notes.push(format!(
+                "the tree of the image's layers was not cached: {error}"
+            ));
+        }
+    }
+}
+
+/// Applies the layers in order. With a cache, the tree of every layer is taken from it when
+/// remembered, else the tree of every layer but the top one (an image rebuilt with its top
+/// layer changed), and what had to be assembled is remembered for the next run.
+fn assemble(
+    meta: &ImageMeta,
+    indexes: &[Obtained],
+    trees: Option<&Trees<'_>>,
+    notes: &mut Vec<String>,
+) -> Result<Filesystem, LoadError> {
+    let failed = |source| LoadError::Assemble {
+        input: meta.source.clone(),
+        source,
+    };
+    let Some(trees) = trees.filter(|_| !indexes.is_empty()) else {
+        return Filesystem::assemble(indexes.iter().map(|i| &i.index.changes[..])).map_err(failed);
+    };
+    let top = indexes.len() - 1;
+    let whole = trees.key(meta, indexes.len());
+    if let Some(tree) = trees.get(&whole, notes) {
+        return Ok(tree);
+    }
+    let below = (top > 0).then(|| trees.key(meta, top));
+    let remembered = below.as_ref().and_then(|key| trees.get(key, notes));
+    let mut tree = if let Some(tree) = remembered {
+        tree
+    } else {
+        let tree = Filesystem::assemble(indexes[..top].iter().map(|i| &i.index.changes[..]))
+            .map_err(failed)?;
+        if let Some(key) = &below {
+            trees.put(key, &tree, notes);
+        }
+        tree
+    };
+    tree.apply_layer(top, &indexes[top].index.changes)
+        .map_err(failed)?;
+    trees.put(&whole, &tree, notes);
+    Ok(tree)
+}
+
 fn finish(
     meta: ImageMeta,
+    fs: Filesystem,
     indexes: &[Obtained],
     cache_notes: Vec<String>,
     inspection: Option<&imgaudit_layer::Inspection>,
-) -> Result<LoadedImage, LoadError> {
-    let fs =
-        Filesystem::assemble(indexes.iter().map(|i| &i.index.changes[..])).map_err(|source| {
-            LoadError::Assemble {
-                input: meta.source.clone(),
-                source,
-            }
-        })?;
-    let mut notes = meta.notes.clone();
+) -> LoadedImage {
+    let mut content_notes = Vec::new();
     for (i, obtained) in indexes.iter().enumerate() {
-        notes.extend(
+        content_notes.extend(
             obtained
                 .index
                 .notes
@@ -795,71 +948,74 @@ fn finish(
                 .map(|note| format!("layer {i}: {note}")),
         );
     }
-    notes.extend(fs.notes().iter().cloned());
+    content_notes.extend(fs.notes().iter().cloned());
+    for (i, (reference, obtained)) in meta.layers.iter().zip(indexes).enumerate() {
+        let read = &obtained.index;
+        if let Some(declared) = reference
+            .media_type
+            .as_deref()
+            .and_then(Compression::from_media_type)
+            && declared != read.compression
+        {
+            content_notes.push(format!(
+                "layer {i} is declared as {} ({}), but its bytes are {}; it was read as {}",
+                declared.name(),
+                reference.media_type.as_deref().unwrap_or_default(),
+                read.compression.name(),
+                read.compression.name(),
+            ));
+        }
+    }
+    let (history, steps, history_notes) = history_of(&meta);
+    let mut notes: Vec<String> = [&meta.notes, &content_notes, &history_notes]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
     notes.extend(cache_notes);
-    let (history, steps) = link_history(&meta, indexes.len(), &mut notes);
     let layers = meta
         .layers
         .iter()
         .zip(indexes)
         .zip(steps)
-        .enumerate()
-        .map(
-            |(
-                i,
-                (
-                    (
-                        reference,
-                        Obtained {
-                            index: read,
-                            origin,
-                        },
-                    ),
-                    history_step,
-                ),
-            )| {
-                if let Some(declared) = reference
-                    .media_type
-                    .as_deref()
-                    .and_then(Compression::from_media_type)
-                    && declared != read.compression
-                {
-                    notes.push(format!(
-                        "layer {i} is declared as {} ({}), but its bytes are {}; it was read as {}",
-                        declared.name(),
-                        reference.media_type.as_deref().unwrap_or_default(),
-                        read.compression.name(),
-                        read.compression.name(),
-                    ));
-                }
-                LoadedLayer {
-                    reference: reference.clone(),
-                    compression: read.compression,
-                    blob_digest: read.blob_digest.clone(),
-                    blob_size: read.blob_size,
-                    diff_id: read
-                        .diff_id
-                        .clone()
-                        .unwrap_or_else(|| reference.diff_id.clone()),
-                    diff_id_verified: read.diff_id.is_some(),
-                    uncompressed_size: read.uncompressed_size,
-                    entries: read.added_count(),
-                    whiteouts: read.whiteout_count(),
-                    history_step,
-                    origin: *origin,
-                }
-            },
-        )
+        .map(|((reference, obtained), history_step)| {
+            let read = &obtained.index;
+            LoadedLayer {
+                reference: reference.clone(),
+                compression: read.compression,
+                blob_digest: read.blob_digest.clone(),
+                blob_size: read.blob_size,
+                diff_id: read
+                    .diff_id
+                    .clone()
+                    .unwrap_or_else(|| reference.diff_id.clone()),
+                diff_id_verified: read.diff_id.is_some(),
+                uncompressed_size: read.uncompressed_size,
+                entries: read.added_count(),
+                whiteouts: read.whiteout_count(),
+                history_step,
+                origin: obtained.origin,
+            }
+        })
         .collect();
-    Ok(LoadedImage {
+    LoadedImage {
         meta,
         layers,
         history,
         fs,
         notes,
+        content_notes,
         unread: BTreeMap::new(),
         inspection: inspection::gather(inspection, indexes.iter().map(|i| &*i.index)),
-    })
+    }
+}
+
+/// The image's history (`docker history`) from its config, each step linked to the layer it
+/// made; each layer's step; and a note when the two cannot be linked (the counts differ).
+pub fn history_of(meta: &ImageMeta) -> (Vec<HistoryStep>, Vec<Option<usize>>, Vec<String>) {
+    let mut notes = Vec::new();
+    let (history, steps) = link_history(meta, meta.layers.len(), &mut notes);
+    (history, steps, notes)
 }
 
 /// Links layers to history steps: each step without `empty_layer` made the next layer.

@@ -10,7 +10,8 @@
 use std::time::Duration;
 
 use imgaudit_daemon::{Daemon, DaemonEnv, DaemonError, Flavor};
-use imgaudit_image::{DaemonKind, ImageSpec, Reference};
+use imgaudit_image::{DaemonKind, ImageSpec, OpenOptions, OpenedImage, Reference};
+pub use imgaudit_loader::Opening;
 use imgaudit_loader::{LoadError, LoadOptions, LoadedImage, load_opened, load_stream};
 use imgaudit_registry::{RegistryError, RegistryOptions};
 
@@ -49,14 +50,61 @@ pub fn load(
     options: &LoadOptions,
     remote: &RemoteOptions,
 ) -> Result<LoadedImage, SourceError> {
+    load_opening(open(spec, options, remote)?, spec, options, remote)
+}
+
+/// Opens the image `spec` names without reading a layer (see [`Opening`]).
+pub fn open(
+    spec: &ImageSpec,
+    options: &LoadOptions,
+    remote: &RemoteOptions,
+) -> Result<Opening, SourceError> {
     match spec {
-        ImageSpec::Registry { reference } => load_registry(reference, options, remote),
-        ImageSpec::Daemon { daemon, name } => load_daemon(*daemon, name, options, remote),
-        ImageSpec::Named { reference, text } => load_named(reference, text, options, remote),
-        ImageSpec::Stdin { .. } | ImageSpec::OciArchiveStdin { .. } => {
-            Ok(load_stream(std::io::stdin().lock(), spec, options)?)
+        ImageSpec::Registry { reference } => Ok(Opening::Opened {
+            image: Box::new(open_registry(reference, options, remote)?),
+            note: None,
+        }),
+        ImageSpec::Named { reference, text } => open_named(reference, text, options, remote),
+        ImageSpec::Daemon { .. } | ImageSpec::Stdin { .. } | ImageSpec::OciArchiveStdin { .. } => {
+            Ok(Opening::Stream)
         }
-        _ => Ok(imgaudit_loader::load_local(spec, options)?),
+        _ => {
+            let open_options = OpenOptions {
+                platform: options.platform.clone(),
+            };
+            let image = imgaudit_image::open(spec, &open_options).map_err(LoadError::from)?;
+            Ok(Opening::Opened {
+                image: Box::new(image),
+                note: None,
+            })
+        }
+    }
+}
+
+/// Reads the layers of what [`open`] gave for `spec` (or, for a stream, the whole image).
+pub fn load_opening(
+    opening: Opening,
+    spec: &ImageSpec,
+    options: &LoadOptions,
+    remote: &RemoteOptions,
+) -> Result<LoadedImage, SourceError> {
+    match opening {
+        Opening::Opened { image, note } => {
+            let mut loaded = load_opened(*image, options)?;
+            if let Some(note) = note {
+                loaded.notes.insert(0, note);
+            }
+            Ok(loaded)
+        }
+        Opening::Stream => match spec {
+            ImageSpec::Daemon { daemon, name } => load_daemon(*daemon, name, options, remote),
+            ImageSpec::Named { text, .. } => {
+                // `open` found the image in a daemon.
+                let daemon = connect(DaemonKind::Any, remote)?;
+                export(&daemon, DaemonKind::Any, text, options, remote)
+            }
+            _ => Ok(load_stream(std::io::stdin().lock(), spec, options)?),
+        },
     }
 }
 
@@ -84,17 +132,16 @@ pub struct RemoteOptions {
     pub daemon: DaemonOptions,
 }
 
-fn load_registry(
+fn open_registry(
     reference: &Reference,
     options: &LoadOptions,
     remote: &RemoteOptions,
-) -> Result<LoadedImage, SourceError> {
+) -> Result<OpenedImage, SourceError> {
     let registry = RegistryOptions {
         platform: options.platform.clone(),
         ..remote.registry.clone()
     };
-    let opened = imgaudit_registry::open(reference, &registry)?;
-    Ok(load_opened(opened, options)?)
+    Ok(imgaudit_registry::open(reference, &registry)?)
 }
 
 fn flavor(kind: DaemonKind) -> Option<Flavor> {
@@ -172,15 +219,15 @@ fn load_daemon(
 }
 
 /// A bare name: the daemon's image when a daemon answers and has it, else the registry's.
-fn load_named(
+fn open_named(
     reference: &Reference,
     text: &str,
     options: &LoadOptions,
     remote: &RemoteOptions,
-) -> Result<LoadedImage, SourceError> {
+) -> Result<Opening, SourceError> {
     let daemon_reason = match connect(DaemonKind::Any, remote) {
         Ok(daemon) => match daemon.inspect(&export_name(text)) {
-            Ok(Some(_)) => return export(&daemon, DaemonKind::Any, text, options, remote),
+            Ok(Some(_)) => return Ok(Opening::Stream),
             Ok(None) => format!(
                 "the {} daemon at {} has no image `{text}`",
                 daemon_name(&daemon),
@@ -191,17 +238,14 @@ fn load_named(
         Err(e) if e.is_absent() => e.to_string(),
         Err(e) => return Err(daemon_refused(text, e)),
     };
-    match load_registry(reference, options, remote) {
-        Ok(mut image) => {
-            image.notes.insert(
-                0,
-                format!(
-                    "`{text}` was read from the registry {} — not from a daemon: {daemon_reason}",
-                    reference.registry()
-                ),
-            );
-            Ok(image)
-        }
+    match open_registry(reference, options, remote) {
+        Ok(image) => Ok(Opening::Opened {
+            image: Box::new(image),
+            note: Some(format!(
+                "`{text}` was read from the registry {} — not from a daemon: {daemon_reason}",
+                reference.registry()
+            )),
+        }),
         Err(SourceError::Registry(registry)) => Err(SourceError::NowhereToBeFound {
             input: text.to_owned(),
             daemon: daemon_reason,

@@ -17,7 +17,7 @@ use imgaudit_image::{ImageSpec, Platform, SourceKind};
 use imgaudit_layer::CaptureRules;
 use imgaudit_loader::{LoadOptions, LoadedImage, Progress};
 use imgaudit_registry::{AuthEnv, Credential, RegistryOptions};
-use imgaudit_source::{DaemonOptions, RemoteOptions};
+use imgaudit_source::{DaemonOptions, Opening, RemoteOptions};
 
 use crate::args::{CacheArgs, ColorChoice, GlobalArgs, ScanArgs, Source};
 use crate::printer;
@@ -133,15 +133,17 @@ impl Reading {
         for_facts: bool,
         layers: Option<Arc<LayerCache>>,
     ) -> anyhow::Result<LoadedImage> {
-        let credential = match &self.username {
-            Some(username) => Some(Credential::basic(
-                username.clone(),
-                read_password(spec)?,
-                "--username and --password-stdin".to_owned(),
-            )),
-            None => None,
-        };
-        let options = LoadOptions {
+        let options = self.load_options(capture, for_facts, layers);
+        Ok(imgaudit_source::load(spec, &options, &self.remote(spec)?)?)
+    }
+
+    fn load_options(
+        &self,
+        capture: CaptureRules,
+        for_facts: bool,
+        layers: Option<Arc<LayerCache>>,
+    ) -> LoadOptions {
+        LoadOptions {
             platform: self.platform.clone(),
             capture,
             // The facts read the files the config names, and whatever their links lead to.
@@ -162,28 +164,57 @@ impl Reading {
                 .progress
                 .then(|| Arc::new(printer::Bar::default()) as Arc<dyn Progress>),
             layers,
+        }
+    }
+
+    fn remote(&self, spec: &ImageSpec) -> anyhow::Result<RemoteOptions> {
+        let credential = match &self.username {
+            Some(username) => Some(Credential::basic(
+                username.clone(),
+                read_password(spec)?,
+                "--username and --password-stdin".to_owned(),
+            )),
+            None => None,
         };
-        let remote = RemoteOptions {
+        Ok(RemoteOptions {
             registry: RegistryOptions {
                 credential,
                 ..self.registry.clone()
             },
             daemon: self.daemon.clone(),
-        };
-        Ok(imgaudit_source::load(spec, &options, &remote)?)
+        })
     }
 }
 
-impl imgaudit_audit::batch::ImageLoader for Reading {
+/// Reads the images of a scan (one, or a batch) for the auditor, which may need none of their
+/// layers when their facts are remembered.
+impl imgaudit_audit::ImageLoader for Reading {
+    fn open(&self, argument: &str) -> anyhow::Result<(ImageSpec, Opening)> {
+        let spec = self.image_spec(argument)?;
+        let options = self.load_options(CaptureRules::none(), true, None);
+        let opening = imgaudit_source::open(&spec, &options, &self.remote(&spec)?)?;
+        Ok((spec, opening))
+    }
+
     fn load(
         &self,
-        argument: &str,
+        spec: &ImageSpec,
+        opening: Opening,
         capture: &CaptureRules,
-        layers: &Arc<LayerCache>,
-    ) -> anyhow::Result<(ImageSpec, LoadedImage)> {
-        let spec = self.image_spec(argument)?;
-        let image = self.load_for_facts(&spec, capture, Some(Arc::clone(layers)))?;
-        Ok((spec, image))
+        layers: Option<Arc<LayerCache>>,
+    ) -> anyhow::Result<LoadedImage> {
+        let options = self.load_options(capture.clone(), true, layers);
+        Ok(imgaudit_source::load_opening(
+            opening,
+            spec,
+            &options,
+            &self.remote(spec)?,
+        )?)
+    }
+
+    fn load_fingerprint(&self) -> String {
+        self.load_options(CaptureRules::none(), true, None)
+            .fingerprint()
     }
 }
 

@@ -22,13 +22,19 @@ fn with_cache<'a>(cache: &'a Path, args: &[&'a str]) -> Vec<&'a str> {
     all
 }
 
-fn cache_entries(cache: &Path) -> u64 {
+/// The cache's entries: (layer indexes, trees of layer chains, images' facts).
+fn cache_entries(cache: &Path) -> (u64, u64, u64) {
     let info: Value = serde_json::from_str(&stdout_of_audit(&with_cache(
         cache,
         &["cache", "info", "--format", "json"],
     )))
     .unwrap();
-    info["entries"].as_u64().unwrap()
+    let count = |key: &str| info[key].as_u64().unwrap();
+    assert_eq!(
+        count("entries"),
+        count("layers") + count("trees") + count("documents")
+    );
+    (count("layers"), count("trees"), count("documents"))
 }
 
 fn entry_files(cache: &Path) -> Vec<PathBuf> {
@@ -77,7 +83,7 @@ fn example_with_cache() -> (tempfile::TempDir, PathBuf, String) {
 fn a_warm_cache_changes_no_report_and_reads_no_blob() {
     let (_dir, cache, image) = example_with_cache();
     let cold_json = stdout_of_audit(&with_cache(&cache, &["scan", &image, "--format", "json"]));
-    assert_eq!(cache_entries(&cache), 3);
+    assert_eq!(cache_entries(&cache), (3, 2, 1));
     let warm_json = stdout_of_audit(&with_cache(&cache, &["scan", &image, "--format", "json"]));
     assert_eq!(warm_json, cold_json);
     assert_eq!(
@@ -138,7 +144,7 @@ fn a_changed_layer_is_read_and_its_findings_reported() {
         "the changed layer made no difference"
     );
     assert!(warm.contains("pip.conf"), "{warm}");
-    assert_eq!(cache_entries(&cache), 4);
+    assert_eq!(cache_entries(&cache), (4, 3, 2));
 }
 
 #[test]
@@ -192,7 +198,7 @@ fn what_is_captured_is_part_of_the_key() {
         stdout_of_audit(&with_cache(&cache, &["scan", &image, "--format", "json"])),
         stdout_of_audit(&["scan", &image, "--format", "json", "--no-cache"])
     );
-    assert_eq!(cache_entries(&cache), 6);
+    assert_eq!(cache_entries(&cache), (6, 4, 1));
 }
 
 #[test]
@@ -283,7 +289,7 @@ fn concurrent_runs_share_one_cache() {
         assert_eq!(stdout(output), expected, "{}", stderr(output));
         assert!(stderr(output).is_empty(), "{}", stderr(output));
     }
-    assert_eq!(cache_entries(&cache), 3);
+    assert_eq!(cache_entries(&cache), (3, 2, 1));
     assert_eq!(fs::read_dir(cache.join("tmp")).unwrap().count(), 0);
 }
 
@@ -292,20 +298,20 @@ fn cache_info_prune_and_bad_settings() {
     let (dir, cache, image) = example_with_cache();
     stdout_of_audit(&with_cache(&cache, &["inspect", &image]));
     let text = stdout_of_audit(&with_cache(&cache, &["cache", "info"]));
-    assert!(text.contains("layers        3"), "{text}");
+    assert!(text.contains("3 layers, 2 trees of layer chains"), "{text}");
     assert!(text.contains(cache.to_str().unwrap()), "{text}");
     let pruned = stdout_of_audit(&with_cache(&cache, &["cache", "prune", "--max-size", "1"]));
-    assert!(pruned.starts_with("removed 3 layers"), "{pruned}");
-    assert_eq!(cache_entries(&cache), 0);
+    assert!(pruned.starts_with("removed 5 entries"), "{pruned}");
+    assert_eq!(cache_entries(&cache), (0, 0, 0));
     stdout_of_audit(&with_cache(&cache, &["inspect", &image]));
     stdout_of_audit(&with_cache(&cache, &["cache", "prune", "--all"]));
-    assert_eq!(cache_entries(&cache), 0);
+    assert_eq!(cache_entries(&cache), (0, 0, 0));
     // The cap is enforced on writes: a tiny cap keeps only the newest entry.
     stdout_of_audit(&with_cache(
         &cache,
         &["inspect", &image, "--jobs", "1", "--cache-max-size", "1"],
     ));
-    assert_eq!(cache_entries(&cache), 1);
+    assert_eq!(cache_entries(&cache), (0, 1, 0));
 
     let file = dir.path().join("a-file");
     fs::write(&file, b"").unwrap();

@@ -26,13 +26,18 @@ pub(crate) fn info(cache: &CacheArgs, args: &CacheInfoArgs) -> anyhow::Result<St
     let _ = writeln!(out, "directory     {}", info.directory.display());
     let _ = writeln!(
         out,
-        "layers        {} ({} by this imgaudit's reader{})",
+        "entries       {} ({} by this imgaudit's reader{})",
         info.entries,
         info.current_entries,
         match info.unreadable {
             0 => String::new(),
             n => format!(", {n} unreadable"),
         }
+    );
+    let _ = writeln!(
+        out,
+        "              {} layers, {} trees of layer chains, {} images' facts",
+        info.layers, info.trees, info.documents
     );
     let _ = writeln!(
         out,
@@ -63,7 +68,7 @@ pub(crate) fn prune(cache: &CacheArgs, args: &CachePruneArgs) -> anyhow::Result<
         return to_json(&pruned);
     }
     Ok(format!(
-        "removed {} layers ({}); {} left ({}) in {}\n",
+        "removed {} entries ({}); {} left ({}) in {}\n",
         pruned.removed,
         format_size(pruned.freed),
         pruned.kept,

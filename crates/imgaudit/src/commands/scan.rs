@@ -27,10 +27,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Report
     let auditor = Auditor::new(settings::audit_settings(args)?)?;
     let color = settings::color(args.color);
     let reading = Reading::new(global).with_config(auditor.settings().config.as_ref());
-    let spec = reading.image_spec(&images[0])?;
-    let image = reading.load_for_facts(&spec, auditor.capture(), reading.cache.layers()?)?;
-    let audited = auditor.audit(&image, &spec, None)?;
-    drop(image);
+    // The argument is checked before the cache is opened: its errors come first.
+    reading.image_spec(&images[0])?;
+    let (_, audited) = auditor.audit_image(&reading, &images[0], reading.cache.layers()?, None)?;
     let (stdout, files) = render::render(&audited.audit, &outputs, color);
     let file_name = batch::file_names(&images).remove(0);
     let files: Vec<(PathBuf, String)> = files

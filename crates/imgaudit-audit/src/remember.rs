@@ -1,0 +1,58 @@
+//! Facts remembered between runs, so that an unchanged image goes straight to evaluation.
+//!
+//! What the facts say depends on the image's config and layers, the domains collected, what the
+//! loader captured and its caps, and the code that collected them; the rules and the
+//! configuration only judge them, so they are evaluated afresh on every run. The key names all
+//! of the former: the config digest, every layer's blob digest and diff id, the domains, the
+//! capture rules, the load's caps, imgaudit's version and a fingerprint of the sources it was
+//! built from (two builds never share facts). The document's identity (the name the image was
+//! given, its manifest) is this load's, set again on every use.
+
+use imgaudit_cache::DerivedKey;
+use imgaudit_facts::Domains;
+use imgaudit_image::ImageMeta;
+use imgaudit_layer::CaptureRules;
+use serde_json::Value;
+
+/// The facts of one image, and what its layers' bytes noted.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct RememberedFacts {
+    pub(crate) document: Value,
+    pub(crate) content_notes: Vec<String>,
+}
+
+impl RememberedFacts {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("JSON values serialize")
+    }
+
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<RememberedFacts, String> {
+        serde_json::from_slice(bytes).map_err(|error| error.to_string())
+    }
+}
+
+/// The build that computes the facts: the version alone is not enough, a build between two
+/// releases computes other facts under the same number.
+pub(crate) const BUILD: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " build ",
+    env!("IMGAUDIT_BUILD_FINGERPRINT")
+);
+
+/// The key of the facts of the image `meta` describes (its digests verified by the open, its
+/// layers' pairing of blob and diff id verified by the load that first stored them).
+pub(crate) fn facts_key(
+    meta: &ImageMeta,
+    domains: &Domains,
+    capture: &CaptureRules,
+    load: &str,
+) -> DerivedKey {
+    let names: Vec<&str> = domains.iter().map(imgaudit_facts::Domain::name).collect();
+    DerivedKey::new(format!(
+        "facts of imgaudit {BUILD} domains {} load {load} config {} {} capture {}",
+        names.join(","),
+        meta.config_digest,
+        imgaudit_loader::layer_chain(&meta.layers),
+        capture.fingerprint(),
+    ))
+}
