@@ -47,12 +47,90 @@ pub(crate) fn facts_key(
     capture: &CaptureRules,
     load: &str,
 ) -> DerivedKey {
+    key_of_build(BUILD, meta, domains, capture, load)
+}
+
+fn key_of_build(
+    build: &str,
+    meta: &ImageMeta,
+    domains: &Domains,
+    capture: &CaptureRules,
+    load: &str,
+) -> DerivedKey {
     let names: Vec<&str> = domains.iter().map(imgaudit_facts::Domain::name).collect();
     DerivedKey::new(format!(
-        "facts of imgaudit {BUILD} domains {} load {load} config {} {} capture {}",
+        "facts of imgaudit {build} domains {} load {load} config {} {} capture {}",
         names.join(","),
         meta.config_digest,
         imgaudit_loader::layer_chain(&meta.layers),
         capture.fingerprint(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use imgaudit_facts::Domain;
+    use imgaudit_image::{ImageSpec, OpenOptions};
+    use imgaudit_testkit::{LayerBuilder, example_image, write_oci_layout};
+
+    use super::*;
+
+    fn meta_of(image: &imgaudit_testkit::TestImage) -> (tempfile::TempDir, ImageMeta) {
+        let dir = tempfile::tempdir().unwrap();
+        write_oci_layout(dir.path(), &[("t", image)]);
+        let spec = ImageSpec::parse(&format!("oci:{}:t", dir.path().display())).unwrap();
+        let opened = imgaudit_image::open(&spec, &OpenOptions::default()).unwrap();
+        (dir, opened.meta)
+    }
+
+    #[test]
+    fn every_thing_the_facts_depend_on_is_in_their_key() {
+        let image = example_image();
+        let (_a, meta) = meta_of(&image);
+        let domains = Domains::all();
+        let capture = CaptureRules::none();
+        let key = |build: &str,
+                   meta: &ImageMeta,
+                   domains: &Domains,
+                   capture: &CaptureRules,
+                   load: &str| {
+            key_of_build(build, meta, domains, capture, load)
+                .as_str()
+                .to_owned()
+        };
+        let base = key(BUILD, &meta, &domains, &capture, "load");
+        assert_eq!(base, facts_key(&meta, &domains, &capture, "load").as_str());
+        assert!(BUILD.starts_with(env!("CARGO_PKG_VERSION")));
+
+        let mut changed_top = image.clone();
+        let top = changed_top.layers.len() - 1;
+        changed_top.layers[top] = LayerBuilder::new().file("etc/other", b"x").finish();
+        let (_b, other_layers) = meta_of(&changed_top);
+        let mut changed_config = image.clone();
+        changed_config.env.push("EXTRA=1".to_owned());
+        let (_c, other_config) = meta_of(&changed_config);
+        let others = [
+            key("0.0.0 build 0", &meta, &domains, &capture, "load"),
+            key(BUILD, &other_layers, &domains, &capture, "load"),
+            key(BUILD, &other_config, &domains, &capture, "load"),
+            key(
+                BUILD,
+                &meta,
+                &Domains::of([Domain::Python]),
+                &capture,
+                "load",
+            ),
+            key(
+                BUILD,
+                &meta,
+                &domains,
+                &CaptureRules::new(&["/etc/x"], 10).unwrap(),
+                "load",
+            ),
+            key(BUILD, &meta, &domains, &capture, "other caps"),
+        ];
+        for (n, other) in others.iter().enumerate() {
+            assert_ne!(*other, base, "change {n} kept the key");
+        }
+    }
 }

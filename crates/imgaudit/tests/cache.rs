@@ -626,3 +626,187 @@ fn one_image_takes_the_image_placeholder_and_missing_directories_too() {
     assert_eq!(written.len(), 1, "{written:?}");
     assert!(written[0].ends_with("example_latest.json"), "{written:?}");
 }
+
+/// A user rule that reads the image domain only, so that adding it changes no domain and the
+/// remembered facts serve: it fires on every image, naming its config digest.
+const EVERY_IMAGE_RULE: &str = r#"# METADATA
+# title: every image is noted
+# description: Fires on every image.
+# custom:
+#   id: ORG100
+#   name: every-image
+#   severity: low
+#   domains: [image]
+#   remediation: None needed.
+package imgaudit.rules.org100
+
+import rego.v1
+
+deny contains finding if {
+	finding := {"msg": sprintf("config %s", [input.image.config_digest]), "evidence": {"path": "/"}}
+}
+"#;
+
+/// The summary line of a one-image batch of `image` with `args`.
+fn batch_summary(cache: &Path, image: &str, args: &[&str]) -> String {
+    let mut all = vec!["scan", "--images-from", "-", "--fail-on", "none"];
+    all.extend(args);
+    let all = with_cache(cache, &all);
+    let output = imgaudit(&all, Some(format!("{image}\n").as_bytes()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn remembered_facts_are_judged_afresh_and_reused_only_when_everything_they_depend_on_is_equal() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let image = write_layout(dir.path(), "example", &example_image());
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            image.as_str(),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ];
+        args.extend(extra);
+        let output = imgaudit(&with_cache(&cache, &args), None);
+        (output.status.code(), stdout(&output), stderr(&output))
+    };
+    let (_, cold, _) = scan(&[]);
+    let cold: Value = serde_json::from_str(&cold).unwrap();
+    let first = cold["findings"][0]["rule_id"].as_str().unwrap().to_owned();
+    assert!(
+        batch_summary(&cache, &image, &[]).ends_with("facts: 1 remembered"),
+        "the second run did not take the facts"
+    );
+    // What the facts depend on, changed: they are collected again (and then remembered under
+    // that change).
+    for changed in [
+        &["--max-entries", "123456"][..],
+        &["--skip-diff-id-check"],
+        &["--max-captured-bytes", "1000000"],
+        // Fewer domains: the Python rules alone.
+        &["--select", "PIP"],
+    ] {
+        let summary = batch_summary(&cache, &image, changed);
+        assert!(
+            summary.ends_with("facts: 0 remembered"),
+            "{changed:?}: {summary}"
+        );
+        let summary = batch_summary(&cache, &image, changed);
+        assert!(
+            summary.ends_with("facts: 1 remembered"),
+            "{changed:?}: {summary}"
+        );
+    }
+
+    // From now on a run that reads a layer fails: every blob is emptied.
+    for blob in layer_blobs(&image) {
+        fs::write(blob, b"").unwrap();
+    }
+    let (code, warm, err) = scan(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(serde_json::from_str::<Value>(&warm).unwrap(), cold);
+
+    // The rules and the configuration judge the remembered facts afresh.
+    let policies = dir.path().join("org");
+    fs::create_dir(&policies).unwrap();
+    fs::write(policies.join("every_image.rego"), EVERY_IMAGE_RULE).unwrap();
+    let (code, with_rule, err) = scan(&["--policy", policies.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let with_rule: Value = serde_json::from_str(&with_rule).unwrap();
+    assert!(
+        finding_ids(&with_rule).contains(&"ORG100".to_owned()),
+        "{with_rule:#}"
+    );
+    let config = dir.path().join("imgaudit.toml");
+    fs::write(
+        &config,
+        format!("[rules]\nseverity = {{ {first} = \"critical\" }}\n"),
+    )
+    .unwrap();
+    let (code, configured, err) = scan(&["--config", config.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let configured: Value = serde_json::from_str(&configured).unwrap();
+    let judged = configured["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == first.as_str())
+        .unwrap();
+    assert_eq!(judged["severity"], "critical", "{judged:#}");
+}
+
+#[test]
+fn the_same_image_under_another_name_takes_the_facts_with_its_own_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let first = write_layout(dir.path(), "first", &example_image());
+    let second = write_layout(dir.path(), "second", &example_image());
+    let scan = |image: &str| {
+        stdout_of_audit(&with_cache(
+            &cache,
+            &["scan", image, "--format", "json", "--fail-on", "none"],
+        ))
+    };
+    scan(&first);
+    for blob in layer_blobs(&second) {
+        fs::write(blob, b"").unwrap();
+    }
+    let remembered: Value = serde_json::from_str(&scan(&second)).unwrap();
+    let expected: Value = serde_json::from_str(&stdout_of_audit(&["facts", &first])).unwrap();
+    assert_eq!(
+        remembered["image"]["source"].as_str(),
+        Some(second.as_str()),
+        "{:#}",
+        remembered["image"]
+    );
+    assert_eq!(
+        remembered["image"]["config_digest"],
+        expected["image"]["config_digest"]
+    );
+}
+
+#[test]
+fn damaged_facts_are_collected_again_and_said() {
+    let (_dir, cache, image) = example_with_cache();
+    let args = [
+        "scan",
+        image.as_str(),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ];
+    let cold: Value = serde_json::from_str(&stdout_of_audit(&with_cache(&cache, &args))).unwrap();
+    let documents: Vec<PathBuf> = fs::read_dir(cache.join("documents-v1"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(documents.len(), 1);
+    let mut bytes = fs::read(&documents[0]).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    fs::write(&documents[0], bytes).unwrap();
+    let mut again: Value =
+        serde_json::from_str(&stdout_of_audit(&with_cache(&cache, &args))).unwrap();
+    let notes = again["notes"].as_array().unwrap().clone();
+    assert!(
+        notes.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("facts of this image were damaged")),
+        "{notes:?}"
+    );
+    again["notes"] = cold["notes"].clone();
+    assert_eq!(again, cold);
+    // Collected again and remembered: the next run takes them without a word.
+    assert!(batch_summary(&cache, &image, &[]).ends_with("facts: 1 remembered"));
+}
