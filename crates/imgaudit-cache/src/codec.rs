@@ -466,12 +466,9 @@ impl<'a> Reader<'a> {
             .map_err(|_| damage(format!("`{text}` is not a digest")))
     }
     fn path(&mut self) -> Result<ImagePath, Damage> {
-        let raw = self.bytes()?;
-        match ImagePath::from_tar_name(raw) {
-            // The root is the empty path: a root directory entry, a top-level opaque marker.
-            Ok(path) if path.as_bytes() == raw => Ok(path),
-            _ => Err(damage("a path is not one the layer reader produces")),
-        }
+        // The root is the empty path: a root directory entry, a top-level opaque marker.
+        ImagePath::from_normalized(self.bytes()?)
+            .ok_or_else(|| damage("a path is not one the layer reader produces"))
     }
     fn notes(&mut self) -> Result<Vec<String>, Damage> {
         let count = self.u64()?;

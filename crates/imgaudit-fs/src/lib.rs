@@ -134,8 +134,8 @@ impl Filesystem {
 
     /// A tree put back together from what [`Filesystem::root`], [`Filesystem::iter`],
     /// [`Filesystem::removed`] and [`Filesystem::notes`] gave (a cached tree). Refused, with
-    /// the reason, unless it is a tree assembly could have made: the root a directory, paths in
-    /// strictly increasing order, every node's parent the root or a directory of the tree.
+    /// the reason, unless it is a tree assembly could have made: the root a directory, no path
+    /// given twice, every node's parent the root or a directory of the tree.
     pub fn from_parts(
         root: Node,
         nodes: Vec<(ImagePath, Node)>,
@@ -145,35 +145,40 @@ impl Filesystem {
         if root.kind() != EntryKind::Dir {
             return Err(format!("the root is a {:?}", root.kind()));
         }
-        let in_order = |paths: &mut dyn Iterator<Item = &ImagePath>| {
-            let mut previous: Option<&ImagePath> = None;
-            for path in paths {
-                if path.is_root() || previous.is_some_and(|p| p >= path) {
-                    return Err(format!("`{path}` is out of order or the root"));
-                }
-                previous = Some(path);
-            }
-            Ok(())
-        };
-        in_order(&mut nodes.iter().map(|(path, _)| path))?;
-        in_order(&mut removed.iter().map(|(path, _)| path))?;
+        let given = (nodes.len(), removed.len());
         let nodes: BTreeMap<ImagePath, Node> = nodes.into_iter().collect();
+        let removed: BTreeMap<ImagePath, Removal> = removed.into_iter().collect();
+        if (nodes.len(), removed.len()) != given {
+            return Err("a path is given twice".to_owned());
+        }
+        if nodes.contains_key(&ImagePath::root()) || removed.contains_key(&ImagePath::root()) {
+            return Err("the root is given as a path of the tree".to_owned());
+        }
+        // Siblings mostly follow each other: the last parent found is not looked up again.
+        let mut last_parent: &[u8] = b"";
         for path in nodes.keys() {
-            let parent = path.parent();
-            let parent_is_dir = parent.is_root()
-                || nodes
-                    .get(&parent)
-                    .is_some_and(|p| p.kind() == EntryKind::Dir);
-            if !parent_is_dir {
+            let bytes = path.as_bytes();
+            let parent = bytes
+                .iter()
+                .rposition(|&b| b == b'/')
+                .map_or(&b""[..], |slash| &bytes[..slash]);
+            if parent.is_empty() || parent == last_parent {
+                continue;
+            }
+            if !nodes
+                .get(parent)
+                .is_some_and(|node| node.kind() == EntryKind::Dir)
+            {
                 return Err(format!(
                     "the parent of `{path}` is not a directory of the tree"
                 ));
             }
+            last_parent = parent;
         }
         Ok(Filesystem {
             root,
             nodes,
-            removed: removed.into_iter().collect(),
+            removed,
             notes,
         })
     }

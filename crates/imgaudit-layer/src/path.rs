@@ -46,6 +46,18 @@ impl ImagePath {
         Self::join_lexically(&ImagePath::root(), name)
     }
 
+    /// The path `bytes` spell when they are already normalized (what [`ImagePath::as_bytes`]
+    /// gives: no leading or trailing `/`, no empty, `.` or `..` component, no NUL); `None`
+    /// otherwise. One pass and one copy: for paths read back from a cache of this crate's own.
+    pub fn from_normalized(bytes: &[u8]) -> Option<ImagePath> {
+        let normalized = bytes.is_empty()
+            || (!bytes.contains(&0)
+                && bytes
+                    .split(|&b| b == b'/')
+                    .all(|component| !matches!(component, b"" | b"." | b"..")));
+        normalized.then(|| ImagePath(bytes.to_vec()))
+    }
+
     /// Joins `relative` to `self` and resolves `.` and `..` lexically, refusing to climb above
     /// the root. An absolute `relative` is an error: callers decide what `/` means.
     pub fn join_lexically(&self, relative: &[u8]) -> Result<ImagePath, PathProblem> {
@@ -224,6 +236,28 @@ mod tests {
         assert_eq!(norm("usr//lib/./x/../bin").unwrap(), "/usr/lib/bin");
         assert_eq!(norm("./").unwrap(), "/");
         assert_eq!(norm("a/..").unwrap(), "/");
+    }
+
+    #[test]
+    fn takes_back_exactly_the_normalized_paths() {
+        for name in [
+            "",
+            "etc",
+            "usr/lib/python3",
+            "a/.hidden",
+            "a/..b",
+            "\u{e9}t\u{e9}",
+        ] {
+            let path = ImagePath::from_normalized(name.as_bytes()).unwrap();
+            assert_eq!(path, ImagePath::from_tar_name(name.as_bytes()).unwrap());
+        }
+        for name in ["/etc", "etc/", "a//b", "./a", "a/.", "a/../b", "..", "a\0b"] {
+            assert_eq!(
+                ImagePath::from_normalized(name.as_bytes()),
+                None,
+                "{name:?}"
+            );
+        }
     }
 
     #[test]
