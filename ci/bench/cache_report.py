@@ -9,9 +9,10 @@ side-by-side table.
 import argparse
 import json
 
-# The issue's targets, all against cache-cold (the largest image, cold: an empty cache dir).
-MAX_WARM_VS_COLD = 0.05         # re-audit of the same image, warm cache
-MAX_TOP_CHANGED_VS_COLD = 0.15  # the image rebuilt with its top layer changed, cache warm
+# The issues' targets, all against cache-cold (the largest image, cold: an empty cache dir).
+MAX_WARM_VS_COLD = 0.02         # re-audit of the same image, warm cache (issue 17)...
+MAX_WARM_S = 0.050              # ... or under 50 ms, whichever is met
+MAX_TOP_CHANGED_VS_COLD = 0.10  # the image rebuilt with its top layer changed, cache warm
 MAX_BATCH_VS_COLD = 1.5         # ten images sharing the base, one batch, empty cache
 
 ROWS = ["cache-cold", "cache-warm", "cache-top-changed", "batch-10", "separate-10"]
@@ -74,6 +75,10 @@ def main():
     for t in targets.values():
         v = t["value"]
         t["pass"] = None if t.get("info") or v is None else v <= t["max"]
+    warm = targets["cache_warm_vs_cold"]
+    warm["max_s"] = MAX_WARM_S
+    if warm["pass"] is False and median("cache-warm") is not None:
+        warm["pass"] = median("cache-warm") < MAX_WARM_S
     results["targets"].update(targets)
     summaries = lines(a.batch_summary)
     results["cache"] = {
@@ -124,6 +129,8 @@ def main():
             print(f"{labels[key]:<36} {value:>9}   (for comparison, no target)")
             continue
         limit = f"<= {t['max']:g}"
+        if key == "cache_warm_vs_cold":
+            limit += f" or cache-warm < {MAX_WARM_S * 1000:g} ms"
         if key == "batch_10_peak_rss_mb":
             limit += f" (--memory-budget {a.budget})"
         verdict = "n/a (a row is missing)" if t["pass"] is None else \
