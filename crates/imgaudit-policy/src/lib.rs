@@ -110,6 +110,13 @@
 //! evaluated once against an empty input object. [`Engine::evaluate`] runs one query over all
 //! enabled rules and returns the findings sorted by rule id, message and evidence.
 //!
+//! The embedded built-in policies are the repository's own and its tests hold them to every
+//! check, so [`PolicySet::builtin`] loads them for running: each rule and library is parsed
+//! once, by [`PolicySet::compile`], which skips the call check and the empty-input evaluation
+//! for them; test files are parsed only by [`run_tests`]. Once anything is added to the set,
+//! compile checks every rule again. [`PolicySet::builtin_sources`] given to
+//! [`PolicySet::from_sources`] loads them with every check, as `imgaudit policy test` does.
+//!
 //! Only the builtins compiled into this build exist: regorus with `std`, `arc`, `regex`, `glob`
 //! and `cache` (no `time`, `semver`, `base64`, `http`, `net`, `uuid`, `graph`…). Normalise
 //! names and paths in Rust when building the facts rather than with per-item regexes in Rego,

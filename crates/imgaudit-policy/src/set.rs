@@ -155,6 +155,10 @@ pub struct PolicySet {
     libs: Vec<RegoFile>,
     tests: Vec<RegoFile>,
     warnings: Vec<Problem>,
+    /// Whether the set is exactly the embedded built-in policies, loaded by
+    /// [`PolicySet::builtin`]: the repository's tests hold them to the checks that loading and
+    /// compiling skip for them. Any addition clears it.
+    embedded: bool,
 }
 
 impl PolicySet {
@@ -163,9 +167,37 @@ impl PolicySet {
         PolicySet::default()
     }
 
-    /// The built-in policies, embedded at build time from the repository's `policies/`.
+    /// The built-in policies, embedded at build time from the repository's `policies/`, loaded
+    /// for running them: each rule and helper library is parsed once, by
+    /// [`PolicySet::compile`], and each test file only by [`run_tests`](crate::run_tests).
+    ///
+    /// The embedded files are the repository's own, checked by its tests with every check a
+    /// user's files get (`PolicySet::from_sources(PolicySet::builtin_sources())`, then
+    /// [`PolicySet::compile`] and [`run_tests`](crate::run_tests)), so this skips what those
+    /// tests guarantee: parsing every file here to validate it, and at compile time the check
+    /// of function calls and the evaluation of each rule on an empty input. Metadata,
+    /// documentation and clashes are still checked, and a file that does not parse is still an
+    /// error, from [`PolicySet::compile`] (or a load error of [`run_tests`](crate::run_tests)).
     pub fn builtin() -> Result<PolicySet, PolicyError> {
-        PolicySet::from_sources(builtin_sources())
+        let loaded = load(&[], PolicySet::builtin_sources(), Validation::Embedded)
+            .map_err(PolicyError::Invalid)?;
+        let mut set = PolicySet::new();
+        set.extend(loaded);
+        set.embedded = true;
+        Ok(set)
+    }
+
+    /// The embedded built-in policy files (`.rego` and `.md`), as sources. Given to
+    /// [`PolicySet::from_sources`], they are validated as fully as a user's files.
+    pub fn builtin_sources() -> Vec<Source> {
+        builtin::BUILTIN_FILES
+            .iter()
+            .map(|(path, text)| Source {
+                path: (*path).to_owned(),
+                text: (*text).to_owned(),
+                origin: RuleOrigin::Builtin,
+            })
+            .collect()
     }
 
     /// A set made of `sources`. Built-in sources must come with their documentation and tests;
@@ -178,13 +210,21 @@ impl PolicySet {
 
     /// Adds `sources` to the set, or nothing if any of them breaks the policy contract.
     pub fn add_sources(&mut self, sources: Vec<Source>) -> Result<(), PolicyError> {
-        let loaded = load(&self.rules, sources).map_err(PolicyError::Invalid)?;
+        if sources.is_empty() {
+            return Ok(());
+        }
+        let loaded = load(&self.rules, sources, Validation::Full).map_err(PolicyError::Invalid)?;
+        self.extend(loaded);
+        self.embedded = false;
+        Ok(())
+    }
+
+    fn extend(&mut self, loaded: Loaded) {
         self.rules.extend(loaded.rules);
         self.rules.sort_by(|a, b| a.id.cmp(&b.id));
         self.libs.extend(loaded.libs);
         self.tests.extend(loaded.tests);
         self.warnings.extend(loaded.warnings);
-        Ok(())
     }
 
     /// Adds the user policies of `dir`: every `*.rego` and `*.md` regular file below it (hidden
@@ -319,23 +359,17 @@ impl PolicySet {
     pub(crate) fn tests(&self) -> &[RegoFile] {
         &self.tests
     }
+
+    /// Whether the set is exactly the embedded built-in policies (see [`PolicySet::builtin`]).
+    pub(crate) fn is_embedded(&self) -> bool {
+        self.embedded
+    }
 }
 
 fn is_policy_file(name: &str) -> bool {
     Path::new(name)
         .extension()
         .is_some_and(|ext| ext == "rego" || ext == "md")
-}
-
-fn builtin_sources() -> Vec<Source> {
-    builtin::BUILTIN_FILES
-        .iter()
-        .map(|(path, text)| Source {
-            path: (*path).to_owned(),
-            text: (*text).to_owned(),
-            origin: RuleOrigin::Builtin,
-        })
-        .collect()
 }
 
 /// A regorus error message (`\n--> file:line:col\n…\nerror: message`) as a [`Problem`].
@@ -356,6 +390,15 @@ pub(crate) fn regorus_problem(file: &str, error: &str) -> Problem {
     Problem::new(file, line, format!("invalid Rego: {message}"))
 }
 
+/// How much of a file [`load`] checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Validation {
+    /// Everything: every `.rego` file must parse.
+    Full,
+    /// The embedded built-in files: not parsed here (see [`PolicySet::builtin`]).
+    Embedded,
+}
+
 struct Loaded {
     rules: Vec<Rule>,
     libs: Vec<RegoFile>,
@@ -364,7 +407,11 @@ struct Loaded {
 }
 
 /// Validates `sources` against `existing` rules.
-fn load(existing: &[Rule], sources: Vec<Source>) -> Result<Loaded, Vec<Problem>> {
+fn load(
+    existing: &[Rule],
+    sources: Vec<Source>,
+    validation: Validation,
+) -> Result<Loaded, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     // (origin, path) -> text
@@ -388,8 +435,10 @@ fn load(existing: &[Rule], sources: Vec<Source>) -> Result<Loaded, Vec<Problem>>
         let builtin = *origin == RuleOrigin::Builtin;
         let mut file_problems = Vec::new();
 
-        if let Err(error) = regorus::Engine::new().add_policy(display.clone(), text.clone()) {
-            file_problems.push(regorus_problem(&display, &error.to_string()));
+        if validation == Validation::Full {
+            if let Err(error) = regorus::Engine::new().add_policy(display.clone(), text.clone()) {
+                file_problems.push(regorus_problem(&display, &error.to_string()));
+            }
         }
         // regorus would write a warning about it to stderr.
         if let Some(index) = text
@@ -404,20 +453,16 @@ fn load(existing: &[Rule], sources: Vec<Source>) -> Result<Loaded, Vec<Problem>>
         }
 
         if let Some(rule_stem) = stem.strip_suffix("_test") {
-            let beside = files.get(&(origin.clone(), format!("{rule_stem}.rego")));
-            let rule = beside.and_then(|text| {
-                let header = read_header(text);
-                header
-                    .metadata
-                    .and_then(|block| block.parse("").ok())
-                    .map(|m| m.id)
-            });
             problems.extend(file_problems);
-            tests.push(RegoFile {
-                path: display,
-                text: text.clone(),
-                rule,
-            });
+            // The id of the rule beside it is filled in below, once the rules are read.
+            tests.push((
+                display_path(origin, &format!("{rule_stem}.rego")),
+                RegoFile {
+                    path: display,
+                    text: text.clone(),
+                    rule: None,
+                },
+            ));
             continue;
         }
 
@@ -541,6 +586,16 @@ fn load(existing: &[Rule], sources: Vec<Source>) -> Result<Loaded, Vec<Problem>>
     }
 
     problems.extend(clashes(existing, &rules));
+    let tests = tests
+        .into_iter()
+        .map(|(rule_path, mut test)| {
+            test.rule = rules
+                .iter()
+                .find(|rule| rule.path == rule_path)
+                .map(|rule| rule.id.clone());
+            test
+        })
+        .collect();
 
     if problems.is_empty() {
         Ok(Loaded {

@@ -69,6 +69,71 @@ fn the_embedded_builtin_policies_load() {
     assert!(run_tests(&set, None).is_success());
 }
 
+/// `PolicySet::builtin` does not parse the embedded files to validate them, and `compile`
+/// neither checks their function calls nor evaluates them on an empty input: this test is what
+/// holds them to those checks. It fails when an embedded file breaks the contract.
+#[test]
+fn the_embedded_policies_pass_every_check_that_loading_them_for_a_scan_skips() {
+    let checked = PolicySet::from_sources(PolicySet::builtin_sources())
+        .expect("every embedded file parses and meets the contract");
+    let checked_engine = checked
+        .compile(&[])
+        .expect("every embedded rule's calls exist and it holds on an empty input");
+    let tests = run_tests(&checked, None);
+    assert_eq!(tests.load_errors, Vec::<String>::new());
+    assert!(tests.is_success(), "{:?}", tests.results);
+
+    // What a scan loads is that same set, and compiles to the same engine.
+    let loaded = PolicySet::builtin().expect("built-in policies load");
+    assert_eq!(
+        format!("{:?}", loaded.rules()),
+        format!("{:?}", checked.rules())
+    );
+    assert_eq!(loaded.warnings(), checked.warnings());
+    let engine = loaded.compile(&[]).expect("built-in policies compile");
+    assert_eq!(
+        format!("{:?}", engine.rules()),
+        format!("{:?}", checked_engine.rules())
+    );
+    let root = json!({
+        "image": {"user": ""},
+        "runtime": {"uid": 0, "is_root": true, "user_name": "root", "origin": {"history_step": null}},
+        "users": [{"name": "root", "uid": 0, "runtime": true, "origin": {"path": "/etc/passwd", "line": 1, "layer": 0}}],
+    });
+    let findings = engine.evaluate(&root).expect("the built-in rules judge it");
+    assert!(findings.iter().any(|finding| finding.rule_id == "IMG001"));
+    assert_eq!(findings, checked_engine.evaluate(&root).unwrap());
+    assert_eq!(
+        engine.evaluate(&json!({})).unwrap(),
+        checked_engine.evaluate(&json!({})).unwrap()
+    );
+}
+
+#[test]
+fn user_policies_added_to_the_builtin_ones_get_every_compile_check() {
+    let mut set = PolicySet::builtin().expect("built-in policies load");
+    set.add_dir(&fixture("unknown_function")).unwrap();
+    let text: Vec<String> = problems(set.compile(&[]).unwrap_err())
+        .iter()
+        .map(|problem| problem.message.clone())
+        .collect();
+    assert_eq!(
+        text,
+        [
+            "unknown function `semver.compare` (neither a builtin of this build nor a function of the loaded policies)",
+            "`startswith` takes 2 arguments, called with 1",
+        ]
+    );
+
+    let mut set = PolicySet::builtin().expect("built-in policies load");
+    set.add_dir(&fixture("compile_error")).unwrap();
+    let error = set.compile(&[]).unwrap_err();
+    assert!(
+        matches!(&error, PolicyError::Compile { rule, .. } if rule == "CMP001"),
+        "{error:?}"
+    );
+}
+
 #[test]
 fn good_rules_load_with_their_metadata_and_docs() {
     let set = good();
