@@ -70,7 +70,7 @@
 # ci/bench/{Dockerfile,requirements.txt} are unchanged, and pushed to the registry once; the
 # derived images are made (a second) and checked by an imgaudit batch audit once per image. With
 # the default 5 rounds a run takes a little over 20 minutes, most of it CST, then separate-10 (ten
-# cold audits, about 2 minutes a round).
+# cold audits, about 2 minutes a round), and the scale group about 5 more.
 #
 # Environment:
 #   IMGAUDIT_BENCH_DIR  cache dir (image, buildah storage, tool venv, results.json)
@@ -85,7 +85,7 @@ usage() {
 usage: ci/bench.sh [--runs N] [--rebuild] [--no-build] [--skip TOOL]... [--previous REV]
                    [--compare DIR] | --clean
   --runs N     timed runs per tool (default 5); the median is reported
-  --rebuild    rebuild the benchmark image even if a cached one matches
+  --rebuild    rebuild the benchmark image (and the scale images) even if cached ones match
   --no-build   never run cargo; rows whose binary is missing are skipped
   --skip TOOL  leave out a row: imgaudit, imgaudit-scan, imgaudit-scan-python,
                imgaudit-scan-prev, imgaudit-nodiff, imgaudit-miniz, gzip, inflate_walk, trivy,
