@@ -79,8 +79,8 @@ const JOBS_IN_FLIGHT: usize = 2;
 /// Jobs go to the detectors' thread in batches: sent one by one, a layer of a million small
 /// files spent a third of its time waking that thread and waiting on the channel's lock.
 const BATCH_JOBS: usize = 1024;
-/// Bytes of file contents that close a batch early, so that a batch of large files does not
-/// hold many megabytes.
+/// Bytes of file contents and paths that close a batch early, so that a batch of large files
+/// (or of long paths) does not hold many megabytes.
 const BATCH_BYTES: usize = 256 * 1024;
 
 /// The inspection state of one layer's walk. The walk reads each file's bytes (it must, to
@@ -179,11 +179,13 @@ impl<'scope> Inspector<'scope> {
         }
     }
 
-    /// Queues a job, in tar order; a full batch goes to the detectors' thread.
+    /// Queues a job, in tar order; a full batch goes to the detectors' thread. Paths count
+    /// towards a batch's bytes too: in a tree thousands of directories deep each is kilobytes.
     fn send(&mut self, job: Job) {
-        if let Job::File { bytes, .. } = &job {
-            self.batch_bytes += bytes.len();
-        }
+        self.batch_bytes += match &job {
+            Job::File { path, bytes, .. } => path.as_bytes().len() + bytes.len(),
+            Job::Replaced(path) => path.as_bytes().len(),
+        };
         self.batch.push(job);
         if self.batch.len() >= BATCH_JOBS || self.batch_bytes >= BATCH_BYTES {
             self.flush();
@@ -324,5 +326,26 @@ mod tests {
             batches <= jobs / BATCH_JOBS as u64 + 1,
             "{batches} sends for {jobs} jobs"
         );
+    }
+
+    /// Long paths close a batch as file contents do: the directories of a tree thousands deep
+    /// are kilobytes each, and a thousand of them in one batch held megabytes.
+    #[test]
+    fn a_batch_of_long_paths_stays_small() {
+        let long = "d/".repeat(16 * 1024);
+        let (sent, queued) = std::thread::scope(|scope| {
+            let mut inspector = Inspector::new(Inspection::default(), scope);
+            for i in 0..100 {
+                let path = ImagePath::from_tar_name(format!("{long}{i}").as_bytes()).unwrap();
+                inspector.replaced(&path);
+            }
+            let sent = inspector.batches_sent;
+            let queued = inspector.batch_bytes;
+            inspector.finish();
+            (sent, queued)
+        });
+        // 100 paths of 32 KiB: 3.2 MB, at most 256 KiB and one path a batch.
+        assert!(sent >= 11, "{sent} batches");
+        assert!(queued < BATCH_BYTES, "{queued} bytes left queued");
     }
 }
