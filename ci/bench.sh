@@ -41,6 +41,20 @@
 #                     1 GiB budget, the default --memory-budget)
 #   separate-10       the same ten images, one `imgaudit scan IMAGE --format json --no-cache` after
 #                     the other, timed as one run (batch-10 / separate-10 is reported)
+# and, for linear cost at any size (group `scale`), on synthetic one-layer images that
+# ci/bench/scale_images.py writes once (a minute for all nine; regenerated when the script
+# changes) under CACHE/scale: wide-100k/300k/1m (that many entries, directories of 100 files),
+# deep-1k/3k/10k (a chain of that many nested directories: names total O(depth^2) bytes) and
+# dists-10k/30k/100k (a Python site-packages of that many dist-infos). For each image IMG:
+#   scan-IMG          imgaudit scan oci:CACHE/scale/IMG:scale --format json --fail-on none
+#   inspect-IMG       imgaudit inspect of the same (read and merge only)
+#   tar-IMG           tar -tzf of the same layer blob (the baseline: it inflates and lists)
+# and a cached pair on the largest wide image, the cache dir reset before each run, untimed:
+#   scan-wide-1m-cold the scan with --cache-dir EMPTY
+#   scan-wide-1m-warm the same, the cache dir warmed by one untimed run of it
+# ci/bench/scale_report.py prints entries, seconds, scan / tar -t and microseconds per entry side
+# by side, so that a cost per entry growing with the size shows (and, for the deep images, per
+# kilobyte of names, which tar -t pays as well).
 # Every other imgaudit row runs with --no-cache (each run reads every layer), and
 # IMGAUDIT_CACHE_DIR points into the run's scratch dir, so nothing reaches the user's cache.
 # With --compare DIR, after the timings: imgaudit and trivy-secret once more on the benchmark image
@@ -57,7 +71,7 @@
 # ci/bench/{Dockerfile,requirements.txt} are unchanged, and pushed to the registry once; the
 # derived images are made (a second) and checked by an imgaudit batch audit once per image. With
 # the default 5 rounds a run takes a little over 20 minutes, most of it CST, then separate-10 (ten
-# cold audits, about 2 minutes a round).
+# cold audits, about 2 minutes a round), and the scale group about 5 more.
 #
 # Environment:
 #   IMGAUDIT_BENCH_DIR  cache dir (image, buildah storage, tool venv, results.json)
@@ -77,15 +91,19 @@ usage() {
 usage: ci/bench.sh [--runs N] [--rebuild] [--no-build] [--skip TOOL]... [--previous REV]
                    [--compare DIR] | --clean
   --runs N     timed runs per tool (default 5); the median is reported
-  --rebuild    rebuild the benchmark image even if a cached one matches
+  --rebuild    rebuild the benchmark image (and the scale images) even if cached ones match
   --no-build   never run cargo; rows whose binary is missing are skipped
   --skip TOOL  leave out a row: imgaudit, imgaudit-scan, imgaudit-scan-python,
                imgaudit-scan-prev, imgaudit-nodiff, imgaudit-miniz, gzip, inflate_walk, trivy,
                trivy-secret, cst, imgaudit-registry, skopeo-copy, skopeo+imgaudit, or
                registry for the last three (and no registry at all), cache-cold, cache-warm,
                cache-top-changed, batch-10, separate-10, or cache for these five (and no
-               derived images); cst takes about 3 minutes per run on 2 cores, so it dominates
-               the total time, then separate-10 (ten cold audits)
+               derived images); scan-IMG, inspect-IMG, tar-IMG for IMG one of wide-100k,
+               wide-300k, wide-1m, deep-1k, deep-3k, deep-10k, dists-10k, dists-30k,
+               dists-100k, scan-wide-1m-cold, scan-wide-1m-warm, or scale-wide, scale-deep,
+               scale-dists for one kind's rows, or scale for all of them (and no scale images);
+               cst takes about 3 minutes per run on 2 cores, so it dominates the total time,
+               then separate-10 (ten cold audits)
   --previous REV  also time the whole scan by the imgaudit of REV (row imgaudit-scan-prev),
                built once in a throw-away worktree (or set IMGAUDIT_PREVIOUS to a binary)
   --compare DIR  after timing, run imgaudit (every rule) and Trivy's secret scanner with its
@@ -154,6 +172,7 @@ set_paths() {
     DERIVED_INFO=$IMAGE_DIR/derived-info  # what it was derived from (derived_key)
     RUN_DIR=$CACHE/run             # this run's scratch: raw timings, logs, tools' temp files
     REGISTRY_DIR=$CACHE/registry   # the local registry's storage and what was pushed into it
+    SCALE_DIR=$CACHE/scale         # the synthetic scale images (ci/bench/scale_images.py)
 }
 
 # --- phase: host packages ------------------------------------------------------------------------
@@ -694,6 +713,99 @@ define_cache_rows() {
         $q_scan \"\$i\" --no-cache >/dev/null || exit 1; done"
 }
 
+# --- phase: synthetic scale images (group `scale`) ----------------------------------------------
+
+SCALE_IMAGES=(wide-100k wide-300k wide-1m deep-1k deep-3k deep-10k dists-10k dists-30k dists-100k)
+SCALE_CACHED=wide-1m   # the image of the cold and warm cache pair
+
+# What the scale images are made by: the generator alone (it holds the sizes).
+scale_key() { sha256sum <"$BENCH_SRC/scale_images.py" | cut -d' ' -f1; }
+
+# The rows of one scale image (the cached pair only for SCALE_CACHED).
+scale_rows() {
+    echo "scan-$1 inspect-$1 tar-$1"
+    if [ "$1" = "$SCALE_CACHED" ]; then echo "scan-$1-cold scan-$1-warm"; fi
+}
+
+# Whether any row of image $1 is wanted: not left out by name, by its kind or by `scale`.
+scale_image_wanted() {
+    local row
+    case $SKIP in *" scale "*|*" scale-${1%%-*} "*) return 1 ;; esac
+    for row in $(scale_rows "$1"); do
+        case $SKIP in *" $row "*) ;; *) return 0 ;; esac
+    done
+    return 1
+}
+
+# Write the wanted scale images whose layout is missing or was made by another generator.
+build_scale_images() {
+    local key name missing=()
+    key=$(scale_key)
+    for name in "$@"; do
+        if [ "$REBUILD" = 1 ] || [ ! -f "$SCALE_DIR/$name/index.json" ] \
+           || [ "$(jq -r .key "$SCALE_DIR/$name/scale-info.json" 2>/dev/null)" != "$key" ]; then
+            missing+=("$name")
+        fi
+    done
+    [ ${#missing[@]} -gt 0 ] || { log "reusing the scale images in $SCALE_DIR"; return 0; }
+    log "writing scale images: ${missing[*]} (ci/bench/scale_images.py)"
+    python3 "$BENCH_SRC/scale_images.py" --out "$SCALE_DIR" --key "$key" "${missing[@]}" >&2
+}
+
+define_scale_rows() {
+    local name row wanted=() layout blob q_scan nc=() cdir=$RUN_DIR/scale-cache master
+    for name in "${SCALE_IMAGES[@]}"; do
+        if scale_image_wanted "$name"; then
+            wanted+=("$name")
+        else
+            for row in $(scale_rows "$name"); do skip_row "$row" "left out (--skip)"; done
+        fi
+    done
+    [ ${#wanted[@]} -gt 0 ] || return 0
+    if ! build_scale_images "${wanted[@]}"; then
+        for name in "${wanted[@]}"; do
+            for row in $(scale_rows "$name"); do skip_row "$row" "scale_images.py failed"; done
+        done
+        return
+    fi
+    no_cache_flag "$IMGAUDIT"; nc=("${NC[@]}")
+    for name in "${wanted[@]}"; do
+        layout=$SCALE_DIR/$name
+        blob=$layout/$(jq -r '.layers[0]' "$layout/scale-info.json")
+        if [ -x "$IMGAUDIT" ]; then
+            q_scan=$(printf '%q ' "$IMGAUDIT" scan "oci:$layout:scale" --format json --fail-on none)
+            add_row "scan-$name" "$q_scan ${nc[*]} >/dev/null"
+            add_row "inspect-$name" "$(printf '%q ' "$IMGAUDIT" inspect "oci:$layout:scale" \
+                --format json "${nc[@]}") >/dev/null"
+        else
+            skip_row "scan-$name" "not built" "no executable at $IMGAUDIT"
+            skip_row "inspect-$name" "not built" "no executable at $IMGAUDIT"
+        fi
+        add_row "tar-$name" "$(printf '%q ' tar -tzf "$blob") >/dev/null"
+        [ "$name" = "$SCALE_CACHED" ] || continue
+        if [ ! -x "$IMGAUDIT" ]; then
+            skip_row "scan-$name-cold" "not built" "no executable at $IMGAUDIT"
+            skip_row "scan-$name-warm" "not built" "no executable at $IMGAUDIT"
+            continue
+        fi
+        mkdir -p "$cdir"
+        master=$cdir/$name-warmed
+        add_row "scan-$name-cold" "$q_scan --cache-dir $(printf '%q' "$cdir/cold") >/dev/null" "" \
+            "reset_cache_dir $(printf '%q' "$cdir/cold")"
+        case $SKIP in *" scan-$name-warm "*) skip_row "scan-$name-warm" "left out (--skip)"; continue ;; esac
+        # Warmed by the very command the cold row times (the cache key holds the capture set).
+        log "warming a layer cache with $name (untimed)"
+        if ! sh -c "$q_scan --cache-dir $(printf '%q' "$master") >/dev/null" \
+                2>"$RUN_DIR/scale-warm.log"; then
+            tail -n 15 "$RUN_DIR/scale-warm.log" >&2
+            skip_row "scan-$name-warm" "could not warm the cache"
+            continue
+        fi
+        add_row "scan-$name-warm" "$q_scan --cache-dir $(printf '%q' "$cdir/warm") >/dev/null" "" \
+            "reset_cache_dir $(printf '%q ' "$cdir/warm" "$master")"
+    done
+}
+
 # --- phase: measurement --------------------------------------------------------------------------
 
 # Rows to measure: parallel arrays of names and shell commands (run with sh -c).
@@ -784,6 +896,7 @@ define_rows() {
 
     define_registry_rows
     define_cache_rows
+    define_scale_rows
 }
 
 # The cost of the rule packs (issue 15: with the hygiene and secrets pack, a whole scan at most
@@ -968,6 +1081,8 @@ report() {
     python3 "$BENCH_SRC/cache_report.py" --results "$CACHE/results.json" \
         --batch-summary "$RUN_DIR/batch-10.summary" --probe "$RUN_DIR/cache-probe.txt" \
         --budget "$BATCH_BUDGET" --budget-mib "$BATCH_BUDGET_MIB" --images "$((FLEET + 1))"
+    python3 "$BENCH_SRC/scale_report.py" --results "$CACHE/results.json" --scale-dir "$SCALE_DIR" \
+        --cached "$SCALE_CACHED" "${SCALE_IMAGES[@]}"
 }
 
 # Policy evaluation alone, on the facts document of the benchmark image.

@@ -87,7 +87,7 @@ impl Filesystem {
                 ends.push(joined.as_bytes().len());
             }
             let prefix = |k: usize| &joined.as_bytes()[..ends[k - 1]];
-            let node_at = |k: usize| self.nodes.get(prefix(k));
+            let node_at = |k: usize| self.nodes.get(prefix(k)).map(Box::as_ref);
             // The deepest of the run's prefixes in the tree: existence is monotone along a
             // path, so bisection finds it.
             let (depth, node): (usize, Option<&Node>) = if let Some(node) = node_at(run) {

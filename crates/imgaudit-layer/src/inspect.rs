@@ -72,9 +72,16 @@ enum Job {
     Replaced(ImagePath),
 }
 
-/// Files waiting for the detectors, at most: with files of at most the size cap, this bounds
-/// the memory in flight per layer.
-const JOBS_IN_FLIGHT: usize = 4;
+/// Batches of jobs waiting for the detectors, at most. A batch is sent once it holds
+/// [`BATCH_JOBS`] jobs or [`BATCH_BYTES`] bytes of files, so with files of at most the size cap
+/// the memory in flight per layer stays under `(JOBS_IN_FLIGHT + 2) * (BATCH_BYTES + cap)`.
+const JOBS_IN_FLIGHT: usize = 2;
+/// Jobs go to the detectors' thread in batches: sent one by one, a layer of a million small
+/// files spent a third of its time waking that thread and waiting on the channel's lock.
+const BATCH_JOBS: usize = 1024;
+/// Bytes of file contents and paths that close a batch early, so that a batch of large files
+/// (or of long paths) does not hold many megabytes.
+const BATCH_BYTES: usize = 256 * 1024;
 
 /// The inspection state of one layer's walk. The walk reads each file's bytes (it must, to
 /// move past them) and hands them to a thread of their own that runs the detectors, so that
@@ -84,7 +91,12 @@ pub(crate) struct Inspector<'scope> {
     inspected_bytes: u64,
     uninspected: Vec<ImagePath>,
     uninspected_count: u64,
-    jobs: Option<std::sync::mpsc::SyncSender<Job>>,
+    jobs: Option<std::sync::mpsc::SyncSender<Vec<Job>>>,
+    /// Jobs not sent yet, and the bytes of file contents among them.
+    batch: Vec<Job>,
+    batch_bytes: usize,
+    /// Batches sent so far (what the channel costs is per send).
+    batches_sent: u64,
     worker: std::thread::ScopedJoinHandle<'scope, Found>,
 }
 
@@ -144,11 +156,13 @@ impl<'scope> Inspector<'scope> {
         settings: Inspection,
         scope: &'scope std::thread::Scope<'scope, 'env>,
     ) -> Inspector<'scope> {
-        let (jobs, receive) = std::sync::mpsc::sync_channel::<Job>(JOBS_IN_FLIGHT);
+        let (jobs, receive) = std::sync::mpsc::sync_channel::<Vec<Job>>(JOBS_IN_FLIGHT);
         let worker = scope.spawn(move || {
             let mut found = Found::default();
-            for job in receive {
-                found.run(job);
+            for batch in receive {
+                for job in batch {
+                    found.run(job);
+                }
             }
             found
         });
@@ -158,15 +172,37 @@ impl<'scope> Inspector<'scope> {
             uninspected: Vec::new(),
             uninspected_count: 0,
             jobs: Some(jobs),
+            batch: Vec::with_capacity(BATCH_JOBS),
+            batch_bytes: 0,
+            batches_sent: 0,
             worker,
         }
     }
 
-    fn send(&self, job: Job) {
+    /// Queues a job, in tar order; a full batch goes to the detectors' thread. Paths count
+    /// towards a batch's bytes too: in a tree thousands of directories deep each is kilobytes.
+    fn send(&mut self, job: Job) {
+        self.batch_bytes += match &job {
+            Job::File { path, bytes, .. } => path.as_bytes().len() + bytes.len(),
+            Job::Replaced(path) => path.as_bytes().len(),
+        };
+        self.batch.push(job);
+        if self.batch.len() >= BATCH_JOBS || self.batch_bytes >= BATCH_BYTES {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_JOBS));
+        self.batch_bytes = 0;
         if let Some(jobs) = &self.jobs {
+            self.batches_sent += 1;
             // The worker only stops when the sender is dropped (or it panicked, which `finish`
             // passes on).
-            let _ = jobs.send(job);
+            let _ = jobs.send(batch);
         }
     }
 
@@ -227,6 +263,7 @@ impl<'scope> Inspector<'scope> {
 
     /// What was found, and a note when hits were left out.
     pub(crate) fn finish(mut self) -> (Inspected, Option<String>) {
+        self.flush();
         drop(self.jobs.take());
         let found = self
             .worker
@@ -247,5 +284,68 @@ impl<'scope> Inspector<'scope> {
             },
             note,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A layer of many small files costs one channel send per batch, not per file, and the
+    /// batches keep tar order: a later entry for a path still drops the earlier one's hits.
+    #[test]
+    fn many_small_files_go_to_the_detectors_in_batches() {
+        let files = 20_000;
+        let key = imgaudit_testkit::synthetic_private_key("OPENSSH PRIVATE KEY", 0);
+        let path = |i: usize| ImagePath::from_tar_name(format!("srv/f{i}.txt").as_bytes()).unwrap();
+        let (inspected, batches) = std::thread::scope(|scope| {
+            let mut inspector = Inspector::new(Inspection::default(), scope);
+            for i in 0..files {
+                let content: &[u8] = if i % 5_000 == 0 {
+                    key.as_bytes()
+                } else {
+                    b"plain text\n"
+                };
+                inspector
+                    .inspect_file(&path(i), content.len() as u64, None, &mut &content[..])
+                    .unwrap();
+                inspector.replaced(&path(files + i));
+            }
+            // A directory replaces the first key file: its hit goes.
+            inspector.replaced(&path(0));
+            let batches = inspector.batches_sent;
+            (inspector.finish().0, batches)
+        });
+        let with_hits: Vec<String> = inspected.hits.iter().map(|h| h.path.display()).collect();
+        assert_eq!(
+            with_hits,
+            ["/srv/f5000.txt", "/srv/f10000.txt", "/srv/f15000.txt"]
+        );
+        let jobs = 2 * files as u64 + 1;
+        assert!(
+            batches <= jobs / BATCH_JOBS as u64 + 1,
+            "{batches} sends for {jobs} jobs"
+        );
+    }
+
+    /// Long paths close a batch as file contents do: the directories of a tree thousands deep
+    /// are kilobytes each, and a thousand of them in one batch held megabytes.
+    #[test]
+    fn a_batch_of_long_paths_stays_small() {
+        let long = "d/".repeat(16 * 1024);
+        let (sent, queued) = std::thread::scope(|scope| {
+            let mut inspector = Inspector::new(Inspection::default(), scope);
+            for i in 0..100 {
+                let path = ImagePath::from_tar_name(format!("{long}{i}").as_bytes()).unwrap();
+                inspector.replaced(&path);
+            }
+            let sent = inspector.batches_sent;
+            let queued = inspector.batch_bytes;
+            inspector.finish();
+            (sent, queued)
+        });
+        // 100 paths of 32 KiB: 3.2 MB, at most 256 KiB and one path a batch.
+        assert!(sent >= 11, "{sent} batches");
+        assert!(queued < BATCH_BYTES, "{queued} bytes left queued");
     }
 }

@@ -113,13 +113,12 @@ pub(crate) fn walk<'a>(ctx: &Context<'a>) -> Found<'a> {
             leftovers.push(LeftoverCandidate { path, node, kind });
         }
     }
-    // What lies below another leftover (a `.env` inside a `.git`) is part of it.
-    let dirs: HashSet<&ImagePath> = leftovers
-        .iter()
-        .filter(|c| c.node.kind() == EntryKind::Dir)
-        .map(|c| c.path)
-        .collect();
-    leftovers.retain(|c| !ancestors(c.path).any(|a| dirs.contains(&a)));
+    // What lies below another leftover (a `.env` inside a `.git`) is part of it. Every
+    // ancestor in the tree is a directory, and every directory with a leftover's name is a
+    // leftover: the names of the ancestors tell, in one look at the path.
+    leftovers.retain(|c| {
+        !ancestor_names(c.path).any(|name| leftover_kind(name, PathKind::Dir).is_some())
+    });
     let mut notes = Vec::new();
     if special_unlisted > 0 {
         notes.push(format!(
@@ -140,13 +139,11 @@ pub(crate) fn walk<'a>(ctx: &Context<'a>) -> Found<'a> {
     }
 }
 
-/// The proper ancestors of a path, nearest first (the root not included).
-fn ancestors(path: &ImagePath) -> impl Iterator<Item = ImagePath> {
-    let mut current = path.clone();
-    std::iter::from_fn(move || {
-        current = current.parent();
-        (!current.is_root()).then(|| current.clone())
-    })
+/// The names of a path's proper ancestors, nearest first (the root not included): a look at
+/// the path's bytes, where building each ancestor path made a tree thousands of directories
+/// deep cost its depth cubed.
+fn ancestor_names(path: &ImagePath) -> impl Iterator<Item = &[u8]> {
+    path.components().rev().skip(1)
 }
 
 pub(crate) fn special_file(
@@ -211,9 +208,9 @@ pub(crate) fn leftover(
             }
         }
     }
-    let inside_dependency = ancestors(path)
-        .find(|a| DEPENDENCY_DIRS.contains(&a.file_name()))
-        .map(|a| String::from_utf8_lossy(a.file_name()).into_owned());
+    let inside_dependency = ancestor_names(path)
+        .find(|name| DEPENDENCY_DIRS.contains(name))
+        .map(|name| String::from_utf8_lossy(name).into_owned());
     let shown = redacted(&display(path));
     Leftover {
         kind,
