@@ -148,7 +148,10 @@ impl Filesystem {
             return Err(format!("the root is a {:?}", root.kind()));
         }
         let given = (nodes.len(), removed.len());
-        let nodes: BTreeMap<ImagePath, Node> = nodes.into_iter().collect();
+        let nodes: BTreeMap<ImagePath, Box<Node>> = nodes
+            .into_iter()
+            .map(|(path, node)| (path, Box::new(node)))
+            .collect();
         let removed: BTreeMap<ImagePath, Removal> = removed.into_iter().collect();
         if (nodes.len(), removed.len()) != given {
             return Err("a path is given twice".to_owned());
