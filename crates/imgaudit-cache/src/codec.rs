@@ -283,6 +283,14 @@ fn read_stamp(r: &mut Reader<'_>) -> Result<Stamp, Damage> {
     })
 }
 
+/// Whether `file` is an entry of `kind` written in another format version (by another imgaudit):
+/// not damage, just not this version's to read.
+pub(crate) fn is_other_version(kind: Kind, file: &[u8]) -> bool {
+    file.len() >= 20
+        && &file[..16] == kind.magic
+        && u32::from_le_bytes(file[16..20].try_into().expect("4 bytes")) != kind.version
+}
+
 fn check_header(kind: Kind, file: &[u8]) -> Result<u64, Damage> {
     if file.len() < HEADER_LEN {
         return Err(damage(format!(

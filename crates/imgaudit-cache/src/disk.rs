@@ -247,6 +247,11 @@ impl DiskCache {
         if let Err(error) = file.read_to_end(&mut bytes) {
             return Lookup::Damaged(format!("cannot be read: {error}"));
         }
+        if codec::is_other_version(kind, &bytes) {
+            // Another imgaudit's layout under the same name: replaced without a word.
+            let _ = fs::remove_file(&path);
+            return Lookup::Miss;
+        }
         let decoded = decode(&bytes).and_then(|(stamp, value)| {
             if stamp.key == key && stamp.reader_version == imgaudit_layer::READER_VERSION {
                 Ok(value)

@@ -586,6 +586,15 @@ fn a_tree_and_a_document_come_back_exactly_and_damage_is_never_used() {
     }
     // The reader's version is part of every key.
     assert!(doc_key.as_str().contains(imgaudit_layer::READER_VERSION));
+    // An entry another imgaudit wrote in another format version is no damage: it is replaced
+    // without a word.
+    cache.put_document(&doc_key, b"{}").unwrap();
+    let path = kind_files(dir.path(), "documents-v1").pop().unwrap();
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[16] = bytes[16].wrapping_add(1);
+    fs::write(&path, &bytes).unwrap();
+    assert!(matches!(cache.get_document(&doc_key), Lookup::Miss));
+    assert!(!path.exists());
 }
 
 #[test]
