@@ -647,6 +647,11 @@ deny contains finding if {
 }
 "#;
 
+/// A scan of `image` printing its JSON report, whatever the gate says.
+fn json_scan(image: &str) -> [&str; 6] {
+    ["scan", image, "--format", "json", "--fail-on", "none"]
+}
+
 /// The summary line of a one-image batch of `image` with `args`.
 fn batch_summary(cache: &Path, image: &str, args: &[&str]) -> String {
     let mut all = vec!["scan", "--images-from", "-", "--fail-on", "none"];
@@ -667,14 +672,7 @@ fn remembered_facts_are_judged_afresh_and_reused_only_when_everything_they_depen
     let cache = dir.path().join("cache");
     let image = write_layout(dir.path(), "example", &example_image());
     let scan = |extra: &[&str]| {
-        let mut args = vec![
-            "scan",
-            image.as_str(),
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-        ];
+        let mut args = json_scan(&image).to_vec();
         args.extend(extra);
         let output = imgaudit(&with_cache(&cache, &args), None);
         (output.status.code(), stdout(&output), stderr(&output))
@@ -777,14 +775,7 @@ fn the_same_image_under_another_name_takes_the_facts_with_its_own_identity() {
 #[test]
 fn damaged_facts_are_collected_again_and_said() {
     let (_dir, cache, image) = example_with_cache();
-    let args = [
-        "scan",
-        image.as_str(),
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ];
+    let args = json_scan(&image);
     let cold: Value = serde_json::from_str(&stdout_of_audit(&with_cache(&cache, &args))).unwrap();
     let documents: Vec<PathBuf> = fs::read_dir(cache.join("documents-v1"))
         .unwrap()
