@@ -628,7 +628,7 @@ fn one_image_takes_the_image_placeholder_and_missing_directories_too() {
 }
 
 /// A user rule that reads the image domain only, so that adding it changes no domain and the
-/// remembered facts serve: it fires on every image, naming its config digest.
+/// remembered facts serve: it fires on every image, naming it as the facts do.
 const EVERY_IMAGE_RULE: &str = r#"# METADATA
 # title: every image is noted
 # description: Fires on every image.
@@ -643,7 +643,7 @@ package imgaudit.rules.org100
 import rego.v1
 
 deny contains finding if {
-	finding := {"msg": sprintf("config %s", [input.image.config_digest]), "evidence": {"path": "/"}}
+	finding := {"msg": sprintf("%s (%s)", [input.image.reference, input.image.manifest_digest]), "evidence": {"path": "/"}}
 }
 "#;
 
@@ -748,27 +748,33 @@ fn the_same_image_under_another_name_takes_the_facts_with_its_own_identity() {
     let cache = dir.path().join("cache");
     let first = write_layout(dir.path(), "first", &example_image());
     let second = write_layout(dir.path(), "second", &example_image());
-    let scan = |image: &str| {
-        stdout_of_audit(&with_cache(
-            &cache,
-            &["scan", image, "--format", "json", "--fail-on", "none"],
-        ))
+    // A rule that names the image as its facts do (`input.image.reference`).
+    let policies = dir.path().join("org");
+    fs::create_dir(&policies).unwrap();
+    fs::write(policies.join("every_image.rego"), EVERY_IMAGE_RULE).unwrap();
+    let policy = ["--policy", policies.to_str().unwrap()];
+    let scan = |image: &str, extra: &[&str]| -> Value {
+        let mut args = json_scan(image).to_vec();
+        args.extend(policy);
+        args.extend(extra);
+        serde_json::from_str(&stdout_of_audit(&with_cache(&cache, &args))).unwrap()
     };
-    scan(&first);
-    for blob in layer_blobs(&second) {
-        fs::write(blob, b"").unwrap();
-    }
-    let remembered: Value = serde_json::from_str(&scan(&second)).unwrap();
-    let expected: Value = serde_json::from_str(&stdout_of_audit(&["facts", &first])).unwrap();
-    assert_eq!(
-        remembered["image"]["source"].as_str(),
-        Some(second.as_str()),
-        "{:#}",
-        remembered["image"]
+    // What a run that reads the second image reports: its own name, in the report and in the
+    // rule's message.
+    let expected = scan(&second, &["--no-cache"]);
+    scan(&first, &[]);
+    assert!(
+        batch_summary(&cache, &second, &policy).ends_with("facts: 1 remembered"),
+        "the second name did not take the first one's facts"
     );
-    assert_eq!(
-        remembered["image"]["config_digest"],
-        expected["image"]["config_digest"]
+    let remembered = scan(&second, &[]);
+    assert_eq!(remembered, expected);
+    let named = common::findings_of(&remembered, "ORG100");
+    assert_eq!(named.len(), 1);
+    assert!(
+        common::message(named[0]).starts_with(&second),
+        "{}",
+        common::message(named[0])
     );
 }
 
