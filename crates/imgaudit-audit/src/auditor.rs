@@ -233,23 +233,15 @@ impl Auditor {
         let facts = imgaudit_facts::collect(&image, &self.domains);
         let document = serde_json::to_value(&facts)?;
         drop(facts);
-        if let (Some(disk), Some(key)) = (&disk, &key) {
-            let remembered = RememberedFacts {
-                document,
-                content_notes: image.content_notes.clone(),
-            };
-            if let Err(error) = disk.put_document(key, &remembered.to_bytes()) {
-                image
-                    .notes
-                    .push(format!("the image's facts were not cached: {error}"));
-            }
-            let audited = self.judge(
-                &ImageView::of(&image),
-                &remembered.document,
-                &spec,
-                category,
-            )?;
-            return Ok((spec, audited));
+        if let (Some(disk), Some(key)) = (&disk, &key)
+            && let Err(error) = disk.put_document(
+                key,
+                &RememberedFacts::encode(&document, &image.content_notes),
+            )
+        {
+            image
+                .notes
+                .push(format!("the image's facts were not cached: {error}"));
         }
         let audited = self.judge(&ImageView::of(&image), &document, &spec, category)?;
         Ok((spec, audited))

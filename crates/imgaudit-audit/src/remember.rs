@@ -15,15 +15,27 @@ use imgaudit_layer::CaptureRules;
 use serde_json::Value;
 
 /// The facts of one image, and what its layers' bytes noted.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub(crate) struct RememberedFacts {
     pub(crate) document: Value,
     pub(crate) content_notes: Vec<String>,
 }
 
+/// [`RememberedFacts`] as written, borrowing what a load just gave.
+#[derive(serde::Serialize)]
+struct Remembering<'a> {
+    document: &'a Value,
+    content_notes: &'a [String],
+}
+
 impl RememberedFacts {
-    pub(crate) fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("JSON values serialize")
+    /// The bytes [`RememberedFacts::from_bytes`] reads back.
+    pub(crate) fn encode(document: &Value, content_notes: &[String]) -> Vec<u8> {
+        serde_json::to_vec(&Remembering {
+            document,
+            content_notes,
+        })
+        .expect("JSON values serialize")
     }
 
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<RememberedFacts, String> {
